@@ -1,0 +1,178 @@
+import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
+import { isRecord } from './values.js';
+import type {
+  MessageRecord,
+  ParseResult,
+  ParserContext,
+  ParserDefinition,
+  RecordSink,
+  ToolCallRecord,
+} from './types.js';
+
+/**
+ * Drives one parser over the bytes of one object: line reader → JSON decode → parser → sink.
+ * Pure apart from consuming the byte stream it is given.
+ */
+
+export const MALFORMED_REASONS = ['invalid-json', 'not-an-object', 'too-long'] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];
+
+export interface MalformedLine {
+  lineNumber: number;
+  byteOffset: number;
+  reason: MalformedReason;
+}
+
+export interface LineStats {
+  /** Every line, blank ones included. */
+  total: number;
+  blank: number;
+  malformed: number;
+  malformedByReason: Record<MalformedReason, number>;
+  /** The first few malformed lines, for the error column and logs. */
+  malformedSamples: MalformedLine[];
+}
+
+export interface SessionParseOutcome {
+  /** Null when the content matched no parser (see `unroutable`). */
+  parser: ParserDefinition | null;
+  result: ParseResult | null;
+  lines: LineStats;
+  /**
+   * The final line had no newline and was not valid JSON: a write caught mid-line. It is not counted as
+   * malformed; the next upload of the object brings it whole.
+   */
+  truncated: boolean;
+  /** Bytes read from the object. */
+  bytesRead: number;
+  /** Bytes up to the end of the last complete line: where a later delta read must resume. */
+  bytesComplete: number;
+}
+
+/** A sink that holds rows and writes them in batches; the driver gives it a chance to flush after each line. */
+export interface BufferedSink extends RecordSink {
+  shouldFlush(): boolean;
+  flush(): Promise<void>;
+}
+
+function isBufferedSink(sink: RecordSink): sink is BufferedSink {
+  return typeof (sink as Partial<BufferedSink>).flush === 'function';
+}
+
+/** A fixed parser, or one chosen from the object's first JSON record (null: not a session we know). */
+export type ParserSelector = ParserDefinition | ((firstRecord: Record<string, unknown>) => ParserDefinition | null);
+
+const MAX_MALFORMED_SAMPLES = 5;
+
+export async function parseSession(
+  source: AsyncIterable<Uint8Array>,
+  selector: ParserSelector,
+  context: ParserContext,
+  sink: RecordSink,
+  options: ReadLinesOptions = {},
+): Promise<SessionParseOutcome> {
+  const lines: LineStats = {
+    total: 0,
+    blank: 0,
+    malformed: 0,
+    malformedByReason: { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 },
+    malformedSamples: [],
+  };
+  let definition: ParserDefinition | null = typeof selector === 'function' ? null : selector;
+  let parser = definition?.create(context) ?? null;
+  let unroutable = false;
+  let truncated = false;
+  let bytesRead = 0;
+  let bytesComplete = 0;
+
+  const countMalformed = (lineNumber: number, byteOffset: number, reason: MalformedReason): void => {
+    lines.malformed += 1;
+    lines.malformedByReason[reason] += 1;
+    if (lines.malformedSamples.length < MAX_MALFORMED_SAMPLES) {
+      lines.malformedSamples.push({ lineNumber, byteOffset, reason });
+    }
+  };
+
+  for await (const raw of readLines(source, options)) {
+    lines.total += 1;
+    bytesRead = raw.byteOffset + raw.byteLength;
+    if (raw.terminated) bytesComplete = bytesRead;
+    if (raw.tooLong) {
+      countMalformed(raw.lineNumber, raw.byteOffset, 'too-long');
+      continue;
+    }
+    if (raw.text.trim() === '') {
+      lines.blank += 1;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.text);
+    } catch {
+      if (!raw.terminated) {
+        truncated = true;
+      } else {
+        countMalformed(raw.lineNumber, raw.byteOffset, 'invalid-json');
+      }
+      continue;
+    }
+    // A final line without newline that parses is complete: several real logs end that way.
+    if (!raw.terminated) bytesComplete = bytesRead;
+    if (!isRecord(value)) {
+      countMalformed(raw.lineNumber, raw.byteOffset, 'not-an-object');
+      continue;
+    }
+    if (parser === null) {
+      if (unroutable || typeof selector !== 'function') continue;
+      definition = selector(value);
+      if (definition === null) {
+        unroutable = true;
+        continue;
+      }
+      parser = definition.create(context);
+    }
+    parser.line({ value, lineNumber: raw.lineNumber, byteOffset: raw.byteOffset }, sink);
+    if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
+  }
+
+  return {
+    parser: definition,
+    result: parser === null ? null : parser.finish(sink),
+    lines,
+    truncated,
+    bytesRead,
+    bytesComplete,
+  };
+}
+
+export interface CollectedSession {
+  messages: MessageRecord[];
+  toolCalls: ToolCallRecord[];
+  outcome: SessionParseOutcome;
+}
+
+/** Parses a whole in-memory object and collects every row: for tests, the CLI and benchmarks. */
+export async function parseSessionBytes(
+  bytes: Uint8Array | string,
+  selector: ParserSelector,
+  context: ParserContext,
+  options: ReadLinesOptions & { chunkSize?: number } = {},
+): Promise<CollectedSession> {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  const chunkSize = options.chunkSize ?? 64 * 1024;
+  const messages: MessageRecord[] = [];
+  const toolCalls: ToolCallRecord[] = [];
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let offset = 0; offset < data.length; offset += chunkSize) yield data.subarray(offset, offset + chunkSize);
+  }
+  const outcome = await parseSession(
+    chunks(),
+    selector,
+    context,
+    { message: (m) => messages.push(m), toolCall: (t) => toolCalls.push(t) },
+    options,
+  );
+  messages.sort((a, b) => a.ordinal - b.ordinal);
+  toolCalls.sort((a, b) => a.messageOrdinal - b.messageOrdinal || a.callIndex - b.callIndex);
+  return { messages, toolCalls, outcome };
+}

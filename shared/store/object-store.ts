@@ -1,0 +1,226 @@
+import type pg from 'pg';
+import type { ObjectKind } from '../layout/s3-key.js';
+import { translatePgError } from './errors.js';
+import { SCHEMA } from './schema.js';
+import { SessionWriter, type SessionIdentity } from './session-writer.js';
+
+/**
+ * The object-level SQL of the write path (DESIGN.md §4): lock the object's row, look at what is stored,
+ * and record the outcome. Everything for one object happens in one transaction: nothing is half-written.
+ */
+
+export const OBJECT_STATES = ['pending', 'ingested', 'failed', 'skipped', 'deleted', 'superseded'] as const;
+export type ObjectState = (typeof OBJECT_STATES)[number];
+
+export interface ObjectIdentity {
+  uri: string;
+  bucket: string;
+  key: string;
+  machine: string | null;
+  agent: string | null;
+  kind: ObjectKind;
+}
+
+export interface StoredObject {
+  etag: string | null;
+  sequencer: string | null;
+  state: ObjectState;
+  parserVersion: string | null;
+  sessionId: string | null;
+}
+
+export interface ObjectVersion {
+  etag: string | null;
+  size: number | null;
+  lastModified: Date | null;
+  sequencer: string | null;
+}
+
+export interface IngestStats {
+  parserVersion: string;
+  bytesIngested: number;
+  linesTotal: number;
+  linesMalformed: number;
+  linesUnknown: number;
+  linesIgnored: number;
+  duplicateResponses: number;
+  truncated: boolean;
+  /** Human-readable note on what was odd (malformed lines, unknown types); null when clean. */
+  note: string | null;
+}
+
+export class ObjectStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { lockTimeoutMs: number },
+  ) {}
+
+  /**
+   * Runs `work` with the object's row locked (`SELECT … FOR UPDATE`, a row lock: advisory locks would pin
+   * RDS Proxy connections). Commits when `work` returns, rolls back when it throws.
+   */
+  async withObjectLock<T>(identity: ObjectIdentity, work: (tx: ObjectTransaction) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translatePgError(error);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${this.options.lockTimeoutMs}ms`]);
+      await client.query(
+        `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (uri) DO NOTHING`,
+        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
+      );
+      const locked = await client.query<{
+        etag: string | null;
+        sequencer: string | null;
+        state: ObjectState;
+        parser_version: string | null;
+        session_id: string | null;
+      }>(`SELECT etag, sequencer, state, parser_version, session_id FROM ${SCHEMA}.objects WHERE uri = $1 FOR UPDATE`, [
+        identity.uri,
+      ]);
+      const row = locked.rows[0];
+      if (row === undefined) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
+      const stored: StoredObject = {
+        etag: row.etag,
+        sequencer: row.sequencer,
+        state: row.state,
+        parserVersion: row.parser_version,
+        sessionId: row.session_id,
+      };
+      const result = await work(new ObjectTransaction(client, identity, stored));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw translatePgError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Notes a failed attempt outside the (rolled back) ingest transaction, without touching stored data. */
+  async recordAttemptFailure(identity: ObjectIdentity, error: string): Promise<void> {
+    await this.pool
+      .query(
+        `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind, state, error, attempts)
+         VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7, 1)
+         ON CONFLICT (uri) DO UPDATE SET attempts = objects.attempts + 1, error = EXCLUDED.error`,
+        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind, error],
+      )
+      .catch((failure: unknown) => {
+        throw translatePgError(failure);
+      });
+  }
+
+  /** Records why an SQS message could not be processed; the DLQ keeps the message, this keeps the reason. */
+  async recordMessageFailure(failure: {
+    messageId: string;
+    reason: string;
+    bodyExcerpt: string;
+    receiveCount: number | null;
+  }): Promise<void> {
+    await this.pool
+      .query(
+        `INSERT INTO ${SCHEMA}.message_failures (message_id, reason, body_excerpt, receive_count)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (message_id) DO UPDATE SET reason = EXCLUDED.reason, receive_count = EXCLUDED.receive_count,
+           failures = message_failures.failures + 1, last_failed_at = now()`,
+        [failure.messageId, failure.reason, failure.bodyExcerpt.replace(/\u0000/g, ''), failure.receiveCount],
+      )
+      .catch((error: unknown) => {
+        throw translatePgError(error);
+      });
+  }
+}
+
+export class ObjectTransaction {
+  constructor(
+    private readonly client: pg.PoolClient,
+    readonly identity: ObjectIdentity,
+    readonly stored: StoredObject,
+  ) {}
+
+  /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
+  async markSkipped(version: ObjectVersion, reason: string, parserVersion: string | null): Promise<void> {
+    await this.client.query(
+      `UPDATE ${SCHEMA}.objects SET kind = $2, etag = $3, size = $4, last_modified = COALESCE($5, last_modified),
+         sequencer = COALESCE($6, sequencer), state = 'skipped', error = $7, parser_version = $8,
+         ingested_at = now(), deleted_at = NULL
+       WHERE uri = $1`,
+      [
+        this.identity.uri,
+        this.identity.kind,
+        version.etag,
+        version.size,
+        version.lastModified,
+        version.sequencer,
+        reason,
+        parserVersion,
+      ],
+    );
+  }
+
+  /** The object is gone. Its session stays (history is kept), flagged deleted. */
+  async markDeleted(sequencer: string | null): Promise<void> {
+    await this.client.query(
+      `UPDATE ${SCHEMA}.objects SET state = 'deleted', deleted_at = now(), sequencer = COALESCE($2, sequencer)
+       WHERE uri = $1`,
+      [this.identity.uri, sequencer],
+    );
+    await this.client.query(`UPDATE ${SCHEMA}.sessions SET deleted_at = now(), updated_at = now() WHERE object_uri = $1`, [
+      this.identity.uri,
+    ]);
+  }
+
+  /** Marks a point to return to when the content turns out not to be a session. */
+  async savepoint(name: string): Promise<void> {
+    await this.client.query(`SAVEPOINT ${name}`);
+  }
+
+  async rollbackTo(name: string): Promise<void> {
+    await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+  }
+
+  /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
+  async beginSession(session: SessionIdentity, options: { batchRows?: number; batchBytes?: number } = {}): Promise<SessionWriter> {
+    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, options);
+  }
+
+  async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {
+    await this.client.query(
+      `UPDATE ${SCHEMA}.objects SET agent = $17, kind = $2, etag = $3, size = $4, last_modified = COALESCE($5, last_modified),
+         sequencer = COALESCE($6, sequencer), state = 'ingested', error = $7, parser_version = $8,
+         bytes_ingested = $9, lines_total = $10, lines_malformed = $11, lines_unknown = $12, lines_ignored = $13,
+         duplicate_responses = $14, truncated = $15, attempts = attempts + 1, ingested_at = now(),
+         deleted_at = NULL, session_id = $16
+       WHERE uri = $1`,
+      [
+        this.identity.uri,
+        this.identity.kind,
+        version.etag,
+        version.size,
+        version.lastModified,
+        version.sequencer,
+        stats.note,
+        stats.parserVersion,
+        stats.bytesIngested,
+        stats.linesTotal,
+        stats.linesMalformed,
+        stats.linesUnknown,
+        stats.linesIgnored,
+        stats.duplicateResponses,
+        stats.truncated,
+        sessionId,
+        agent,
+      ],
+    );
+  }
+}

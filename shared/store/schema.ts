@@ -1,0 +1,2 @@
+/** The Postgres schema every table lives in. */
+export const SCHEMA = 'sessionlake';

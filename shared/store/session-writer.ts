@@ -1,0 +1,176 @@
+import type pg from 'pg';
+import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import { SCHEMA } from './schema.js';
+import { sqlJson, sqlText } from './sql-values.js';
+
+/**
+ * Writes one session's rows inside the object's transaction, in batches while the body streams, so
+ * memory stays bounded by one batch whatever the object's size.
+ */
+
+export interface SessionIdentity {
+  id: string;
+  machine: string;
+  agent: string;
+  kind: 'session' | 'subagent';
+  parentSessionId: string | null;
+}
+
+export interface SessionFinish {
+  /** The agent whose parser read the object (decided by content when the layout did not say). */
+  agent: string;
+  summary: SessionSummary;
+  malformedLines: number;
+  truncated: boolean;
+}
+
+const MESSAGE_COLUMNS = [
+  'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
+  'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
+  'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
+  'line_number', 'byte_offset',
+] as const;
+
+const TOOL_CALL_COLUMNS = [
+  'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
+  'result_timestamp',
+] as const;
+
+const DEFAULT_BATCH_ROWS = 500;
+const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
+
+export class SessionWriter implements RecordSink {
+  private messageRows: unknown[][] = [];
+  private toolCallRows: unknown[][] = [];
+  private pendingBytes = 0;
+  private readonly batchRows: number;
+  private readonly batchBytes: number;
+  /** Rows written so far, for logs and tests. */
+  messagesWritten = 0;
+  toolCallsWritten = 0;
+
+  private constructor(
+    private readonly client: pg.PoolClient,
+    private readonly session: SessionIdentity & { objectUri: string },
+    options: { batchRows?: number; batchBytes?: number },
+  ) {
+    this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  }
+
+  static async begin(
+    client: pg.PoolClient,
+    session: SessionIdentity & { objectUri: string },
+    options: { batchRows?: number; batchBytes?: number },
+  ): Promise<SessionWriter> {
+    await client.query(
+      `INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
+         agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()`,
+      [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId],
+    );
+    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
+    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
+    return new SessionWriter(client, session, options);
+  }
+
+  message(m: MessageRecord): void {
+    const text = sqlText(m.text);
+    const thinking = sqlText(m.thinking);
+    const usage = sqlJson(m.rawUsage);
+    this.messageRows.push([
+      this.session.id, m.ordinal, m.role, m.sourceType, sqlText(m.sourceSubtype), sqlText(m.uuid), sqlText(m.parentUuid),
+      m.timestamp, sqlText(m.model), text, thinking, m.isSidechain, m.isCompactBoundary, sqlText(m.responseId),
+      sqlText(m.requestId), m.tokens?.input ?? null, m.tokens?.output ?? null, m.tokens?.cacheCreationInput ?? null,
+      m.tokens?.cacheReadInput ?? null, m.tokens?.reasoningOutput ?? null, usage, m.lineNumber, m.byteOffset,
+    ]);
+    this.pendingBytes += (text?.length ?? 0) + (thinking?.length ?? 0) + (usage?.length ?? 0) + 200;
+  }
+
+  toolCall(t: ToolCallRecord): void {
+    const input = sqlJson(t.input);
+    const inputText = sqlText(t.inputText);
+    const result = sqlText(t.resultText);
+    this.toolCallRows.push([
+      this.session.id, t.messageOrdinal, t.callIndex, sqlText(t.callId), sqlText(t.name) ?? '', input, inputText, result,
+      t.isError, t.resultTimestamp,
+    ]);
+    this.pendingBytes += (input?.length ?? 0) + (inputText?.length ?? 0) + (result?.length ?? 0) + 100;
+  }
+
+  shouldFlush(): boolean {
+    return this.messageRows.length + this.toolCallRows.length >= this.batchRows || this.pendingBytes >= this.batchBytes;
+  }
+
+  async flush(): Promise<void> {
+    const messages = this.messageRows;
+    const toolCalls = this.toolCallRows;
+    this.messageRows = [];
+    this.toolCallRows = [];
+    this.pendingBytes = 0;
+    await this.insert('messages', MESSAGE_COLUMNS, messages);
+    await this.insert('tool_calls', TOOL_CALL_COLUMNS, toolCalls);
+    this.messagesWritten += messages.length;
+    this.toolCallsWritten += toolCalls.length;
+  }
+
+  /** Writes what is left and the session's summary columns. */
+  async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<void> {
+    await this.flush();
+    const s = summary;
+    await this.client.query(
+      `UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
+         git_branch = $6, cli_version = $7, originator = $8, title = $9, started_at = $10, ended_at = $11, model = $12,
+         message_count = $13, user_message_count = $14, tool_call_count = $15, input_tokens = $16, output_tokens = $17,
+         cache_creation_input_tokens = $18, cache_read_input_tokens = $19, reasoning_output_tokens = $20,
+         malformed_lines = $21, is_truncated = $22, deleted_at = NULL, updated_at = now()
+       WHERE id = $1`,
+      [
+        this.session.id, sqlText(s.sourceSessionId), sqlText(s.parentSourceSessionId), sqlText(s.project),
+        sqlText(s.cwd), sqlText(s.gitBranch), sqlText(s.cliVersion), sqlText(s.originator), sqlText(s.title),
+        s.startedAt, s.endedAt, sqlText(s.model), s.messageCount, s.userMessageCount, s.toolCallCount, s.tokens.input,
+        s.tokens.output, s.tokens.cacheCreationInput, s.tokens.cacheReadInput, s.tokens.reasoningOutput,
+        malformedLines, truncated, agent,
+      ],
+    );
+    await this.linkParentAndChildren(agent, s);
+  }
+
+  /**
+   * Parents named only by their source id (Codex subagents, legacy Claude sidechain files) are resolved to
+   * session ids in both directions, whichever of parent and child lands first.
+   */
+  private async linkParentAndChildren(agent: string, summary: SessionSummary): Promise<void> {
+    if (this.session.parentSessionId === null && summary.parentSourceSessionId !== null) {
+      await this.client.query(
+        `UPDATE ${SCHEMA}.sessions SET parent_session_id = (
+           SELECT id FROM ${SCHEMA}.sessions
+           WHERE agent = $2 AND source_session_id = $3 AND id <> $1
+           ORDER BY (machine = $4) DESC, id LIMIT 1)
+         WHERE id = $1`,
+        [this.session.id, agent, summary.parentSourceSessionId, this.session.machine],
+      );
+    }
+    if (summary.sourceSessionId !== null) {
+      await this.client.query(
+        `UPDATE ${SCHEMA}.sessions SET parent_session_id = $1, updated_at = now()
+         WHERE agent = $2 AND parent_source_session_id = $3 AND parent_session_id IS NULL AND id <> $1`,
+        [this.session.id, agent, summary.sourceSessionId],
+      );
+    }
+  }
+
+  private async insert(table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const placeholders = row.map((value) => {
+        values.push(value);
+        return `$${values.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await this.client.query(`INSERT INTO ${SCHEMA}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration suites share one Postgres and one S3/SQS emulator; each suite uses its own schema and bucket.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});
