@@ -147,12 +147,13 @@ export class SessionWriter implements RecordSink {
         `UPDATE ${SCHEMA}.sessions SET parent_session_id = (
            SELECT id FROM ${SCHEMA}.sessions
            WHERE agent = $2 AND source_session_id = $3 AND id <> $1
-           ORDER BY (machine = $4) DESC, id LIMIT 1)
+           ORDER BY (kind = 'session') DESC, (machine = $4) DESC, id LIMIT 1)
          WHERE id = $1`,
         [this.session.id, agent, summary.parentSourceSessionId, this.session.machine],
       );
     }
-    if (summary.sourceSessionId !== null) {
+    // A legacy Claude sidechain file carries its parent's session id as its own: it has no children to claim.
+    if (summary.sourceSessionId !== null && summary.sourceSessionId !== summary.parentSourceSessionId) {
       await this.client.query(
         `UPDATE ${SCHEMA}.sessions SET parent_session_id = $1, updated_at = now()
          WHERE agent = $2 AND parent_source_session_id = $3 AND parent_session_id IS NULL AND id <> $1`,

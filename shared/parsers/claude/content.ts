@@ -1,0 +1,112 @@
+import { asBoolean, asString, asText, isRecord, parseJsonText } from '../values.js';
+
+/** A `tool_use` block, positioned among the tool_use blocks of its line. */
+export interface ToolUseBlock {
+  callIndex: number;
+  callId: string | null;
+  name: string;
+  input: unknown;
+  inputText: string | null;
+}
+
+/** A `tool_result` block (only read from user lines). */
+export interface ToolResultBlock {
+  toolUseId: string | null;
+  text: string | null;
+  isError: boolean;
+}
+
+export interface MessageContent {
+  text: string | null;
+  thinking: string | null;
+  toolUses: ToolUseBlock[];
+  toolResults: ToolResultBlock[];
+}
+
+/** Name stored for a tool_use block that has none. */
+export const MISSING_TOOL_NAME = '<missing>';
+
+/**
+ * Reads `message.content`: a plain string, or an array of blocks. Text blocks are joined with "\n";
+ * image, fallback and any other block kinds carry no text and are skipped.
+ */
+export function readContent(content: unknown, readToolResults: boolean): MessageContent {
+  if (typeof content === 'string') {
+    return { text: asText(content), thinking: null, toolUses: [], toolResults: [] };
+  }
+  const texts: string[] = [];
+  const thoughts: string[] = [];
+  const toolUses: ToolUseBlock[] = [];
+  const toolResults: ToolResultBlock[] = [];
+  if (Array.isArray(content)) {
+    for (const block of content) {
+      if (!isRecord(block)) continue;
+      switch (block['type']) {
+        case 'text': {
+          const text = asString(block['text']);
+          if (text !== null) texts.push(text);
+          break;
+        }
+        case 'thinking': {
+          const thinking = asString(block['thinking']);
+          if (thinking !== null) thoughts.push(thinking);
+          break;
+        }
+        case 'tool_use':
+          toolUses.push(readToolUse(block, toolUses.length));
+          break;
+        case 'tool_result':
+          if (readToolResults) toolResults.push(readToolResult(block));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return { text: joinNonEmpty(texts), thinking: joinNonEmpty(thoughts), toolUses, toolResults };
+}
+
+/** The text of a string or of the text blocks of an array (a queued prompt, a tool result's content). */
+export function readText(content: unknown): string | null {
+  if (typeof content === 'string') return asText(content);
+  return readContent(content, false).text;
+}
+
+function readToolUse(block: Record<string, unknown>, callIndex: number): ToolUseBlock {
+  const rawInput = block['input'];
+  // Claude writes input as an object; a string is kept parsed when it holds JSON, verbatim otherwise.
+  if (typeof rawInput === 'string') {
+    const parsed = parseJsonText(rawInput);
+    return { callIndex, callId: asText(block['id']), name: toolName(block), input: parsed.value, inputText: parsed.unparsed };
+  }
+  return { callIndex, callId: asText(block['id']), name: toolName(block), input: rawInput ?? null, inputText: null };
+}
+
+function toolName(block: Record<string, unknown>): string {
+  return asText(block['name']) ?? MISSING_TOOL_NAME;
+}
+
+function readToolResult(block: Record<string, unknown>): ToolResultBlock {
+  return {
+    toolUseId: asText(block['tool_use_id']),
+    text: resultText(block['content']),
+    isError: asBoolean(block['is_error']) ?? false,
+  };
+}
+
+function resultText(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return null;
+  const texts: string[] = [];
+  for (const block of content) {
+    if (isRecord(block) && block['type'] === 'text') {
+      const text = asString(block['text']);
+      if (text !== null) texts.push(text);
+    }
+  }
+  return texts.join('\n');
+}
+
+function joinNonEmpty(parts: string[]): string | null {
+  return asText(parts.join('\n'));
+}

@@ -1,0 +1,171 @@
+import type {
+  JsonLine,
+  MessageRecord,
+  MessageRole,
+  ParseResult,
+  ParserContext,
+  RecordSink,
+  SessionParser,
+} from '../types.js';
+import { asBoolean, asText, asTimestamp, isRecord } from '../values.js';
+import { readContent, readText, type MessageContent } from './content.js';
+import { isRealPrompt } from './prompts.js';
+import { classifyRecord, QUEUED_COMMAND, type MessageLineType } from './record-kind.js';
+import { responseDedupKey } from './response-key.js';
+import { ResponseBiller } from './responses.js';
+import { SummaryBuilder } from './summary.js';
+import { tokensFromUsage } from './tokens.js';
+import { ToolCallPairing } from './tool-calls.js';
+
+const COMPACT_BOUNDARY = 'compact_boundary';
+
+/** Streams one Claude Code transcript: rows go to the sink as soon as they are final. */
+export class ClaudeSessionParser implements SessionParser {
+  private nextOrdinal = 0;
+  private ignoredLines = 0;
+  /** A Map, so that a type named like an Object.prototype member is counted like any other. */
+  private readonly unknownTypes = new Map<string, number>();
+  private readonly summary = new SummaryBuilder();
+  private readonly tools = new ToolCallPairing();
+  private readonly responses = new ResponseBiller((response) => this.summary.observeBilled(response));
+
+  constructor(private readonly context: ParserContext) {}
+
+  line(line: JsonLine, sink: RecordSink): void {
+    const value = line.value;
+    this.summary.observeLine(value);
+    const kind = classifyRecord(value);
+    switch (kind.kind) {
+      case 'message':
+        if (kind.type === 'system') this.systemLine(line, sink);
+        else this.conversationLine(line, kind.type, sink);
+        return;
+      case 'queued-command':
+        this.queuedCommand(line, sink);
+        return;
+      case 'ignored':
+        this.ignoredLines += 1;
+        return;
+      case 'unknown':
+        this.unknownTypes.set(kind.type, (this.unknownTypes.get(kind.type) ?? 0) + 1);
+        return;
+    }
+  }
+
+  finish(sink: RecordSink): ParseResult {
+    this.responses.close(sink);
+    this.tools.flush(sink);
+    return {
+      summary: this.summary.build(this.context, this.tools.callCount),
+      counts: {
+        unknownTypes: Object.fromEntries(this.unknownTypes),
+        ignoredLines: this.ignoredLines,
+        duplicateResponses: this.responses.duplicateResponses,
+      },
+    };
+  }
+
+  private conversationLine(line: JsonLine, type: Exclude<MessageLineType, 'system'>, sink: RecordSink): void {
+    const value = line.value;
+    const message = isRecord(value['message']) ? value['message'] : {};
+    const content = readContent(message['content'], type === 'user');
+    const isCompactSummary = asBoolean(value['isCompactSummary']) === true;
+    const row = this.newRow(line, type, type, null, content.text);
+    row.thinking = content.thinking;
+    row.isCompactBoundary = isCompactSummary;
+    row.responseId = asText(message['id']);
+    row.rawUsage = message['usage'] ?? null;
+    if (type === 'assistant') row.model = asText(message['model']);
+
+    if (type === 'user') {
+      this.notePrompt(row, asBoolean(value['isMeta']) === true, isCompactSummary);
+      this.pairResults(content, row.timestamp, sink);
+    }
+    this.addToolCalls(row.ordinal, content, sink);
+
+    if (type === 'assistant') {
+      const key = responseDedupKey(row.responseId, row.requestId);
+      this.responses.add(row, key, tokensFromUsage(message['usage']), sink);
+    } else {
+      sink.message(row);
+    }
+  }
+
+  private systemLine(line: JsonLine, sink: RecordSink): void {
+    const subtype = asText(line.value['subtype']);
+    const row = this.newRow(line, 'system', 'system', subtype, asText(line.value['content']));
+    row.isCompactBoundary = subtype === COMPACT_BOUNDARY;
+    sink.message(row);
+  }
+
+  private queuedCommand(line: JsonLine, sink: RecordSink): void {
+    const attachment = line.value['attachment'];
+    const prompt = isRecord(attachment) ? attachment['prompt'] : null;
+    const row = this.newRow(line, 'user', 'attachment', QUEUED_COMMAND, readText(prompt));
+    this.notePrompt(row, false, false);
+    sink.message(row);
+  }
+
+  private notePrompt(row: MessageRecord, isMeta: boolean, isCompactSummary: boolean): void {
+    if (row.text !== null && isRealPrompt({ text: row.text, isMeta, isCompactSummary })) {
+      this.summary.observeRealPrompt(row.text, row.isSidechain);
+    }
+  }
+
+  private pairResults(content: MessageContent, timestamp: string | null, sink: RecordSink): void {
+    for (const result of content.toolResults) {
+      this.tools.result(result.toolUseId, { text: result.text, isError: result.isError, timestamp }, sink);
+    }
+  }
+
+  private addToolCalls(ordinal: number, content: MessageContent, sink: RecordSink): void {
+    for (const use of content.toolUses) {
+      this.tools.call(
+        {
+          messageOrdinal: ordinal,
+          callIndex: use.callIndex,
+          callId: use.callId,
+          name: use.name,
+          input: use.input,
+          inputText: use.inputText,
+          resultText: null,
+          isError: null,
+          resultTimestamp: null,
+        },
+        sink,
+      );
+    }
+  }
+
+  private newRow(
+    line: JsonLine,
+    role: MessageRole,
+    sourceType: string,
+    sourceSubtype: string | null,
+    text: string | null,
+  ): MessageRecord {
+    const value = line.value;
+    this.summary.observeRow();
+    return {
+      ordinal: this.nextOrdinal++,
+      role,
+      sourceType,
+      sourceSubtype,
+      uuid: asText(value['uuid']),
+      parentUuid: asText(value['parentUuid']),
+      timestamp: asTimestamp(value['timestamp']),
+      model: null,
+      text,
+      thinking: null,
+      isSidechain: asBoolean(value['isSidechain']) === true,
+      isCompactBoundary: false,
+      responseId: null,
+      requestId: asText(value['requestId']),
+      tokens: null,
+      rawUsage: null,
+      lineNumber: line.lineNumber,
+      byteOffset: line.byteOffset,
+    };
+  }
+}
+

@@ -1,0 +1,101 @@
+import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
+import { asText, asTimestamp, maxTimestamp, minTimestamp } from '../values.js';
+import type { BilledResponse } from './responses.js';
+import { addTokens, emptyTokenTotals } from './tokens.js';
+import { toTitle } from './prompts.js';
+
+const AGENT_FILE_PREFIX = 'agent-';
+
+/** Collects the session-level facts while lines stream past; holds only scalars and a model tally. */
+export class SummaryBuilder {
+  private firstSessionId: string | null = null;
+  private cwd: string | null = null;
+  private gitBranch: string | null = null;
+  private cliVersion: string | null = null;
+  private originator: string | null = null;
+  private startedAt: string | null = null;
+  private endedAt: string | null = null;
+  private mainTitle: string | null = null;
+  private anyTitle: string | null = null;
+  private messages = 0;
+  private userMessages = 0;
+  private readonly tokens: TokenCounts = emptyTokenTotals();
+  /** Responses per model, in first-billed order (the order breaks ties). */
+  private readonly modelResponses = new Map<string, number>();
+
+  /** Every line, whatever its type, contributes identity, environment and time bounds. */
+  observeLine(value: Record<string, unknown>): void {
+    this.firstSessionId ??= asText(value['sessionId']);
+    this.cwd ??= asText(value['cwd']);
+    this.gitBranch ??= asText(value['gitBranch']);
+    this.cliVersion ??= asText(value['version']);
+    this.originator ??= asText(value['entrypoint']);
+    const timestamp = asTimestamp(value['timestamp']);
+    this.startedAt = minTimestamp(this.startedAt, timestamp);
+    this.endedAt = maxTimestamp(this.endedAt, timestamp);
+  }
+
+  observeRow(): void {
+    this.messages += 1;
+  }
+
+  observeRealPrompt(text: string, isSidechain: boolean): void {
+    this.userMessages += 1;
+    if (!isSidechain) this.mainTitle ??= toTitle(text);
+    this.anyTitle ??= toTitle(text);
+  }
+
+  observeBilled(response: BilledResponse): void {
+    if (response.tokens !== null) addTokens(this.tokens, response.tokens);
+    if (response.model !== null) {
+      this.modelResponses.set(response.model, (this.modelResponses.get(response.model) ?? 0) + 1);
+    }
+  }
+
+  build(context: ParserContext, toolCallCount: number): SessionSummary {
+    return {
+      sourceSessionId: this.firstSessionId ?? context.fileStem,
+      parentSourceSessionId: this.parentSessionId(context),
+      project: basename(this.cwd) ?? context.projectDir,
+      cwd: this.cwd,
+      gitBranch: this.gitBranch,
+      cliVersion: this.cliVersion,
+      originator: this.originator,
+      title: this.mainTitle ?? this.anyTitle,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      model: this.mainModel(),
+      messageCount: this.messages,
+      userMessageCount: this.userMessages,
+      toolCallCount,
+      tokens: { ...this.tokens },
+    };
+  }
+
+  private parentSessionId(context: ParserContext): string | null {
+    if (context.parentSourceSessionId !== null) return context.parentSourceSessionId;
+    // A legacy sidechain file (`agent-<id>.jsonl` beside the sessions) carries its parent's sessionId.
+    const stem = context.fileStem;
+    const id = this.firstSessionId;
+    return stem.startsWith(AGENT_FILE_PREFIX) && id !== null && id !== stem ? id : null;
+  }
+
+  private mainModel(): string | null {
+    let best: string | null = null;
+    let bestCount = 0;
+    for (const [model, count] of this.modelResponses) {
+      if (count > bestCount) {
+        best = model;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+}
+
+/** Last path segment of a POSIX or Windows path; null for an empty or root path. */
+export function basename(path: string | null): string | null {
+  if (path === null) return null;
+  const segments = path.split(/[\\/]/u).filter((segment) => segment !== '');
+  return segments[segments.length - 1] ?? null;
+}
