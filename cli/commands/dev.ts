@@ -1,0 +1,41 @@
+import { runDevStack } from '../../infra/local/dev-stack.js';
+import { integerOption, stringOption, type Command } from '../command.js';
+
+/** `npm start`: the whole pipeline on this machine, until Ctrl-C. */
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'Run the pipeline locally (S3+SQS emulator, Postgres, ingest runner) and load sample and local sessions',
+  usage: '',
+  options: {
+    's3-port': { type: 'string', description: 'S3/SQS emulator port (default 4566; 0 picks a free one)' },
+    'pg-port': { type: 'string', description: 'embedded Postgres port when DATABASE_URL is unset (default 54329)' },
+    bucket: { type: 'string', description: 'bucket name (default sessionlake-raw)' },
+    machine: { type: 'string', description: 'machine name for your own logs (default: this hostname)' },
+    'data-dir': { type: 'string', description: 'where embedded Postgres keeps its data (default .sessionlake/postgres)' },
+    'no-home': { type: 'boolean', description: 'do not upload ~/.claude/projects and ~/.codex/sessions' },
+  },
+  async run(input) {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await runDevStack(
+        {
+          s3Port: integerOption(input, 's3-port', 4566),
+          pgPort: integerOption(input, 'pg-port', 54329),
+          databaseUrl: process.env['DATABASE_URL'] || undefined,
+          dataDir: stringOption(input, 'data-dir'),
+          bucket: stringOption(input, 'bucket'),
+          machine: stringOption(input, 'machine'),
+          includeHome: input.values['no-home'] !== true,
+        },
+        { log: (line) => process.stdout.write(`${line}\n`), signal: controller.signal },
+      );
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return 0;
+  },
+};

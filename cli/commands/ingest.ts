@@ -1,0 +1,50 @@
+import { createS3Client } from '../../shared/aws-clients.js';
+import { loadConfig } from '../../shared/config.js';
+import { ingestObject } from '../../shared/ingest/ingest-object.js';
+import { createLogger } from '../../shared/log.js';
+import { createObjectReader } from '../../shared/s3/object-reader.js';
+import { ObjectStore } from '../../shared/store/object-store.js';
+import { createPool } from '../../shared/store/pool.js';
+import type { Command } from '../command.js';
+
+/** Runs the write path on named objects, exactly as the ingest Lambda would for their events. */
+export const ingestCommand: Command = {
+  name: 'ingest',
+  summary: 'Ingest the given S3 objects now (skips any already stored at their current ETag)',
+  usage: 's3://bucket/key...',
+  options: {},
+  async run(input) {
+    if (input.positionals.length === 0) throw new Error('give at least one s3://bucket/key');
+    const config = loadConfig();
+    const log = createLogger(config.logLevel, { command: 'ingest' }, (line) => process.stderr.write(`${line}\n`));
+    const pool = createPool({ connectionString: config.database.connectionString, max: 1 }, log);
+    const deps = {
+      store: new ObjectStore(pool, { lockTimeoutMs: config.database.lockTimeoutMs }),
+      reader: createObjectReader(createS3Client(config.s3)),
+      log,
+      maxLineBytes: config.ingest.maxLineBytes,
+    };
+    let failures = 0;
+    try {
+      for (const uri of input.positionals) {
+        const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+        if (match === null) {
+          process.stderr.write(`not an s3://bucket/key URI: ${uri}\n`);
+          failures += 1;
+          continue;
+        }
+        const [, bucket = '', key = ''] = match;
+        try {
+          const outcome = await ingestObject({ bucket, key, etag: null, sequencer: null, size: null }, deps);
+          process.stdout.write(`${uri}\t${JSON.stringify(outcome)}\n`);
+        } catch (error) {
+          process.stderr.write(`${uri}\tfailed: ${(error as Error).message}\n`);
+          failures += 1;
+        }
+      }
+    } finally {
+      await pool.end();
+    }
+    return failures === 0 ? 0 : 1;
+  },
+};

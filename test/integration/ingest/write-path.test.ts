@@ -1,0 +1,293 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../../infra/local/emulator.js';
+import { ingestObject, type IngestDependencies } from '../../../shared/ingest/ingest-object.js';
+import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
+import { silentLogger } from '../../../shared/log.js';
+import { TransientS3Error } from '../../../shared/s3/errors.js';
+import { createObjectReader, type ObjectReader } from '../../../shared/s3/object-reader.js';
+import { runMigrations } from '../../../shared/store/migrate.js';
+import { ObjectStore } from '../../../shared/store/object-store.js';
+import { createPool } from '../../../shared/store/pool.js';
+import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+
+/**
+ * The write path against a real Postgres and the S3 emulator over HTTP, driven directly (no queue):
+ * skip-by-ETag, stale and superseded events, deletions, malformed input, atomicity, poison messages.
+ */
+
+const fixture = (relative: string) => fileURLToPath(new URL(`../../fixtures/${relative}`, import.meta.url));
+const MALFORMED_KEY = 'box/raw/claude/-home-dev-broken/5d1f0c1e-7b9a-4c3e-9f10-2b7e6a1c0d42.jsonl';
+const VALID_KEY = 'box/raw/claude/-Users-alice-code-my-app/valid.jsonl';
+const VALID_BODY = [
+  '{"type":"user","timestamp":"2024-01-01T10:00:00Z","message":{"content":"Fix the login bug"},"cwd":"/Users/alice/code/my-app"}',
+  '{"type":"assistant","timestamp":"2024-01-01T10:00:05Z","message":{"id":"msg_1","model":"claude-sonnet-4-20250514","content":[{"type":"text","text":"Looking."},{"type":"tool_use","id":"toolu_1","name":"Read","input":{"file_path":"src/auth.ts"}}],"usage":{"input_tokens":100,"output_tokens":50}}}',
+  '{"type":"user","timestamp":"2024-01-01T10:00:06Z","message":{"content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"export {}"}]}}',
+  '',
+].join('\n');
+
+let emulator: RunningEmulator;
+let database: FreshDatabase;
+let pool: pg.Pool;
+let getObjectCalls = 0;
+let deps: IngestDependencies;
+
+beforeAll(async () => {
+  [emulator, database] = await Promise.all([startEmulator({ bucket: 'write-path' }), freshDatabase()]);
+  await runMigrations(database.url);
+  pool = createPool({ connectionString: database.url, max: 2 });
+  emulator.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetObjectCommand') getObjectCalls += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countGetObject' },
+  );
+  deps = {
+    store: new ObjectStore(pool, { lockTimeoutMs: 5_000 }),
+    reader: createObjectReader(emulator.s3),
+    log: silentLogger,
+    maxLineBytes: 1024 * 1024,
+  };
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await Promise.all([emulator?.stop(), database?.drop()]);
+});
+
+beforeEach(() => {
+  getObjectCalls = 0;
+});
+
+async function put(key: string, body: string | Uint8Array): Promise<string> {
+  const response = await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: key, Body: body }));
+  return (response.ETag ?? '').replaceAll('"', '');
+}
+
+async function one<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T> {
+  const result = await pool.query<T>(sql, params);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`no row for ${sql}`);
+  return row;
+}
+
+function sqsRecord(messageId: string, body: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ingest',
+    awsRegion: 'us-east-1',
+  };
+}
+
+function createdBody(key: string, etag: string, sequencer: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          bucket: { name: emulator.bucket },
+          object: { key: key.split('/').map((s) => encodeURIComponent(s).replace(/%20/g, '+')).join('/'), eTag: etag, sequencer, size: 1 },
+        },
+      },
+    ],
+  });
+}
+
+describe('ingestObject', () => {
+  it('stores a session, then skips the same ETag without any GetObject', async () => {
+    const etag = await put(VALID_KEY, VALID_BODY);
+    const request = { bucket: emulator.bucket, key: VALID_KEY, etag, sequencer: '10', size: null };
+
+    const first = await ingestObject(request, deps);
+    const second = await ingestObject(request, deps);
+
+    expect(first).toMatchObject({ status: 'ingested', messages: 3, toolCalls: 1, malformedLines: 0 });
+    expect(second).toEqual({ status: 'unchanged' });
+    expect(getObjectCalls).toBe(1);
+    const session = await one(
+      `SELECT title, message_count, tool_call_count, input_tokens, output_tokens, project, machine
+       FROM sessionlake.sessions WHERE id = $1`,
+      [VALID_KEY.replace(/\.jsonl$/, '')],
+    );
+    expect(session).toEqual({
+      title: 'Fix the login bug',
+      message_count: 3,
+      tool_call_count: 1,
+      input_tokens: '100',
+      output_tokens: '50',
+      project: 'my-app',
+      machine: 'box',
+    });
+    const call = await one(`SELECT name, input, result_text, is_error FROM sessionlake.tool_calls`);
+    expect(call).toEqual({ name: 'Read', input: { file_path: 'src/auth.ts' }, result_text: 'export {}', is_error: false });
+  });
+
+  it('ignores an event older than the one applied, and treats a changed object as superseded', async () => {
+    const key = 'box/raw/claude/-p/order.jsonl';
+    const oldEtag = await put(key, VALID_BODY);
+    const newEtag = await put(key, `${VALID_BODY}{"type":"user","message":{"content":"more"}}\n`);
+
+    const newer = await ingestObject({ bucket: emulator.bucket, key, etag: newEtag, sequencer: '0B', size: null }, deps);
+    const older = await ingestObject({ bucket: emulator.bucket, key, etag: oldEtag, sequencer: 'A', size: null }, deps);
+    const unsequenced = await ingestObject({ bucket: emulator.bucket, key, etag: oldEtag, sequencer: null, size: null }, deps);
+
+    expect(newer).toMatchObject({ status: 'ingested', messages: 4 });
+    expect(older).toEqual({ status: 'stale' });
+    expect(unsequenced).toEqual({ status: 'superseded' });
+    const object = await one(`SELECT etag, sequencer, state FROM sessionlake.objects WHERE key = $1`, [key]);
+    expect(object).toEqual({ etag: newEtag, sequencer: '0B', state: 'ingested' });
+  });
+
+  it('lands the good lines of a malformed object and counts the bad ones on its objects row', async () => {
+    const bytes = await readFile(fixture('malformed/projects/-home-dev-broken/5d1f0c1e-7b9a-4c3e-9f10-2b7e6a1c0d42.jsonl'));
+    const etag = await put(MALFORMED_KEY, bytes);
+
+    const outcome = await ingestObject({ bucket: emulator.bucket, key: MALFORMED_KEY, etag, sequencer: null, size: null }, deps);
+
+    expect(outcome).toMatchObject({ status: 'ingested', messages: 3, malformedLines: 4, truncated: true });
+    const object = await one(
+      `SELECT state, lines_total, lines_malformed, truncated, error FROM sessionlake.objects WHERE key = $1`,
+      [MALFORMED_KEY],
+    );
+    expect(object).toMatchObject({ state: 'ingested', lines_total: 9, lines_malformed: 4, truncated: true });
+    expect(object.error).toContain('1 invalid-json line');
+    expect(object.error).toContain('3 not-an-object lines');
+    const session = await one(
+      `SELECT title, message_count, is_truncated, malformed_lines, output_tokens FROM sessionlake.sessions WHERE object_uri = $1`,
+      [`s3://${emulator.bucket}/${MALFORMED_KEY}`],
+    );
+    expect(session).toEqual({
+      title: 'Count the bad lines please',
+      message_count: 3,
+      is_truncated: true,
+      malformed_lines: 4,
+      output_tokens: '5',
+    });
+  });
+
+  it('records a vanished object as deleted and keeps its session', async () => {
+    const key = 'box/raw/claude/-p/gone.jsonl';
+    const etag = await put(key, VALID_BODY);
+    await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: '01', size: null }, deps);
+    await emulator.s3.send(new DeleteObjectCommand({ Bucket: emulator.bucket, Key: key }));
+
+    const outcome = await ingestObject({ bucket: emulator.bucket, key, etag: 'changed', sequencer: '02', size: null }, deps);
+
+    expect(outcome).toEqual({ status: 'deleted' });
+    const session = await one(
+      `SELECT s.message_count, s.deleted_at IS NOT NULL AS deleted, o.state FROM sessionlake.sessions s
+       JOIN sessionlake.objects o ON o.uri = s.object_uri WHERE o.key = $1`,
+      [key],
+    );
+    expect(session).toEqual({ message_count: 3, deleted: true, state: 'deleted' });
+  });
+
+  it('records non-session keys as skipped without reading them', async () => {
+    const key = 'box/raw/claude/-p/0a1b/tool-results/toolu_1.txt';
+    const etag = await put(key, 'large tool output');
+
+    const outcome = await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: null, size: null }, deps);
+
+    expect(outcome).toEqual({ status: 'skipped', reason: 'tool-result sidecar of a session' });
+    expect(getObjectCalls).toBe(0);
+    expect(await one(`SELECT kind, state FROM sessionlake.objects WHERE key = $1`, [key])).toEqual({
+      kind: 'sidecar',
+      state: 'skipped',
+    });
+  });
+
+  it('writes nothing of an object whose stream breaks midway, and keeps the version stored before', async () => {
+    const key = 'box/raw/claude/-p/atomic.jsonl';
+    const firstEtag = await put(key, VALID_BODY);
+    await ingestObject({ bucket: emulator.bucket, key, etag: firstEtag, sequencer: '01', size: null }, deps);
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"type":"user","message":{"content":"line ${i}"}}`);
+    const secondEtag = await put(key, `${lines.join('\n')}\n`);
+    const breakingReader: ObjectReader = {
+      head: deps.reader.head,
+      async open(bucket, openKey, etag) {
+        const opened = await deps.reader.open(bucket, openKey, etag);
+        async function* breakAfterFirstChunk() {
+          for await (const chunk of opened.body) {
+            yield chunk;
+            throw new TransientS3Error('connection reset mid-body');
+          }
+        }
+        return { ...opened, body: breakAfterFirstChunk() };
+      },
+    };
+
+    const attempt = ingestObject(
+      { bucket: emulator.bucket, key, etag: secondEtag, sequencer: '02', size: null },
+      { ...deps, reader: breakingReader },
+    );
+
+    await expect(attempt).rejects.toThrow(TransientS3Error);
+    const stored = await one(
+      `SELECT o.etag, o.sequencer, s.message_count, (SELECT count(*)::int FROM sessionlake.messages m WHERE m.session_id = s.id) AS rows
+       FROM sessionlake.objects o JOIN sessionlake.sessions s ON s.object_uri = o.uri WHERE o.key = $1`,
+      [key],
+    );
+    expect(stored).toEqual({ etag: firstEtag, sequencer: '01', message_count: 3, rows: 3 });
+  });
+});
+
+describe('processSqsBatch', () => {
+  it('fails only the poison message, records its reason, and lands the rest of the batch', async () => {
+    const goodKey = 'box/raw/claude/-p/batch good+plus ü.jsonl';
+    const etag = await put(goodKey, VALID_BODY);
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord('poison-1', 'this is not an S3 notification'),
+        sqsRecord('good-1', createdBody(goodKey, etag, '05')),
+        sqsRecord('test-1', JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: emulator.bucket })),
+      ],
+    };
+
+    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r1' }, {
+      ...deps,
+      timeReserveMs: 1_000,
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison-1' }]);
+    const failure = await one(`SELECT reason, body_excerpt, receive_count FROM sessionlake.message_failures WHERE message_id = 'poison-1'`);
+    expect(failure).toEqual({
+      reason: 'invalid message: message body is not JSON',
+      body_excerpt: 'this is not an S3 notification',
+      receive_count: 1,
+    });
+    expect(await one(`SELECT state, message_count FROM sessionlake.objects o JOIN sessionlake.sessions s ON s.object_uri = o.uri WHERE o.key = $1`, [goodKey])).toEqual({
+      state: 'ingested',
+      message_count: 3,
+    });
+  });
+
+  it('reports records it had no time to start as failed instead of starting them', async () => {
+    const event: SQSEvent = { Records: [sqsRecord('late-1', '{}'), sqsRecord('late-2', '{}')] };
+
+    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 500, awsRequestId: 'r2' }, {
+      ...deps,
+      timeReserveMs: 1_000,
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }]);
+    expect(response.results.every((result) => !result.ok && result.reason.includes('time'))).toBe(true);
+  });
+});

@@ -1,0 +1,235 @@
+import { execFile } from 'node:child_process';
+import { appendFile, cp, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../../infra/local/emulator.js';
+import { startQueueRunner, type QueueRunner } from '../../../infra/local/queue-runner.js';
+import { buildS3NotificationRecord, S3EventName } from '../../../infra/local/s3-event.js';
+import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
+import { silentLogger } from '../../../shared/log.js';
+import { createObjectReader } from '../../../shared/s3/object-reader.js';
+import { runMigrations } from '../../../shared/store/migrate.js';
+import { ObjectStore } from '../../../shared/store/object-store.js';
+import { createPool } from '../../../shared/store/pool.js';
+import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
+import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+
+/**
+ * The acceptance path of the vertical slice: the real AWS CLI syncs a directory laid out like
+ * ~/.claude/projects into the local S3; the bridge turns uploads into S3 notifications on the queue; the
+ * runner feeds them to the ingest batch handler like the Lambda SQS event source; Postgres is checked
+ * against numbers counted from the fixture files.
+ */
+
+const run = promisify(execFile);
+const awsCli = await findAwsCli();
+const MACHINE = 'laptop-01';
+
+async function findAwsCli(): Promise<string | null> {
+  for (const candidate of ['aws', '/usr/bin/aws', '/usr/local/bin/aws']) {
+    try {
+      await run(candidate, ['--version']);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
+if (awsCli === null) {
+  process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
+}
+
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the queue into Postgres', () => {
+  let emulator: RunningEmulator;
+  let database: FreshDatabase;
+  let pool: pg.Pool;
+  let runner: QueueRunner;
+  let projectsDir: string;
+  let getObjectKeys: string[] = [];
+
+  async function sync(): Promise<string> {
+    const { stdout } = await run(
+      awsCli ?? 'aws',
+      ['--endpoint-url', emulator.endpoint, 's3', 'sync', projectsDir, `s3://${emulator.bucket}/${MACHINE}/raw/claude/`, '--no-progress'],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_DEFAULT_REGION: emulator.region,
+          AWS_REGION: emulator.region,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+      },
+    );
+    return stdout;
+  }
+
+  beforeAll(async () => {
+    [emulator, database] = await Promise.all([startEmulator({ bucket: 'sync-test' }), freshDatabase()]);
+    await runMigrations(database.url);
+    pool = createPool({ connectionString: database.url, max: 2 });
+    projectsDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-projects-'));
+    await cp(claudeProjectsDir, projectsDir, { recursive: true });
+    // Logs are written before the cron job syncs them. aws s3 sync re-uploads a file whose mtime is newer than
+    // the object's LastModified, which has whole-second precision: a file copied in the same second would look newer.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const entry of await readdir(projectsDir, { recursive: true })) {
+      await utimes(path.join(projectsDir, entry), anHourAgo, anHourAgo);
+    }
+    emulator.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetObjectCommand') getObjectKeys.push((args.input as { Key: string }).Key);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordGetObject' },
+    );
+    const deps = {
+      store: new ObjectStore(pool, { lockTimeoutMs: 5_000 }),
+      reader: createObjectReader(emulator.s3),
+      log: silentLogger,
+      maxLineBytes: 64 * 1024 * 1024,
+      timeReserveMs: 1_000,
+    };
+    runner = await startQueueRunner({
+      sqs: emulator.sqs,
+      queueUrl: emulator.queueUrl,
+      queueArn: emulator.queueArn,
+      region: emulator.region,
+      handler: (event, context) => processSqsBatch(event, context, deps),
+      functionTimeoutMs: 30_000,
+      waitTimeSeconds: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    await pool?.end();
+    await Promise.all([emulator?.stop(), database?.drop(), projectsDir ? rm(projectsDir, { recursive: true }) : undefined]);
+  });
+
+  it('lands one session per file with the counts read from the fixtures', async () => {
+    await sync();
+    await runner.drain();
+
+    const sessions = await pool.query<{
+      path: string;
+      source_session_id: string;
+      message_count: number;
+      user_message_count: number;
+      tool_call_count: number;
+      pending: number;
+      input_tokens: string | null;
+      output_tokens: string | null;
+      cache_creation_input_tokens: string | null;
+      cache_read_input_tokens: string | null;
+    }>(
+      `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.message_count,
+              s.user_message_count, s.tool_call_count,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
+              s.input_tokens, s.output_tokens, s.cache_creation_input_tokens, s.cache_read_input_tokens
+       FROM sessionlake.sessions s ORDER BY 1`,
+      [`${MACHINE}/raw/claude/`],
+    );
+    const toNumber = (value: string | null) => (value === null ? null : Number(value));
+    const actual = sessions.rows.map((row) => ({
+      path: row.path,
+      sourceSessionId: row.source_session_id,
+      messages: row.message_count,
+      userMessages: row.user_message_count,
+      toolCalls: row.tool_call_count,
+      pendingToolCalls: row.pending,
+      tokens: {
+        input: toNumber(row.input_tokens),
+        output: toNumber(row.output_tokens),
+        cacheCreationInput: toNumber(row.cache_creation_input_tokens),
+        cacheReadInput: toNumber(row.cache_read_input_tokens),
+      },
+    }));
+    const expected = claudeFixtureExpectations
+      .map(({ unknownLines: _unknown, ignoredLines: _ignored, ...rest }) => rest)
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(actual).toEqual(expected);
+    const messageRows = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sessionlake.messages');
+    expect(messageRows.rows[0]?.n).toBe(expected.reduce((sum, e) => sum + e.messages, 0));
+    expect(getObjectKeys).toHaveLength(expected.length);
+  });
+
+  it('links the subagent file to its parent session', async () => {
+    const result = await pool.query<{ id: string; parent: string | null; kind: string }>(
+      `SELECT c.id, c.parent_session_id AS parent, c.kind FROM sessionlake.sessions c WHERE c.id LIKE '%/subagents/%'`,
+    );
+
+    expect(result.rows).toHaveLength(1);
+    const child = result.rows[0];
+    expect(child?.kind).toBe('subagent');
+    expect(child?.parent).toBe(child?.id.replace(/\/subagents\/agent-[^/]+$/, ''));
+    const parent = await pool.query('SELECT 1 FROM sessionlake.sessions WHERE id = $1', [child?.parent]);
+    expect(parent.rowCount).toBe(1);
+  });
+
+  it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
+    const before = await pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
+    getObjectKeys = [];
+
+    const output = await sync();
+    const listed = await emulator.s3.send(new ListObjectsV2Command({ Bucket: emulator.bucket }));
+    for (const object of listed.Contents ?? []) {
+      const record = buildS3NotificationRecord({
+        eventName: S3EventName.put,
+        bucket: emulator.bucket,
+        key: object.Key ?? '',
+        size: object.Size ?? 0,
+        eTag: object.ETag ?? '',
+        sequencer: 'FFFFFFFFFFFFFFFFFFFF',
+        eventTime: new Date(),
+        region: emulator.region,
+      });
+      await emulator.sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
+    }
+    await runner.drain();
+
+    expect(output.trim()).toBe('');
+    expect(listed.Contents?.length).toBeGreaterThan(0);
+    expect(getObjectKeys).toEqual([]);
+    const after = await pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
+    expect(after.rows).toEqual(before.rows);
+  });
+
+  it('re-ingests only the object that changed', async () => {
+    const changed = claudeFixtureExpectations.find((e) => e.path.endsWith('79884cdc-3688-47b0-817b-e651751e068c.jsonl'));
+    if (changed === undefined) throw new Error('fixture missing');
+    const line = '{"type":"user","sessionId":"session_b","timestamp":"2026-11-26T09:00:00Z","message":{"role":"user","content":"One more question"}}\n';
+    // The fixture ends without a newline: start the appended line on a line of its own.
+    await appendFile(path.join(projectsDir, changed.path), `\n${line}`);
+    const before = await pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
+    getObjectKeys = [];
+
+    await sync();
+    await runner.drain();
+
+    expect(getObjectKeys).toEqual([`${MACHINE}/raw/claude/${changed.path}`]);
+    const session = await pool.query<{ message_count: number; user_message_count: number }>(
+      'SELECT message_count, user_message_count FROM sessionlake.sessions WHERE id = $1',
+      [`${MACHINE}/raw/claude/${changed.path.replace(/\.jsonl$/, '')}`],
+    );
+    expect(session.rows[0]).toEqual({ message_count: changed.messages + 1, user_message_count: changed.userMessages + 1 });
+    const after = await pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
+    const touched = after.rows.filter((row, i) => row.ingested_at.getTime() !== before.rows[i]?.ingested_at.getTime());
+    expect(touched.map((row) => row.uri)).toEqual([`s3://${emulator.bucket}/${MACHINE}/raw/claude/${changed.path}`]);
+  });
+
+  it('has an expectation for every fixture file it synced', async () => {
+    const entries = await readdir(projectsDir, { recursive: true });
+    expect(entries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(claudeFixtureExpectations.length);
+  });
+});
