@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../../../infra/build.js';
+
+describe('buildFunctions', () => {
+  const outDirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it('bundles the ingest Lambda into one ESM file that loads and exports handler', async () => {
+    const outDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-build-'));
+    outDirs.push(outDir);
+
+    const built = await buildFunctions(outDir);
+
+    const ingest = built.find((fn) => fn.name === 'ingest');
+    expect(ingest?.outfile).toBe(path.join(outDir, 'ingest', 'index.mjs'));
+    // Loading the bundle runs its module scope (config, pool, S3 client) without connecting anywhere.
+    const loaded = (await import(pathToFileURL(ingest?.outfile ?? '').href)) as { handler?: unknown };
+    expect(typeof loaded.handler).toBe('function');
+  });
+});
