@@ -1,0 +1,356 @@
+import type {
+  JsonLine,
+  ParseCounts,
+  ParseResult,
+  ParserContext,
+  RecordSink,
+  SessionParser,
+  ToolCallRecord,
+} from '../types.js';
+import { asText, isRecord } from '../values.js';
+import { contentText, isInjectedContext, reasoningText } from './content.js';
+import { ReplayGate, uuidV7Millis } from './lineage.js';
+import { PromptResolver, type ReleasedRow } from './prompts.js';
+import { readEnvelope, type Envelope } from './records.js';
+import { draftRow, type DraftRow, type RowFields } from './rows.js';
+import { readOwnSession, SessionInfo, sessionMetaId } from './session-info.js';
+import { isCallItem, isOutputItem, PendingCalls, readCall, readOutput } from './tool-calls.js';
+import { toTokenCounts, TokenMeter, type Metered } from './tokens.js';
+
+const MISSING = '<missing>';
+
+/** response_item payload types that carry nothing to store. */
+const IGNORED_ITEM_TYPES: ReadonlySet<string> = new Set(['ghost_snapshot', 'compaction', 'compaction_summary', 'other']);
+
+/** One rollout file. Holds the session facts, calls waiting for output and a turn's undecided user input. */
+export class CodexSessionParser implements SessionParser {
+  private readonly info = new SessionInfo();
+  private readonly meter = new TokenMeter();
+  private readonly calls = new PendingCalls();
+  private readonly gate = new ReplayGate();
+  private readonly prompts = new PromptResolver();
+  private readonly counts: ParseCounts = { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 };
+  private ownSessionSeen = false;
+  private ownSessionId: string | null = null;
+  private nextOrdinal = 0;
+  /** The turn in progress; null between task_complete and the next turn. */
+  private turnId: string | null = null;
+  /** The last turn started, kept past its end: a token_count always belongs to one. */
+  private lastTurnId: string | null = null;
+  private model: string | null = null;
+
+  constructor(private readonly context: ParserContext) {}
+
+  line(line: JsonLine, sink: RecordSink): void {
+    const envelope = readEnvelope(line.value);
+    this.info.observeTimestamp(envelope.timestamp);
+    switch (envelope.type) {
+      case 'session_meta':
+        this.sessionMeta(envelope);
+        return;
+      case 'turn_context':
+        this.turnContext(line, envelope);
+        return;
+      case 'response_item':
+        this.responseItem(line, envelope, sink);
+        return;
+      case 'event_msg':
+        this.event(line, envelope, sink);
+        return;
+      case 'compacted':
+        this.compacted(line, envelope, sink);
+        return;
+      default:
+        this.unknown(envelope.type ?? MISSING);
+    }
+  }
+
+  finish(sink: RecordSink): ParseResult {
+    this.emit(this.prompts.settle(), sink);
+    for (const call of this.calls.drain()) this.emitCall(call, sink);
+    return { summary: this.info.build(this.context), counts: this.counts };
+  }
+
+  private sessionMeta(envelope: Envelope): void {
+    const payload = envelope.payload;
+    if (payload === null) {
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    if (!this.ownSessionSeen) {
+      const own = readOwnSession(payload);
+      this.ownSessionSeen = true;
+      this.ownSessionId = own.id;
+      this.info.observeOwnSession(own, payload);
+      this.gate.ownSession(own.parentId !== null, createdMillis(own.id, own.createdAt, envelope.timestamp));
+      return;
+    }
+    // A later session_meta is never this session's: a copied ancestor's (see ReplayGate) or a stray one.
+    const id = sessionMetaId(payload);
+    if (id !== null && id !== this.ownSessionId) this.gate.foreignSession();
+    this.counts.ignoredLines += 1;
+  }
+
+  private turnContext(line: JsonLine, envelope: Envelope): void {
+    const payload = envelope.payload;
+    if (payload === null) {
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    const turnId = asText(payload['turn_id']);
+    const model = asText(payload['model']);
+    this.gate.turn(turnId);
+    this.model = model ?? this.model;
+    if (this.gate.inCopiedHistory) {
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    this.startTurn(turnId);
+    this.info.observeTurnContext(asText(payload['cwd']), model, turnId, line.lineNumber);
+  }
+
+  private responseItem(line: JsonLine, envelope: Envelope, sink: RecordSink): void {
+    const payload = envelope.payload;
+    // Hand-written and old logs leave out payload.type on messages.
+    const kind = envelope.payloadType ?? (payload !== null && 'role' in payload ? 'message' : null);
+    if (payload === null || kind === null) {
+      this.unknown(`response_item:${MISSING}`);
+      return;
+    }
+    if (this.gate.inCopiedHistory) {
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    if (kind === 'message') {
+      this.message(line, envelope, payload, sink);
+    } else if (kind === 'reasoning') {
+      this.reasoning(line, envelope, payload, sink);
+    } else if (isCallItem(kind)) {
+      this.call(line, envelope, kind, payload, sink);
+    } else if (isOutputItem(kind)) {
+      this.output(envelope, payload, sink);
+    } else if (kind === 'agent_message') {
+      // A message from another agent of a multi-agent session: input, but not typed by the user.
+      this.emit(this.prompts.row(draftRow(line, envelope, this.inputFields('system', payload))), sink);
+    } else if (IGNORED_ITEM_TYPES.has(kind)) {
+      this.counts.ignoredLines += 1;
+    } else {
+      this.unknown(`response_item:${kind}`);
+    }
+  }
+
+  private message(line: JsonLine, envelope: Envelope, payload: Record<string, unknown>, sink: RecordSink): void {
+    const role = asText(payload['role']);
+    switch (role) {
+      case 'user': {
+        const row = draftRow(line, envelope, this.inputFields('user', payload));
+        const released = isInjectedContext(row.text)
+          ? this.prompts.row({ ...row, role: 'system' })
+          : this.prompts.userItem(row, row.text);
+        this.emit(released, sink);
+        return;
+      }
+      case 'developer':
+      case 'system':
+        this.emit(this.prompts.row(draftRow(line, envelope, this.inputFields(role, payload))), sink);
+        return;
+      case 'assistant':
+        this.emitNow(draftRow(line, envelope, this.outputFields({ text: contentText(payload['content']) })), sink);
+        return;
+      default:
+        this.unknown(`response_item:message/${role ?? MISSING}`);
+    }
+  }
+
+  private reasoning(line: JsonLine, envelope: Envelope, payload: Record<string, unknown>, sink: RecordSink): void {
+    this.emit(this.prompts.settle(), sink);
+    const thinking = reasoningText(payload);
+    if (thinking === null) {
+      // Encrypted reasoning only: nothing readable to keep.
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    this.emitNow(draftRow(line, envelope, this.outputFields({ thinking })), sink);
+  }
+
+  private call(
+    line: JsonLine,
+    envelope: Envelope,
+    kind: string,
+    payload: Record<string, unknown>,
+    sink: RecordSink,
+  ): void {
+    const draft = readCall(kind, payload);
+    const ordinal = this.emitNow(draftRow(line, envelope, this.outputFields({})), sink);
+    const call: ToolCallRecord = {
+      messageOrdinal: ordinal,
+      callIndex: 0,
+      callId: draft.callId,
+      name: draft.name,
+      input: draft.input,
+      inputText: draft.inputText,
+      resultText: null,
+      isError: draft.isError,
+      resultTimestamp: draft.isError === null ? null : envelope.timestamp,
+    };
+    if (draft.settledOnArrival || draft.callId === null) {
+      this.emitCall(call, sink);
+      return;
+    }
+    const pushedOut = this.calls.add(draft.callId, call);
+    if (pushedOut !== null) this.emitCall(pushedOut, sink);
+  }
+
+  private output(envelope: Envelope, payload: Record<string, unknown>, sink: RecordSink): void {
+    this.emit(this.prompts.settle(), sink);
+    const completed = this.calls.complete(readOutput(payload), envelope.timestamp);
+    if (completed === null) {
+      // No call waits for this id (its call is missing from the log).
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    this.emitCall(completed, sink);
+  }
+
+  private event(line: JsonLine, envelope: Envelope, sink: RecordSink): void {
+    const payload = envelope.payload;
+    if (payload === null) {
+      this.unknown(`event_msg:${MISSING}`);
+      return;
+    }
+    switch (envelope.payloadType) {
+      case 'token_count':
+        this.billed(line, envelope, this.meter.tokenCount(payload['info']), payload['info'], sink);
+        return;
+      case 'turn.completed':
+        this.billed(line, envelope, this.meter.turnCompleted(payload['usage']), payload['usage'], sink);
+        return;
+      case 'task_started':
+        this.gate.turn(asText(payload['turn_id']));
+        if (this.gate.inCopiedHistory) break;
+        this.startTurn(asText(payload['turn_id']));
+        return;
+      case 'task_complete':
+      case 'turn_aborted':
+        if (this.gate.inCopiedHistory) break;
+        this.emit(this.prompts.settle(), sink);
+        this.turnId = null;
+        return;
+      case 'user_message': {
+        if (this.gate.inCopiedHistory) break;
+        const text = asText(payload['message']);
+        const row = draftRow(line, envelope, { role: 'user', text, requestId: this.turnId });
+        this.emit(this.prompts.userEvent(row, text), sink);
+        return;
+      }
+      default:
+        // UI events (agent_message, agent_reasoning, exec_command_end, …) repeat what response items hold.
+        break;
+    }
+    this.counts.ignoredLines += 1;
+  }
+
+  private billed(line: JsonLine, envelope: Envelope, metered: Metered, rawUsage: unknown, sink: RecordSink): void {
+    if (metered.kind === 'usage' && this.gate.inCopiedHistory) {
+      // The parent's response: its own rollout counts it.
+      this.counts.duplicateResponses += 1;
+      return;
+    }
+    if (metered.kind !== 'usage') {
+      if (metered.kind === 'repeat') this.counts.duplicateResponses += 1;
+      else this.counts.ignoredLines += 1;
+      return;
+    }
+    const reported = reportedModel(envelope.payload);
+    this.model = reported ?? this.model;
+    const tokens = toTokenCounts(metered.usage);
+    const fields = { ...this.outputFields({ tokens, rawUsage }), requestId: this.turnId ?? this.lastTurnId };
+    this.emitNow(draftRow(line, envelope, fields), sink);
+    this.info.observeBilled(tokens, this.model);
+  }
+
+  private compacted(line: JsonLine, envelope: Envelope, sink: RecordSink): void {
+    const payload = envelope.payload;
+    if (payload === null || this.gate.inCopiedHistory) {
+      this.counts.ignoredLines += 1;
+      return;
+    }
+    this.emitNow(
+      draftRow(line, envelope, {
+        role: 'system',
+        text: asText(payload['message']),
+        isCompactBoundary: true,
+        requestId: this.turnId,
+      }),
+      sink,
+    );
+  }
+
+  private startTurn(turnId: string | null): void {
+    this.turnId = turnId ?? this.turnId;
+    this.lastTurnId = this.turnId ?? this.lastTurnId;
+  }
+
+  private inputFields(role: 'user' | 'developer' | 'system', payload: Record<string, unknown>): RowFields {
+    return { role, text: contentText(payload['content']), requestId: this.turnId };
+  }
+
+  private outputFields(fields: Omit<RowFields, 'role'>): RowFields {
+    return { role: 'assistant', model: this.model, requestId: this.turnId, ...fields };
+  }
+
+  /** Model activity: settles held user input, then writes the row at once and returns its ordinal. */
+  private emitNow(row: DraftRow, sink: RecordSink): number {
+    this.emit(this.prompts.settle(), sink);
+    const ordinal = this.nextOrdinal;
+    this.emit([{ row, isPrompt: false }], sink);
+    return ordinal;
+  }
+
+  private emit(rows: readonly ReleasedRow[], sink: RecordSink): void {
+    for (const { row, isPrompt } of rows) {
+      sink.message({ ordinal: this.nextOrdinal, ...row });
+      this.nextOrdinal += 1;
+      this.info.observeRow();
+      if (isPrompt) this.info.observePrompt(row.text);
+    }
+  }
+
+  private emitCall(call: ToolCallRecord, sink: RecordSink): void {
+    sink.toolCall(call);
+    this.info.observeToolCall();
+  }
+
+  private unknown(type: string): void {
+    this.counts.unknownTypes[type] = (this.counts.unknownTypes[type] ?? 0) + 1;
+  }
+}
+
+/** When a session was created: its UUIDv7 id, else the session_meta's own timestamp, else the line's. */
+function createdMillis(id: string | null, createdAt: string | null, lineTimestamp: string | null): number | null {
+  const fromId = uuidV7Millis(id);
+  if (fromId !== null) return fromId;
+  for (const value of [createdAt, lineTimestamp]) {
+    const millis = value === null ? Number.NaN : Date.parse(value);
+    if (!Number.isNaN(millis)) return millis;
+  }
+  return null;
+}
+
+/** A model named by the token_count itself (`info.model` and the like), which ccusage also prefers. */
+function reportedModel(payload: Record<string, unknown> | null): string | null {
+  if (payload === null) return null;
+  const info = isRecord(payload['info']) ? payload['info'] : null;
+  const candidates = [
+    info?.['model'],
+    info?.['model_name'],
+    info !== null && isRecord(info['metadata']) ? info['metadata']['model'] : undefined,
+    payload['model'],
+    isRecord(payload['metadata']) ? payload['metadata']['model'] : undefined,
+  ];
+  for (const candidate of candidates) {
+    const model = typeof candidate === 'string' ? candidate.trim() : '';
+    if (model.length > 0) return model;
+  }
+  return null;
+}

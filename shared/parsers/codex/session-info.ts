@@ -1,0 +1,158 @@
+import { toTitle } from '../claude/prompts.js';
+import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
+import { asText, isRecord, maxTimestamp, minTimestamp } from '../values.js';
+import { addTokenCounts, emptyTokenCounts } from './tokens.js';
+
+const ROLLOUT_UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/iu;
+
+/** Identity and lineage read from the rollout's own session_meta. */
+export interface OwnSession {
+  id: string | null;
+  parentId: string | null;
+  /** The payload's `timestamp`, for dating the session when its id is not a UUIDv7. */
+  createdAt: string | null;
+}
+
+export function readOwnSession(payload: Record<string, unknown>): OwnSession {
+  return {
+    id: asText(payload['id']) ?? asText(payload['session_id']),
+    parentId: parentOf(payload),
+    createdAt: asText(payload['timestamp']),
+  };
+}
+
+/** The id of a session_meta (foreign ones included); null when it has none. */
+export function sessionMetaId(payload: Record<string, unknown>): string | null {
+  return asText(payload['id']) ?? asText(payload['session_id']);
+}
+
+/** The spawning thread of a subagent, else the rollout a fork was copied from. */
+function parentOf(payload: Record<string, unknown>): string | null {
+  const source = payload['source'];
+  const subagent = isRecord(source) && isRecord(source['subagent']) ? source['subagent'] : null;
+  const spawn = subagent !== null && isRecord(subagent['thread_spawn']) ? subagent['thread_spawn'] : null;
+  return (
+    (spawn === null ? null : asText(spawn['parent_thread_id'])) ??
+    asText(payload['forked_from_id']) ??
+    asText(payload['parent_thread_id'])
+  );
+}
+
+/** `source` when it is a string (cli, exec, vscode…), `subagent` for a spawned agent, else `originator`. */
+function originatorOf(payload: Record<string, unknown>): string | null {
+  const source = payload['source'];
+  if (typeof source === 'string' && source.length > 0) return source;
+  if (isRecord(source) && 'subagent' in source) return 'subagent';
+  return asText(payload['originator']);
+}
+
+function basename(path: string | null): string | null {
+  if (path === null) return null;
+  const parts = path.split(/[\\/]+/u).filter((part) => part.length > 0);
+  return parts[parts.length - 1] ?? null;
+}
+
+/** Collects the session-level facts while lines stream past: scalars and two small model tallies. */
+export class SessionInfo {
+  private own: OwnSession | null = null;
+  private cwd: string | null = null;
+  private gitBranch: string | null = null;
+  private cliVersion: string | null = null;
+  private originator: string | null = null;
+  private startedAt: string | null = null;
+  private endedAt: string | null = null;
+  private title: string | null = null;
+  private messages = 0;
+  private prompts = 0;
+  private toolCalls = 0;
+  private readonly tokens: TokenCounts = emptyTokenCounts();
+  /** Billed responses per model, in first-billed order (the order breaks ties). */
+  private readonly billedByModel = new Map<string, number>();
+  /** Turns per model, the fallback when nothing was billed. */
+  private readonly turnsByModel = new Map<string, number>();
+  private readonly countedTurns = new Set<string>();
+
+  observeTimestamp(timestamp: string | null): void {
+    this.startedAt = minTimestamp(this.startedAt, timestamp);
+    this.endedAt = maxTimestamp(this.endedAt, timestamp);
+  }
+
+  observeOwnSession(own: OwnSession, payload: Record<string, unknown>): void {
+    this.own = own;
+    this.cwd = asText(payload['cwd']) ?? this.cwd;
+    const git = payload['git'];
+    this.gitBranch = isRecord(git) ? asText(git['branch']) : null;
+    this.cliVersion = asText(payload['cli_version']);
+    this.originator = originatorOf(payload);
+  }
+
+  /** A turn_context: a cwd when the session_meta had none, and the turn's model. */
+  observeTurnContext(cwd: string | null, model: string | null, turnId: string | null, lineNumber: number): void {
+    this.cwd ??= cwd;
+    if (model === null) return;
+    // Codex writes a turn_context before every model request; a turn counts once per model.
+    const key = `${turnId ?? `line:${lineNumber}`}\u0000${model}`;
+    if (turnId !== null && this.countedTurns.has(key)) return;
+    this.countedTurns.add(key);
+    this.turnsByModel.set(model, (this.turnsByModel.get(model) ?? 0) + 1);
+  }
+
+  observeRow(): void {
+    this.messages += 1;
+  }
+
+  observePrompt(text: string | null): void {
+    this.prompts += 1;
+    if (this.title === null && text !== null) {
+      const title = toTitle(text);
+      if (title.length > 0) this.title = title;
+    }
+  }
+
+  observeToolCall(): void {
+    this.toolCalls += 1;
+  }
+
+  observeBilled(tokens: TokenCounts, model: string | null): void {
+    addTokenCounts(this.tokens, tokens);
+    if (model !== null) this.billedByModel.set(model, (this.billedByModel.get(model) ?? 0) + 1);
+  }
+
+  build(context: ParserContext): SessionSummary {
+    return {
+      sourceSessionId: this.own?.id ?? rolloutUuid(context.fileStem),
+      parentSourceSessionId: this.own?.parentId ?? context.parentSourceSessionId,
+      project: basename(this.cwd),
+      cwd: this.cwd,
+      gitBranch: this.gitBranch,
+      cliVersion: this.cliVersion,
+      originator: this.originator,
+      title: this.title,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      model: mostFrequent(this.billedByModel) ?? mostFrequent(this.turnsByModel),
+      messageCount: this.messages,
+      userMessageCount: this.prompts,
+      toolCallCount: this.toolCalls,
+      tokens: { ...this.tokens },
+    };
+  }
+}
+
+/** The thread id a rollout's file name ends with; the stem itself when it does not look like one. */
+function rolloutUuid(fileStem: string): string | null {
+  if (fileStem.length === 0) return null;
+  return ROLLOUT_UUID.exec(fileStem)?.[1] ?? fileStem;
+}
+
+function mostFrequent(tally: ReadonlyMap<string, number>): string | null {
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [model, count] of tally) {
+    if (count > bestCount) {
+      best = model;
+      bestCount = count;
+    }
+  }
+  return best;
+}

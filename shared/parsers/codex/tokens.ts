@@ -1,0 +1,143 @@
+import type { TokenCounts } from '../types.js';
+import { asCount, isRecord } from '../values.js';
+
+/** One usage object as Codex writes it; a null field was absent. */
+export interface Usage {
+  input: number | null;
+  cachedInput: number | null;
+  output: number | null;
+  reasoningOutput: number | null;
+  cacheWrite: number | null;
+}
+
+/** `{input_tokens, cached_input_tokens, output_tokens, reasoning_output_tokens, cache_write_input_tokens}`. */
+export function readUsage(value: unknown): Usage | null {
+  if (!isRecord(value)) return null;
+  return {
+    input: asCount(value['input_tokens']),
+    cachedInput: asCount(value['cached_input_tokens']) ?? asCount(value['cache_read_input_tokens']),
+    output: asCount(value['output_tokens']),
+    reasoningOutput: asCount(value['reasoning_output_tokens']),
+    cacheWrite: asCount(value['cache_write_input_tokens']),
+  };
+}
+
+/** Usage in the pre-0.51 shapes: `info: {prompt, completion}` or flat `{input_tokens, output_tokens}`. */
+export function readLegacyUsage(value: unknown): Usage | null {
+  if (!isRecord(value)) return null;
+  const usage = readUsage(value);
+  const input = usage?.input ?? asCount(value['prompt']) ?? asCount(value['prompt_tokens']);
+  const output = usage?.output ?? asCount(value['completion']) ?? asCount(value['completion_tokens']);
+  if (input === null && output === null) return null;
+  return {
+    input,
+    cachedInput: usage?.cachedInput ?? null,
+    output,
+    reasoningOutput: usage?.reasoningOutput ?? null,
+    cacheWrite: usage?.cacheWrite ?? null,
+  };
+}
+
+export function isZeroUsage(usage: Usage): boolean {
+  return !usage.input && !usage.cachedInput && !usage.output && !usage.reasoningOutput && !usage.cacheWrite;
+}
+
+function minus(current: number | null, previous: number | null): number | null {
+  return current === null ? null : Math.max(current - (previous ?? 0), 0);
+}
+
+function totalsKey(usage: Usage): string {
+  return [usage.input, usage.cachedInput, usage.output, usage.reasoningOutput, usage.cacheWrite].join(',');
+}
+
+export type Metered =
+  | { kind: 'usage'; usage: Usage }
+  /** The cumulative totals equal the previous event's: a re-emission, not a new response. */
+  | { kind: 'repeat' }
+  /** No usage at all (`info: null`, zero usage, or nothing readable). */
+  | { kind: 'none' };
+
+/**
+ * Turns the stream of `token_count` events into per-response usage. Holds the last totals only.
+ * - `last_token_usage` is the response's usage; without it, the difference of consecutive
+ *   `total_token_usage` (each field clamped at 0).
+ * - An event whose `total_token_usage` equals the previous event's counts nothing (Codex re-emits the
+ *   same totals, e.g. when rate limits refresh at the start of the next request).
+ * - Legacy usage (old `info` keys, `turn.completed.usage`) counts only while no modern event has been seen,
+ *   so a file carrying both never counts a response twice.
+ */
+export class TokenMeter {
+  private previousTotals: Usage | null = null;
+  private previousKey: string | null = null;
+  private modernSeen = false;
+
+  tokenCount(info: unknown): Metered {
+    if (!isRecord(info)) return { kind: 'none' };
+    const last = readUsage(info['last_token_usage']);
+    const total = readUsage(info['total_token_usage']);
+    if (last === null && total === null) return this.legacy(readLegacyUsage(info));
+    this.modernSeen = true;
+    if (total !== null) {
+      const key = totalsKey(total);
+      if (key === this.previousKey) return { kind: 'repeat' };
+      const previous = this.previousTotals;
+      this.previousTotals = total;
+      this.previousKey = key;
+      return metered(last ?? subtract(total, previous));
+    }
+    return metered(last);
+  }
+
+  /** `event_msg` `turn.completed` with a `usage` object (Codex 0.51/0.52 era). */
+  turnCompleted(usage: unknown): Metered {
+    return this.legacy(readLegacyUsage(usage));
+  }
+
+  private legacy(usage: Usage | null): Metered {
+    if (usage === null || this.modernSeen) return { kind: 'none' };
+    return metered(usage);
+  }
+}
+
+function metered(usage: Usage | null): Metered {
+  return usage === null || isZeroUsage(usage) ? { kind: 'none' } : { kind: 'usage', usage };
+}
+
+function subtract(current: Usage, previous: Usage | null): Usage {
+  return {
+    input: minus(current.input, previous?.input ?? null),
+    cachedInput: minus(current.cachedInput, previous?.cachedInput ?? null),
+    output: minus(current.output, previous?.output ?? null),
+    reasoningOutput: minus(current.reasoningOutput, previous?.reasoningOutput ?? null),
+    cacheWrite: minus(current.cacheWrite, previous?.cacheWrite ?? null),
+  };
+}
+
+/**
+ * Stored as written: `input` is Codex's `input_tokens`, which already includes the cached part
+ * (`cacheReadInput`), and `output` already includes `reasoningOutput`. Same numbers ccusage reports.
+ */
+export function toTokenCounts(usage: Usage): TokenCounts {
+  return {
+    input: usage.input,
+    output: usage.output,
+    cacheCreationInput: usage.cacheWrite,
+    cacheReadInput: usage.cachedInput,
+    reasoningOutput: usage.reasoningOutput,
+  };
+}
+
+export function emptyTokenCounts(): TokenCounts {
+  return { input: null, output: null, cacheCreationInput: null, cacheReadInput: null, reasoningOutput: null };
+}
+
+/** Adds `tokens` into `total`; a field stays null until some response reports it. */
+export function addTokenCounts(total: TokenCounts, tokens: TokenCounts): void {
+  const add = (sum: number | null, value: number | null): number | null =>
+    value === null ? sum : (sum ?? 0) + value;
+  total.input = add(total.input, tokens.input);
+  total.output = add(total.output, tokens.output);
+  total.cacheCreationInput = add(total.cacheCreationInput, tokens.cacheCreationInput);
+  total.cacheReadInput = add(total.cacheReadInput, tokens.cacheReadInput);
+  total.reasoningOutput = add(total.reasoningOutput, tokens.reasoningOutput);
+}

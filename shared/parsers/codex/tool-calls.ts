@@ -1,0 +1,179 @@
+import type { ToolCallRecord } from '../types.js';
+import { asString, asText, isRecord, parseJsonText } from '../values.js';
+import { contentText } from './content.js';
+
+/** What a call item says about itself, before it is tied to its message row. */
+export interface CallDraft {
+  callId: string | null;
+  name: string;
+  input: unknown;
+  inputText: string | null;
+  /** Items that never get an output record (web search, image generation) are finished on arrival. */
+  settledOnArrival: boolean;
+  isError: boolean | null;
+}
+
+export interface CallResult {
+  callId: string | null;
+  resultText: string | null;
+  isError: boolean;
+}
+
+/** response_item payload types that are a tool call, and the name stored for those that carry none. */
+const CALL_ITEM_NAMES: Readonly<Record<string, string>> = {
+  function_call: 'function_call',
+  custom_tool_call: 'custom_tool_call',
+  local_shell_call: 'local_shell',
+  tool_search_call: 'tool_search',
+  web_search_call: 'web_search',
+  image_generation_call: 'image_generation',
+};
+
+const OUTPUT_ITEM_TYPES: ReadonlySet<string> = new Set([
+  'function_call_output',
+  'custom_tool_call_output',
+  'local_shell_call_output',
+  'tool_search_output',
+]);
+
+export function isCallItem(payloadType: string | null): payloadType is string {
+  return payloadType !== null && Object.hasOwn(CALL_ITEM_NAMES, payloadType);
+}
+
+export function isOutputItem(payloadType: string | null): boolean {
+  return payloadType !== null && OUTPUT_ITEM_TYPES.has(payloadType);
+}
+
+export function readCall(payloadType: string, payload: Record<string, unknown>): CallDraft {
+  const callId = asText(payload['call_id']);
+  const fallbackName = CALL_ITEM_NAMES[payloadType] ?? payloadType;
+  switch (payloadType) {
+    case 'function_call':
+      return { callId, name: asText(payload['name']) ?? fallbackName, ...readArguments(payload['arguments']), ...open() };
+    case 'custom_tool_call':
+      return { callId, name: asText(payload['name']) ?? fallbackName, ...readArguments(payload['input']), ...open() };
+    case 'tool_search_call':
+      return { callId, name: fallbackName, ...readArguments(payload['arguments']), ...open() };
+    case 'local_shell_call':
+      return { callId, name: fallbackName, input: payload['action'] ?? null, inputText: null, ...open() };
+    case 'image_generation_call': {
+      const prompt = asText(payload['revised_prompt']);
+      return {
+        callId,
+        name: fallbackName,
+        input: prompt === null ? null : { revised_prompt: prompt },
+        inputText: null,
+        settledOnArrival: true,
+        isError: statusIsError(payload['status']),
+      };
+    }
+    default:
+      // web_search_call: the search ran inside the model call; the item is its only record.
+      return {
+        callId,
+        name: fallbackName,
+        input: payload['action'] ?? null,
+        inputText: null,
+        settledOnArrival: true,
+        isError: statusIsError(payload['status']),
+      };
+  }
+}
+
+function open(): { settledOnArrival: false; isError: null } {
+  return { settledOnArrival: false, isError: null };
+}
+
+/** Arguments as JSON when they are JSON text (or already an object); otherwise the text itself. */
+function readArguments(value: unknown): { input: unknown; inputText: string | null } {
+  if (value === undefined || value === null) return { input: null, inputText: null };
+  if (typeof value !== 'string') return { input: value, inputText: null };
+  const parsed = parseJsonText(value);
+  return parsed.unparsed === null ? { input: parsed.value, inputText: null } : { input: null, inputText: value };
+}
+
+/** `completed` → false, `failed`/`incomplete`/`error` → true, anything else (in progress, absent) → unknown. */
+function statusIsError(status: unknown): boolean | null {
+  if (status === 'completed') return false;
+  if (status === 'failed' || status === 'incomplete' || status === 'error') return true;
+  return null;
+}
+
+export function readOutput(payload: Record<string, unknown>): CallResult {
+  const output = payload['output'];
+  const resultText = outputText(output) ?? (payload['tools'] === undefined ? null : JSON.stringify(payload['tools']));
+  return {
+    callId: asText(payload['call_id']),
+    resultText,
+    isError: outputIsError(payload, output, resultText),
+  };
+}
+
+/** A string as written; content items as their text; any other JSON value serialised. */
+function outputText(output: unknown): string | null {
+  if (output === undefined || output === null) return null;
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) return contentText(output) ?? JSON.stringify(output);
+  if (isRecord(output)) {
+    const content = output['content'];
+    const text = typeof content === 'string' ? content : (contentText(content) ?? asString(output['text']));
+    return text ?? JSON.stringify(output);
+  }
+  return JSON.stringify(output);
+}
+
+const EXIT_CODE_LINE = /^Process exited with code (-?\d+)\s*$/mu;
+
+/**
+ * The output says the call failed when: the payload or its output object says `success: false` /
+ * `isError: true` / a failed status; the output is the JSON `{output, metadata: {exit_code}}` shape with a
+ * non-zero exit code; or it is unified-exec text with a `Process exited with code N` line, N ≠ 0.
+ */
+function outputIsError(payload: Record<string, unknown>, output: unknown, text: string | null): boolean {
+  if (statusIsError(payload['status']) === true) return true;
+  if (isRecord(output) && (output['success'] === false || output['isError'] === true || output['is_error'] === true)) {
+    return true;
+  }
+  if (text === null) return false;
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    const parsed = parseJsonText(trimmed).value;
+    if (isRecord(parsed)) {
+      const metadata = parsed['metadata'];
+      if (isRecord(metadata) && typeof metadata['exit_code'] === 'number') return metadata['exit_code'] !== 0;
+      if (parsed['success'] === false) return true;
+    }
+  }
+  const exit = EXIT_CODE_LINE.exec(text);
+  return exit !== null && Number(exit[1]) !== 0;
+}
+
+/**
+ * Calls waiting for their output, by call_id: the only rows the parser holds on to. A call that reuses the
+ * id of a waiting call pushes the waiting one out as pending; the output pairs with the latest.
+ */
+export class PendingCalls {
+  private readonly waiting = new Map<string, ToolCallRecord>();
+
+  /** Returns the call pushed out, if any. */
+  add(callId: string, call: ToolCallRecord): ToolCallRecord | null {
+    const previous = this.waiting.get(callId) ?? null;
+    this.waiting.set(callId, call);
+    return previous;
+  }
+
+  /** The waiting call completed by this output, or null when no call waits for its id. */
+  complete(result: CallResult, timestamp: string | null): ToolCallRecord | null {
+    if (result.callId === null) return null;
+    const call = this.waiting.get(result.callId);
+    if (call === undefined) return null;
+    this.waiting.delete(result.callId);
+    return { ...call, resultText: result.resultText, isError: result.isError, resultTimestamp: timestamp };
+  }
+
+  drain(): ToolCallRecord[] {
+    const calls = [...this.waiting.values()];
+    this.waiting.clear();
+    return calls;
+  }
+}
