@@ -17,6 +17,7 @@ import { runMigrations } from '../../../shared/store/migrate.js';
 import { ObjectStore } from '../../../shared/store/object-store.js';
 import { createPool } from '../../../shared/store/pool.js';
 import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
+import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 
 /**
@@ -42,6 +43,20 @@ async function findAwsCli(): Promise<string | null> {
   return null;
 }
 
+/**
+ * Copies a fixture tree to a temp dir with mtimes an hour old: logs are written before the cron job syncs them,
+ * and aws s3 sync re-uploads a file whose mtime is newer than the object's whole-second LastModified.
+ */
+async function copyAsWrittenEarlier(source: string, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  await cp(source, dir, { recursive: true });
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (const entry of await readdir(dir, { recursive: true })) {
+    await utimes(path.join(dir, entry), anHourAgo, anHourAgo);
+  }
+  return dir;
+}
+
 if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
@@ -52,12 +67,13 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
   let pool: pg.Pool;
   let runner: QueueRunner;
   let projectsDir: string;
+  let codexDir: string;
   let getObjectKeys: string[] = [];
 
-  async function sync(): Promise<string> {
+  async function sync(localDir = projectsDir, agent = 'claude'): Promise<string> {
     const { stdout } = await run(
       awsCli ?? 'aws',
-      ['--endpoint-url', emulator.endpoint, 's3', 'sync', projectsDir, `s3://${emulator.bucket}/${MACHINE}/raw/claude/`, '--no-progress'],
+      ['--endpoint-url', emulator.endpoint, 's3', 'sync', localDir, `s3://${emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress'],
       {
         env: {
           ...process.env,
@@ -78,14 +94,8 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
     [emulator, database] = await Promise.all([startEmulator({ bucket: 'sync-test' }), freshDatabase()]);
     await runMigrations(database.url);
     pool = createPool({ connectionString: database.url, max: 2 });
-    projectsDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-projects-'));
-    await cp(claudeProjectsDir, projectsDir, { recursive: true });
-    // Logs are written before the cron job syncs them. aws s3 sync re-uploads a file whose mtime is newer than
-    // the object's LastModified, which has whole-second precision: a file copied in the same second would look newer.
-    const anHourAgo = new Date(Date.now() - 3_600_000);
-    for (const entry of await readdir(projectsDir, { recursive: true })) {
-      await utimes(path.join(projectsDir, entry), anHourAgo, anHourAgo);
-    }
+    projectsDir = await copyAsWrittenEarlier(claudeProjectsDir, 'sessionlake-projects-');
+    codexDir = await copyAsWrittenEarlier(codexSessionsDir, 'sessionlake-codex-');
     emulator.s3.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'GetObjectCommand') getObjectKeys.push((args.input as { Key: string }).Key);
@@ -114,7 +124,11 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
   afterAll(async () => {
     await runner?.stop();
     await pool?.end();
-    await Promise.all([emulator?.stop(), database?.drop(), projectsDir ? rm(projectsDir, { recursive: true }) : undefined]);
+    await Promise.all([
+      emulator?.stop(),
+      database?.drop(),
+      ...[projectsDir, codexDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)),
+    ]);
   });
 
   it('lands one session per file with the counts read from the fixtures', async () => {
@@ -137,7 +151,7 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
               s.user_message_count, s.tool_call_count,
               (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
               s.input_tokens, s.output_tokens, s.cache_creation_input_tokens, s.cache_read_input_tokens
-       FROM sessionlake.sessions s ORDER BY 1`,
+       FROM sessionlake.sessions s WHERE s.agent = 'claude' ORDER BY 1`,
       [`${MACHINE}/raw/claude/`],
     );
     const toNumber = (value: string | null) => (value === null ? null : Number(value));
@@ -177,11 +191,81 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
     expect(parent.rowCount).toBe(1);
   });
 
+  it('lands Codex rollouts synced from ~/.codex/sessions with the counts read from the fixtures', async () => {
+    getObjectKeys = [];
+
+    await sync(codexDir, 'codex');
+    await runner.drain();
+
+    const sessions = await pool.query<{
+      path: string;
+      source_session_id: string;
+      parent_source_session_id: string | null;
+      project: string | null;
+      originator: string | null;
+      title: string | null;
+      model: string | null;
+      message_count: number;
+      user_message_count: number;
+      tool_call_count: number;
+      pending: number;
+      input_tokens: string | null;
+      output_tokens: string | null;
+      cache_read_input_tokens: string | null;
+      reasoning_output_tokens: string | null;
+    }>(
+      `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.parent_source_session_id,
+              s.project, s.originator, s.title, s.model, s.message_count, s.user_message_count, s.tool_call_count,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
+              s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.reasoning_output_tokens
+       FROM sessionlake.sessions s WHERE s.agent = 'codex' ORDER BY 1`,
+      [`${MACHINE}/raw/codex/`],
+    );
+    const toNumber = (value: string | null) => (value === null ? null : Number(value));
+    const actual = sessions.rows.map((row) => ({
+      path: row.path,
+      sourceSessionId: row.source_session_id,
+      parentSourceSessionId: row.parent_source_session_id,
+      project: row.project,
+      originator: row.originator,
+      title: row.title,
+      model: row.model,
+      messages: row.message_count,
+      userMessages: row.user_message_count,
+      toolCalls: row.tool_call_count,
+      pendingToolCalls: row.pending,
+      tokens: {
+        input: toNumber(row.input_tokens),
+        output: toNumber(row.output_tokens),
+        cacheReadInput: toNumber(row.cache_read_input_tokens),
+        reasoningOutput: toNumber(row.reasoning_output_tokens),
+      },
+    }));
+    const expected = codexFixtureExpectations
+      .map((e) => ({
+        path: e.path,
+        sourceSessionId: e.sourceSessionId,
+        parentSourceSessionId: e.parentSourceSessionId,
+        project: e.project,
+        originator: e.originator,
+        title: e.title,
+        model: e.model,
+        messages: e.messages,
+        userMessages: e.userMessages,
+        toolCalls: e.toolCalls,
+        pendingToolCalls: e.pendingToolCalls,
+        tokens: e.tokens,
+      }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(actual).toEqual(expected);
+    expect([...getObjectKeys].sort()).toEqual(expected.map((e) => `${MACHINE}/raw/codex/${e.path}`).sort());
+  });
+
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
     const before = await pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
     getObjectKeys = [];
 
-    const output = await sync();
+    const output = (await sync()) + (await sync(codexDir, 'codex'));
     const listed = await emulator.s3.send(new ListObjectsV2Command({ Bucket: emulator.bucket }));
     for (const object of listed.Contents ?? []) {
       const record = buildS3NotificationRecord({
@@ -231,5 +315,7 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
   it('has an expectation for every fixture file it synced', async () => {
     const entries = await readdir(projectsDir, { recursive: true });
     expect(entries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(claudeFixtureExpectations.length);
+    const codexEntries = await readdir(codexDir, { recursive: true });
+    expect(codexEntries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(codexFixtureExpectations.length);
   });
 });
