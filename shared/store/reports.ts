@@ -1,0 +1,90 @@
+import pg from 'pg';
+import { SCHEMA } from './schema.js';
+
+/** What landed in the database: the summary `npm start` prints. */
+export interface IngestSummary {
+  sessions: number;
+  messages: number;
+  toolCalls: number;
+  sessionsByAgent: Array<{ machine: string; agent: string; sessions: number }>;
+  /** Billed tokens per model, most tokens first. Token columns are set on one row per model response. */
+  tokensByModel: ModelTokens[];
+}
+
+export interface ModelTokens {
+  model: string;
+  responses: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  reasoningOutputTokens: number;
+}
+
+/** Accepts a pool (used as is) or a connection string (a short-lived client). */
+export async function summarizeIngest(target: pg.Pool | string): Promise<IngestSummary> {
+  if (typeof target !== 'string') return summarize(target);
+  const client = new pg.Client({ connectionString: target });
+  await client.connect();
+  try {
+    return await summarize(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function summarize(db: pg.Pool | pg.Client): Promise<IngestSummary> {
+  const totals = await db.query<{ sessions: string; messages: string; tool_calls: string }>(
+    `SELECT count(*) AS sessions,
+            coalesce(sum(message_count), 0) AS messages,
+            coalesce(sum(tool_call_count), 0) AS tool_calls
+       FROM ${SCHEMA}.sessions`,
+  );
+  const byAgent = await db.query<{ machine: string; agent: string; sessions: string }>(
+    `SELECT machine, agent, count(*) AS sessions
+       FROM ${SCHEMA}.sessions
+      GROUP BY machine, agent
+      ORDER BY machine, agent`,
+  );
+  const byModel = await db.query<{
+    model: string;
+    responses: string;
+    input_tokens: string;
+    output_tokens: string;
+    cache_creation_input_tokens: string;
+    cache_read_input_tokens: string;
+    reasoning_output_tokens: string;
+  }>(
+    `SELECT model,
+            count(*) AS responses,
+            coalesce(sum(input_tokens), 0) AS input_tokens,
+            coalesce(sum(output_tokens), 0) AS output_tokens,
+            coalesce(sum(cache_creation_input_tokens), 0) AS cache_creation_input_tokens,
+            coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
+            coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens
+       FROM ${SCHEMA}.messages
+      WHERE model IS NOT NULL
+        AND num_nonnulls(input_tokens, output_tokens, cache_creation_input_tokens,
+                         cache_read_input_tokens, reasoning_output_tokens) > 0
+      GROUP BY model
+      ORDER BY coalesce(sum(input_tokens), 0) + coalesce(sum(output_tokens), 0)
+               + coalesce(sum(cache_creation_input_tokens), 0) + coalesce(sum(cache_read_input_tokens), 0) DESC,
+               model`,
+  );
+  const row = totals.rows[0];
+  return {
+    sessions: Number(row?.sessions ?? 0),
+    messages: Number(row?.messages ?? 0),
+    toolCalls: Number(row?.tool_calls ?? 0),
+    sessionsByAgent: byAgent.rows.map((r) => ({ machine: r.machine, agent: r.agent, sessions: Number(r.sessions) })),
+    tokensByModel: byModel.rows.map((r) => ({
+      model: r.model,
+      responses: Number(r.responses),
+      inputTokens: Number(r.input_tokens),
+      outputTokens: Number(r.output_tokens),
+      cacheCreationInputTokens: Number(r.cache_creation_input_tokens),
+      cacheReadInputTokens: Number(r.cache_read_input_tokens),
+      reasoningOutputTokens: Number(r.reasoning_output_tokens),
+    })),
+  };
+}

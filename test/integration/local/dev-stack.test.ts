@@ -1,0 +1,84 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDevStack } from '../../../infra/local/dev-stack.js';
+import { decodeObjectKey } from '../../../shared/events/s3-event.js';
+import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+
+let database: FreshDatabase;
+let root: string;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  root = await mkdtemp(path.join(tmpdir(), 'sessionlake-devstack-'));
+});
+
+afterAll(async () => {
+  await database.drop();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function put(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
+
+describe('runDevStack', () => {
+  it('uploads the samples and the home folders under their prefixes, drains the queue, prints ready, and stops on abort', async () => {
+    const samples = path.join(root, 'fixtures');
+    const home = path.join(root, 'home-claude');
+    await put(path.join(samples, 'claude/projects/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001.jsonl'), '{}\n');
+    await put(path.join(samples, 'claude/projects/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001/subagents/agent-x.jsonl'), '{}\n');
+    await put(path.join(samples, 'claude/projects/-home-u-proj/notes.txt'), 'not a session\n');
+    await put(path.join(samples, 'codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl'), '{}\n');
+    await put(path.join(home, '-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl'), '{}\n');
+    const handledKeys: string[] = [];
+    const handler = async (event: SQSEvent) => {
+      for (const record of event.Records) {
+        const body = JSON.parse(record.body) as { Records: Array<{ s3: { object: { key: string } } }> };
+        handledKeys.push(...body.Records.map((s3) => decodeObjectKey(s3.s3.object.key)));
+      }
+    };
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const endpointBefore = process.env.SESSIONLAKE_S3_ENDPOINT;
+
+    const running = runDevStack(
+      {
+        s3Port: 0,
+        databaseUrl: database.url,
+        bucket: 'dev-test',
+        machine: 'testbox',
+        samplesDir: samples,
+        homeClaudeDir: home,
+        homeCodexDir: path.join(root, 'no-such-dir'),
+        loadHandler: async () => handler,
+      },
+      {
+        log: (line) => {
+          lines.push(line);
+          if (line.startsWith('ready:')) controller.abort();
+        },
+        signal: controller.signal,
+      },
+    );
+    await running;
+
+    expect(handledKeys.sort()).toEqual([
+      'sample/raw/claude/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001.jsonl',
+      'sample/raw/claude/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001/subagents/agent-x.jsonl',
+      'sample/raw/codex/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl',
+      'testbox/raw/claude/-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl',
+    ]);
+    const ready = lines.filter((line) => line.startsWith('ready:'));
+    expect(ready).toHaveLength(1);
+    expect(ready[0]).toMatch(new RegExp(`^ready: s3=http://127\\.0\\.0\\.1:\\d+ bucket=dev-test postgres=postgres://\\S+/${database.name}$`));
+    expect(lines).toContain('landed: 0 sessions, 0 messages, 0 tool calls');
+    expect(lines.some((line) => line.startsWith('query it:   psql'))).toBe(true);
+    expect(lines.some((line) => line.includes('s3 sync ~/.claude/projects s3://dev-test/testbox/raw/claude/'))).toBe(true);
+    expect(lines.at(-1)).toBe('stopped');
+    expect(process.env.SESSIONLAKE_S3_ENDPOINT).toBe(endpointBefore);
+  });
+});
