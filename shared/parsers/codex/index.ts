@@ -55,10 +55,12 @@
  * - Usage is `info.last_token_usage`; without it, the difference of consecutive `total_token_usage`
  *   (never negative). An event repeating the previous totals counts once (`duplicateResponses`); `info:
  *   null` or zero usage counts nothing (ignored line).
- * - Numbers are kept as Codex writes them, to stay comparable with @ccusage/codex: `input` INCLUDES the
- *   cached part (`cacheReadInput` = cached_input_tokens) and `output` INCLUDES `reasoningOutput`. (Claude
- *   rows differ: there input excludes cache reads.) cacheCreationInput is `cache_write_input_tokens`,
- *   null when absent.
+ * - Numbers mean what Claude rows' numbers mean, so columns sum across agents: `input` is input_tokens
+ *   MINUS the cached part (never negative; as written when cached is absent), `cacheReadInput` =
+ *   cached_input_tokens, `output` = output_tokens, which INCLUDES `reasoningOutput` (as Claude's output
+ *   includes thinking). The subtraction is per billed response, after the rules above. cacheCreationInput
+ *   is `cache_write_input_tokens`, null when absent. Codex's own input (as @ccusage/codex reports it) is
+ *   input + cacheReadInput.
  * - Legacy usage (`turn.completed.usage`, `info: {prompt, completion}`) is billed the same way, but only in
  *   files that have no modern token_count usage before it.
  * - README.md lists where the totals deliberately differ from @ccusage/codex.

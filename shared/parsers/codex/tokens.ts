@@ -114,12 +114,13 @@ function subtract(current: Usage, previous: Usage | null): Usage {
 }
 
 /**
- * Stored as written: `input` is Codex's `input_tokens`, which already includes the cached part
- * (`cacheReadInput`), and `output` already includes `reasoningOutput`. Same numbers ccusage reports.
+ * One billed response in Claude's meaning, so columns sum across agents: `input` is Codex's `input_tokens`
+ * minus the cached part (`cacheReadInput`), never negative; `output` stays Codex's, which includes
+ * `reasoningOutput` as Claude's output includes thinking. Apply to a response's usage, never to running totals.
  */
 export function toTokenCounts(usage: Usage): TokenCounts {
   return {
-    input: usage.input,
+    input: minus(usage.input, usage.cachedInput),
     output: usage.output,
     cacheCreationInput: usage.cacheWrite,
     cacheReadInput: usage.cachedInput,

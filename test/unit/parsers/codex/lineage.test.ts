@@ -70,7 +70,7 @@ describe('Codex forked and subagent rollouts', () => {
       ['assistant', null],
     ]);
     expect(toolCalls).toEqual([]);
-    expect(billedRows(messages).map((row) => row.tokens?.input)).toEqual([60]);
+    expect(billedRows(messages).map((row) => row.tokens?.input)).toEqual([60 - 50]);
     expect(result.summary).toMatchObject({
       sourceSessionId: CHILD,
       parentSourceSessionId: PARENT,

@@ -14,7 +14,7 @@ const SESSION = '0195f0a0-0000-7000-8000-000000000001';
 const TURN = '0195f0a0-1000-7000-8000-000000000002';
 
 describe('Codex token accounting', () => {
-  it('bills each token_count from last_token_usage, keeping the raw input (cached included) and reasoning', async () => {
+  it('bills each token_count from last_token_usage, with input net of the cached part as Claude counts it', async () => {
     // Prepare
     const first = { input: 1000, cached: 800, output: 50, reasoning: 20 };
     const second = { input: 1200, cached: 1000, output: 70, reasoning: 30 };
@@ -30,11 +30,11 @@ describe('Codex token accounting', () => {
 
     // Assess
     expect(billedRows(messages).map((row) => row.tokens)).toEqual([
-      { input: 1000, output: 50, cacheCreationInput: null, cacheReadInput: 800, reasoningOutput: 20 },
-      { input: 1200, output: 70, cacheCreationInput: null, cacheReadInput: 1000, reasoningOutput: 30 },
+      { input: 1000 - 800, output: 50, cacheCreationInput: null, cacheReadInput: 800, reasoningOutput: 20 },
+      { input: 1200 - 1000, output: 70, cacheCreationInput: null, cacheReadInput: 1000, reasoningOutput: 30 },
     ]);
     expect(result.summary.tokens).toEqual({
-      input: 2200,
+      input: 200 + 200,
       output: 120,
       cacheCreationInput: null,
       cacheReadInput: 1800,
@@ -42,7 +42,7 @@ describe('Codex token accounting', () => {
     });
   });
 
-  it('derives the usage from consecutive totals when last_token_usage is absent', async () => {
+  it('derives the usage from consecutive totals when last_token_usage is absent, netting cached per response', async () => {
     // Prepare
     const records = [
       sessionMeta(SESSION),
@@ -56,8 +56,8 @@ describe('Codex token accounting', () => {
 
     // Assess
     expect(billedRows(messages).map((row) => row.tokens)).toEqual([
-      { input: 100, output: 10, cacheCreationInput: null, cacheReadInput: 20, reasoningOutput: 5 },
-      { input: 150, output: 20, cacheCreationInput: null, cacheReadInput: 40, reasoningOutput: 7 },
+      { input: 100 - 20, output: 10, cacheCreationInput: null, cacheReadInput: 20, reasoningOutput: 5 },
+      { input: 150 - 40, output: 20, cacheCreationInput: null, cacheReadInput: 40, reasoningOutput: 7 },
     ]);
   });
 
@@ -82,6 +82,46 @@ describe('Codex token accounting', () => {
     });
   });
 
+  it('never stores a negative input when a response reports more cached than input', async () => {
+    // Prepare
+    const usage = { input: 300, cached: 450, output: 12, reasoning: 4 };
+    const records = [sessionMeta(SESSION), tokenCount(usage, usage)];
+
+    // Act
+    const { messages } = await parseRecords(records);
+
+    // Assess
+    expect(billedRows(messages)[0]?.tokens).toEqual({
+      input: 0,
+      output: 12,
+      cacheCreationInput: null,
+      cacheReadInput: 450,
+      reasoningOutput: 4,
+    });
+  });
+
+  it('keeps input as written when the usage has no cached part, and null when it has no input', async () => {
+    // Prepare
+    const noCached = record('event_msg', {
+      type: 'token_count',
+      info: { last_token_usage: { input_tokens: 700, output_tokens: 30 } },
+    });
+    const noInput = record('event_msg', {
+      type: 'token_count',
+      info: { last_token_usage: { cached_input_tokens: 500, output_tokens: 8 } },
+    });
+    const records = [sessionMeta(SESSION), noCached, noInput];
+
+    // Act
+    const { messages } = await parseRecords(records);
+
+    // Assess
+    expect(billedRows(messages).map((row) => row.tokens)).toEqual([
+      { input: 700, output: 30, cacheCreationInput: null, cacheReadInput: null, reasoningOutput: null },
+      { input: null, output: 8, cacheCreationInput: null, cacheReadInput: 500, reasoningOutput: null },
+    ]);
+  });
+
   it('counts a token_count that repeats the previous totals once', async () => {
     // Prepare
     const usage = { input: 17561, cached: 3456, output: 229, reasoning: 64 };
@@ -98,7 +138,7 @@ describe('Codex token accounting', () => {
 
     // Assess
     expect(billedRows(messages)).toHaveLength(1);
-    expect(result.summary.tokens.input).toBe(17561);
+    expect(result.summary.tokens.input).toBe(17561 - 3456);
     expect(result.counts.duplicateResponses).toBe(1);
   });
 
@@ -173,7 +213,7 @@ describe('Codex token accounting', () => {
 
     // Assess
     expect(billedRows(fromLegacy.messages).map((row) => row.tokens)).toEqual([
-      { input: 900, output: 40, cacheCreationInput: null, cacheReadInput: 100, reasoningOutput: null },
+      { input: 900 - 100, output: 40, cacheCreationInput: null, cacheReadInput: 100, reasoningOutput: null },
     ]);
     expect(billedRows(fromBoth.messages).map((row) => row.tokens?.input)).toEqual([10]);
   });
