@@ -50,3 +50,23 @@ export function parseJsonText(text: string): { value: unknown; unparsed: string 
     return { value: null, unparsed: text };
   }
 }
+
+/** Last segment of a POSIX or Windows path (a session's project is the basename of its cwd). */
+export function pathBasename(path: string | null): string | null {
+  if (path === null) return null;
+  const segments = path.split(/[\\/]+/u).filter((segment) => segment !== '');
+  return segments[segments.length - 1] ?? null;
+}
+
+/** The key with the highest count; on a tie the one counted first (Map keeps insertion order). */
+export function mostFrequent(tally: ReadonlyMap<string, number>): string | null {
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [key, count] of tally) {
+    if (count > bestCount) {
+      best = key;
+      bestCount = count;
+    }
+  }
+  return best;
+}

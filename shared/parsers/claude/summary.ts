@@ -1,7 +1,7 @@
 import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
-import { asText, asTimestamp, maxTimestamp, minTimestamp } from '../values.js';
+import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
+import { asText, asTimestamp, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { BilledResponse } from './responses.js';
-import { addTokens, emptyTokenTotals } from './tokens.js';
 import { toTitle } from './prompts.js';
 
 const AGENT_FILE_PREFIX = 'agent-';
@@ -19,7 +19,7 @@ export class SummaryBuilder {
   private anyTitle: string | null = null;
   private messages = 0;
   private userMessages = 0;
-  private readonly tokens: TokenCounts = emptyTokenTotals();
+  private readonly tokens: TokenCounts = emptyTokenCounts();
   /** Responses per model, in first-billed order (the order breaks ties). */
   private readonly modelResponses = new Map<string, number>();
 
@@ -46,7 +46,7 @@ export class SummaryBuilder {
   }
 
   observeBilled(response: BilledResponse): void {
-    if (response.tokens !== null) addTokens(this.tokens, response.tokens);
+    if (response.tokens !== null) addTokenCounts(this.tokens, response.tokens);
     if (response.model !== null) {
       this.modelResponses.set(response.model, (this.modelResponses.get(response.model) ?? 0) + 1);
     }
@@ -56,7 +56,7 @@ export class SummaryBuilder {
     return {
       sourceSessionId: this.firstSessionId ?? context.fileStem,
       parentSourceSessionId: this.parentSessionId(context),
-      project: basename(this.cwd) ?? context.projectDir,
+      project: pathBasename(this.cwd) ?? context.projectDir,
       cwd: this.cwd,
       gitBranch: this.gitBranch,
       cliVersion: this.cliVersion,
@@ -64,7 +64,7 @@ export class SummaryBuilder {
       title: this.mainTitle ?? this.anyTitle,
       startedAt: this.startedAt,
       endedAt: this.endedAt,
-      model: this.mainModel(),
+      model: mostFrequent(this.modelResponses),
       messageCount: this.messages,
       userMessageCount: this.userMessages,
       toolCallCount,
@@ -79,23 +79,5 @@ export class SummaryBuilder {
     const id = this.firstSessionId;
     return stem.startsWith(AGENT_FILE_PREFIX) && id !== null && id !== stem ? id : null;
   }
-
-  private mainModel(): string | null {
-    let best: string | null = null;
-    let bestCount = 0;
-    for (const [model, count] of this.modelResponses) {
-      if (count > bestCount) {
-        best = model;
-        bestCount = count;
-      }
-    }
-    return best;
-  }
 }
 
-/** Last path segment of a POSIX or Windows path; null for an empty or root path. */
-export function basename(path: string | null): string | null {
-  if (path === null) return null;
-  const segments = path.split(/[\\/]/u).filter((segment) => segment !== '');
-  return segments[segments.length - 1] ?? null;
-}

@@ -13,21 +13,3 @@ export function tokensFromUsage(usage: unknown): TokenCounts | null {
     reasoningOutput: null,
   };
 }
-
-export function emptyTokenTotals(): TokenCounts {
-  return { input: null, output: null, cacheCreationInput: null, cacheReadInput: null, reasoningOutput: null };
-}
-
-/** Adds `tokens` into `totals`; a column stays null until some response reports it. */
-export function addTokens(totals: TokenCounts, tokens: TokenCounts): void {
-  totals.input = addCount(totals.input, tokens.input);
-  totals.output = addCount(totals.output, tokens.output);
-  totals.cacheCreationInput = addCount(totals.cacheCreationInput, tokens.cacheCreationInput);
-  totals.cacheReadInput = addCount(totals.cacheReadInput, tokens.cacheReadInput);
-  totals.reasoningOutput = addCount(totals.reasoningOutput, tokens.reasoningOutput);
-}
-
-function addCount(total: number | null, value: number | null): number | null {
-  if (value === null) return total;
-  return (total ?? 0) + value;
-}

@@ -1,7 +1,7 @@
 import { toTitle } from '../claude/prompts.js';
 import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
-import { asText, isRecord, maxTimestamp, minTimestamp } from '../values.js';
-import { addTokenCounts, emptyTokenCounts } from './tokens.js';
+import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
+import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 
 const ROLLOUT_UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/iu;
 
@@ -44,12 +44,6 @@ function originatorOf(payload: Record<string, unknown>): string | null {
   if (typeof source === 'string' && source.length > 0) return source;
   if (isRecord(source) && 'subagent' in source) return 'subagent';
   return asText(payload['originator']);
-}
-
-function basename(path: string | null): string | null {
-  if (path === null) return null;
-  const parts = path.split(/[\\/]+/u).filter((part) => part.length > 0);
-  return parts[parts.length - 1] ?? null;
 }
 
 /** Collects the session-level facts while lines stream past: scalars and two small model tallies. */
@@ -122,7 +116,7 @@ export class SessionInfo {
     return {
       sourceSessionId: this.own?.id ?? rolloutUuid(context.fileStem),
       parentSourceSessionId: this.own?.parentId ?? context.parentSourceSessionId,
-      project: basename(this.cwd),
+      project: pathBasename(this.cwd),
       cwd: this.cwd,
       gitBranch: this.gitBranch,
       cliVersion: this.cliVersion,
@@ -145,14 +139,3 @@ function rolloutUuid(fileStem: string): string | null {
   return ROLLOUT_UUID.exec(fileStem)?.[1] ?? fileStem;
 }
 
-function mostFrequent(tally: ReadonlyMap<string, number>): string | null {
-  let best: string | null = null;
-  let bestCount = 0;
-  for (const [model, count] of tally) {
-    if (count > bestCount) {
-      best = model;
-      bestCount = count;
-    }
-  }
-  return best;
-}

@@ -127,18 +127,3 @@ export function toTokenCounts(usage: Usage): TokenCounts {
     reasoningOutput: usage.reasoningOutput,
   };
 }
-
-export function emptyTokenCounts(): TokenCounts {
-  return { input: null, output: null, cacheCreationInput: null, cacheReadInput: null, reasoningOutput: null };
-}
-
-/** Adds `tokens` into `total`; a field stays null until some response reports it. */
-export function addTokenCounts(total: TokenCounts, tokens: TokenCounts): void {
-  const add = (sum: number | null, value: number | null): number | null =>
-    value === null ? sum : (sum ?? 0) + value;
-  total.input = add(total.input, tokens.input);
-  total.output = add(total.output, tokens.output);
-  total.cacheCreationInput = add(total.cacheCreationInput, tokens.cacheCreationInput);
-  total.cacheReadInput = add(total.cacheReadInput, tokens.cacheReadInput);
-  total.reasoningOutput = add(total.reasoningOutput, tokens.reasoningOutput);
-}
