@@ -291,3 +291,25 @@ describe('processSqsBatch', () => {
     expect(response.results.every((result) => !result.ok && result.reason.includes('time'))).toBe(true);
   });
 });
+
+describe('two workers on the same object', () => {
+  it('serialise on the object row: one reads and writes it, the other finds it stored and fetches nothing', async () => {
+    const key = 'box/raw/claude/-p/raced.jsonl';
+    const firstEtag = await put(key, VALID_BODY);
+    await ingestObject({ bucket: emulator.bucket, key, etag: firstEtag, sequencer: '06', size: null }, deps);
+    const etag = await put(key, `${VALID_BODY}{"type":"user","message":{"content":"again"}}\n`);
+    const request = { bucket: emulator.bucket, key, etag, sequencer: '07', size: null };
+    getObjectCalls = 0;
+
+    const outcomes = await Promise.all([ingestObject(request, deps), ingestObject(request, deps)]);
+
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['ingested', 'unchanged']);
+    expect(getObjectCalls).toBe(1);
+    const rows = await one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id
+       JOIN sessionlake.objects o ON o.uri = s.object_uri WHERE o.key = $1`,
+      [key],
+    );
+    expect(rows.n).toBe(4);
+  });
+});
