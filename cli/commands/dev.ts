@@ -16,9 +16,13 @@ export const devCommand: Command = {
   },
   async run(input) {
     const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // First Ctrl-C: stop everything in order. A second one: leave now.
+    const stop = () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     try {
       await runDevStack(
         {

