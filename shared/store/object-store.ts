@@ -52,7 +52,7 @@ export interface IngestStats {
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { lockTimeoutMs: number },
+    private readonly options: { lockTimeoutMs: number; idleInTransactionTimeoutMs?: number },
   ) {}
 
   /**
@@ -69,7 +69,12 @@ export class ObjectStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${this.options.lockTimeoutMs}ms`]);
+      // Transaction-local settings (no session state, so RDS Proxy does not pin the connection). A worker
+      // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long.
+      await client.query(
+        `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
+        [`${this.options.lockTimeoutMs}ms`, `${this.options.idleInTransactionTimeoutMs ?? 300_000}ms`],
+      );
       await client.query(
         `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (uri) DO NOTHING`,
