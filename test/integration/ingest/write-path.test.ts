@@ -1,19 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../../infra/local/emulator.js';
-import { ingestObject, type IngestDependencies } from '../../../shared/ingest/ingest-object.js';
-import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
-import { silentLogger } from '../../../shared/log.js';
+import { ingestObject } from '../../../shared/ingest/ingest-object.js';
+import { processSqsBatch, type BatchDependencies } from '../../../shared/ingest/sqs-batch.js';
 import { TransientS3Error } from '../../../shared/s3/errors.js';
-import { createObjectReader, type ObjectReader } from '../../../shared/s3/object-reader.js';
-import { runMigrations } from '../../../shared/store/migrate.js';
-import { ObjectStore } from '../../../shared/store/object-store.js';
-import { createPool } from '../../../shared/store/pool.js';
-import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+import type { ObjectReader } from '../../../shared/s3/object-reader.js';
+import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
 /**
  * The write path against a real Postgres and the S3 emulator over HTTP, driven directly (no queue):
@@ -30,38 +25,21 @@ const VALID_BODY = [
   '',
 ].join('\n');
 
-let emulator: RunningEmulator;
-let database: FreshDatabase;
+let stack: IngestStack;
+let emulator: IngestStack['emulator'];
 let pool: pg.Pool;
-let getObjectCalls = 0;
-let deps: IngestDependencies;
+let deps: BatchDependencies;
+const getObjectCalls = () => stack.getObjectKeys.length;
 
 beforeAll(async () => {
-  [emulator, database] = await Promise.all([startEmulator({ bucket: 'write-path' }), freshDatabase()]);
-  await runMigrations(database.url);
-  pool = createPool({ connectionString: database.url, max: 2 });
-  emulator.s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'GetObjectCommand') getObjectCalls += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countGetObject' },
-  );
-  deps = {
-    store: new ObjectStore(pool, { lockTimeoutMs: 5_000 }),
-    reader: createObjectReader(emulator.s3),
-    log: silentLogger,
-    maxLineBytes: 1024 * 1024,
-  };
+  stack = await startIngestStack();
+  ({ emulator, pool, deps } = stack);
 });
 
-afterAll(async () => {
-  await pool?.end();
-  await Promise.all([emulator?.stop(), database?.drop()]);
-});
+afterAll(() => stack?.stop());
 
 beforeEach(() => {
-  getObjectCalls = 0;
+  stack.getObjectKeys.length = 0;
 });
 
 async function put(key: string, body: string | Uint8Array): Promise<string> {
@@ -121,7 +99,7 @@ describe('ingestObject', () => {
 
     expect(first).toMatchObject({ status: 'ingested', messages: 3, toolCalls: 1, malformedLines: 0 });
     expect(second).toEqual({ status: 'unchanged' });
-    expect(getObjectCalls).toBe(1);
+    expect(getObjectCalls()).toBe(1);
     const session = await one(
       `SELECT title, message_count, tool_call_count, input_tokens, output_tokens, project, machine
        FROM sessionlake.sessions WHERE id = $1`,
@@ -207,7 +185,7 @@ describe('ingestObject', () => {
     const outcome = await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: null, size: null }, deps);
 
     expect(outcome).toEqual({ status: 'skipped', reason: 'tool-result sidecar of a session' });
-    expect(getObjectCalls).toBe(0);
+    expect(getObjectCalls()).toBe(0);
     expect(await one(`SELECT kind, state FROM sessionlake.objects WHERE key = $1`, [key])).toEqual({
       kind: 'sidecar',
       state: 'skipped',
@@ -261,10 +239,7 @@ describe('processSqsBatch', () => {
       ],
     };
 
-    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r1' }, {
-      ...deps,
-      timeReserveMs: 1_000,
-    });
+    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r1' }, deps);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison-1' }]);
     const failure = await one(`SELECT reason, body_excerpt, receive_count FROM sessionlake.message_failures WHERE message_id = 'poison-1'`);
@@ -282,10 +257,7 @@ describe('processSqsBatch', () => {
   it('reports records it had no time to start as failed instead of starting them', async () => {
     const event: SQSEvent = { Records: [sqsRecord('late-1', '{}'), sqsRecord('late-2', '{}')] };
 
-    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 500, awsRequestId: 'r2' }, {
-      ...deps,
-      timeReserveMs: 1_000,
-    });
+    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 500, awsRequestId: 'r2' }, deps);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }]);
     expect(response.results.every((result) => !result.ok && result.reason.includes('time'))).toBe(true);
@@ -299,12 +271,12 @@ describe('two workers on the same object', () => {
     await ingestObject({ bucket: emulator.bucket, key, etag: firstEtag, sequencer: '06', size: null }, deps);
     const etag = await put(key, `${VALID_BODY}{"type":"user","message":{"content":"again"}}\n`);
     const request = { bucket: emulator.bucket, key, etag, sequencer: '07', size: null };
-    getObjectCalls = 0;
+    stack.getObjectKeys.length = 0;
 
     const outcomes = await Promise.all([ingestObject(request, deps), ingestObject(request, deps)]);
 
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['ingested', 'unchanged']);
-    expect(getObjectCalls).toBe(1);
+    expect(getObjectCalls()).toBe(1);
     const rows = await one<{ n: number }>(
       `SELECT count(*)::int AS n FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id
        JOIN sessionlake.objects o ON o.uri = s.object_uri WHERE o.key = $1`,

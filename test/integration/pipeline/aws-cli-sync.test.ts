@@ -5,20 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../../infra/local/emulator.js';
-import { startQueueRunner, type QueueRunner } from '../../../infra/local/queue-runner.js';
 import { buildS3NotificationRecord, S3EventName } from '../../../infra/local/s3-event.js';
-import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
-import { silentLogger } from '../../../shared/log.js';
-import { createObjectReader } from '../../../shared/s3/object-reader.js';
-import { runMigrations } from '../../../shared/store/migrate.js';
-import { ObjectStore } from '../../../shared/store/object-store.js';
-import { createPool } from '../../../shared/store/pool.js';
 import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
-import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
 /**
  * The acceptance path of the vertical slice: the real AWS CLI syncs a directory laid out like
@@ -57,30 +49,83 @@ async function copyAsWrittenEarlier(source: string, prefix: string): Promise<str
   return dir;
 }
 
+interface LandedSession {
+  path: string;
+  sourceSessionId: string;
+  parentSourceSessionId: string | null;
+  project: string | null;
+  originator: string | null;
+  title: string | null;
+  model: string | null;
+  messages: number;
+  userMessages: number;
+  toolCalls: number;
+  pendingToolCalls: number;
+  tokens: {
+    input: number | null;
+    output: number | null;
+    cacheCreationInput: number | null;
+    cacheReadInput: number | null;
+    reasoningOutput: number | null;
+  };
+}
+
+/** One agent's sessions as Postgres holds them, keyed by their path under the synced folder. */
+async function landedSessions(pool: pg.Pool, agent: 'claude' | 'codex'): Promise<LandedSession[]> {
+  const result = await pool.query(
+    `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.parent_source_session_id,
+            s.project, s.originator, s.title, s.model, s.message_count, s.user_message_count, s.tool_call_count,
+            (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
+            s.input_tokens, s.output_tokens, s.cache_creation_input_tokens, s.cache_read_input_tokens,
+            s.reasoning_output_tokens
+     FROM sessionlake.sessions s WHERE s.agent = $2 ORDER BY 1`,
+    [`${MACHINE}/raw/${agent}/`, agent],
+  );
+  const toNumber = (value: string | null) => (value === null ? null : Number(value));
+  return result.rows.map((row) => ({
+    path: row.path,
+    sourceSessionId: row.source_session_id,
+    parentSourceSessionId: row.parent_source_session_id,
+    project: row.project,
+    originator: row.originator,
+    title: row.title,
+    model: row.model,
+    messages: row.message_count,
+    userMessages: row.user_message_count,
+    toolCalls: row.tool_call_count,
+    pendingToolCalls: row.pending,
+    tokens: {
+      input: toNumber(row.input_tokens),
+      output: toNumber(row.output_tokens),
+      cacheCreationInput: toNumber(row.cache_creation_input_tokens),
+      cacheReadInput: toNumber(row.cache_read_input_tokens),
+      reasoningOutput: toNumber(row.reasoning_output_tokens),
+    },
+  }));
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
+
 if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
 
-describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the queue into Postgres', () => {
-  let emulator: RunningEmulator;
-  let database: FreshDatabase;
-  let pool: pg.Pool;
-  let runner: QueueRunner;
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex/sessions through the queue into Postgres', () => {
+  let stack: IngestStack;
   let projectsDir: string;
   let codexDir: string;
-  let getObjectKeys: string[] = [];
 
   async function sync(localDir = projectsDir, agent = 'claude'): Promise<string> {
     const { stdout } = await run(
       awsCli ?? 'aws',
-      ['--endpoint-url', emulator.endpoint, 's3', 'sync', localDir, `s3://${emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress'],
+      ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', localDir, `s3://${stack.emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress'],
       {
         env: {
           ...process.env,
           AWS_ACCESS_KEY_ID: 'test',
           AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: emulator.region,
-          AWS_REGION: emulator.region,
+          AWS_DEFAULT_REGION: stack.emulator.region,
+          AWS_REGION: stack.emulator.region,
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_CONFIG_FILE: '/dev/null',
           AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
@@ -90,96 +135,50 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
     return stdout;
   }
 
+  async function drain(): Promise<void> {
+    await stack.runner?.drain();
+  }
+
   beforeAll(async () => {
-    [emulator, database] = await Promise.all([startEmulator({ bucket: 'sync-test' }), freshDatabase()]);
-    await runMigrations(database.url);
-    pool = createPool({ connectionString: database.url, max: 2 });
+    stack = await startIngestStack({ runner: { functionTimeoutMs: 30_000, waitTimeSeconds: 1 } });
     projectsDir = await copyAsWrittenEarlier(claudeProjectsDir, 'sessionlake-projects-');
     codexDir = await copyAsWrittenEarlier(codexSessionsDir, 'sessionlake-codex-');
-    emulator.s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetObjectCommand') getObjectKeys.push((args.input as { Key: string }).Key);
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordGetObject' },
-    );
-    const deps = {
-      store: new ObjectStore(pool, { lockTimeoutMs: 5_000 }),
-      reader: createObjectReader(emulator.s3),
-      log: silentLogger,
-      maxLineBytes: 64 * 1024 * 1024,
-      timeReserveMs: 1_000,
-    };
-    runner = await startQueueRunner({
-      sqs: emulator.sqs,
-      queueUrl: emulator.queueUrl,
-      queueArn: emulator.queueArn,
-      region: emulator.region,
-      handler: (event, context) => processSqsBatch(event, context, deps),
-      functionTimeoutMs: 30_000,
-      waitTimeSeconds: 1,
-    });
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await pool?.end();
-    await Promise.all([
-      emulator?.stop(),
-      database?.drop(),
-      ...[projectsDir, codexDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)),
-    ]);
+    await stack?.stop();
+    await Promise.all([projectsDir, codexDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
   });
 
-  it('lands one session per file with the counts read from the fixtures', async () => {
+  it('lands one session per Claude file with the counts read from the fixtures', async () => {
     await sync();
-    await runner.drain();
+    await drain();
 
-    const sessions = await pool.query<{
-      path: string;
-      source_session_id: string;
-      message_count: number;
-      user_message_count: number;
-      tool_call_count: number;
-      pending: number;
-      input_tokens: string | null;
-      output_tokens: string | null;
-      cache_creation_input_tokens: string | null;
-      cache_read_input_tokens: string | null;
-    }>(
-      `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.message_count,
-              s.user_message_count, s.tool_call_count,
-              (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
-              s.input_tokens, s.output_tokens, s.cache_creation_input_tokens, s.cache_read_input_tokens
-       FROM sessionlake.sessions s WHERE s.agent = 'claude' ORDER BY 1`,
-      [`${MACHINE}/raw/claude/`],
-    );
-    const toNumber = (value: string | null) => (value === null ? null : Number(value));
-    const actual = sessions.rows.map((row) => ({
-      path: row.path,
-      sourceSessionId: row.source_session_id,
-      messages: row.message_count,
-      userMessages: row.user_message_count,
-      toolCalls: row.tool_call_count,
-      pendingToolCalls: row.pending,
+    const landed = (await landedSessions(stack.pool, 'claude')).map((s) => ({
+      path: s.path,
+      sourceSessionId: s.sourceSessionId,
+      messages: s.messages,
+      userMessages: s.userMessages,
+      toolCalls: s.toolCalls,
+      pendingToolCalls: s.pendingToolCalls,
       tokens: {
-        input: toNumber(row.input_tokens),
-        output: toNumber(row.output_tokens),
-        cacheCreationInput: toNumber(row.cache_creation_input_tokens),
-        cacheReadInput: toNumber(row.cache_read_input_tokens),
+        input: s.tokens.input,
+        output: s.tokens.output,
+        cacheCreationInput: s.tokens.cacheCreationInput,
+        cacheReadInput: s.tokens.cacheReadInput,
       },
     }));
     const expected = claudeFixtureExpectations
       .map(({ unknownLines: _unknown, ignoredLines: _ignored, ...rest }) => rest)
-      .sort((a, b) => (a.path < b.path ? -1 : 1));
-    expect(actual).toEqual(expected);
-    const messageRows = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sessionlake.messages');
+      .sort(byPath);
+    expect(landed).toEqual(expected);
+    const messageRows = await stack.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sessionlake.messages');
     expect(messageRows.rows[0]?.n).toBe(expected.reduce((sum, e) => sum + e.messages, 0));
-    expect(getObjectKeys).toHaveLength(expected.length);
+    expect(stack.getObjectKeys).toHaveLength(expected.length);
   });
 
   it('links the subagent file to its parent session', async () => {
-    const result = await pool.query<{ id: string; parent: string | null; kind: string }>(
+    const result = await stack.pool.query<{ id: string; parent: string | null; kind: string }>(
       `SELECT c.id, c.parent_session_id AS parent, c.kind FROM sessionlake.sessions c WHERE c.id LIKE '%/subagents/%'`,
     );
 
@@ -187,58 +186,23 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
     const child = result.rows[0];
     expect(child?.kind).toBe('subagent');
     expect(child?.parent).toBe(child?.id.replace(/\/subagents\/agent-[^/]+$/, ''));
-    const parent = await pool.query('SELECT 1 FROM sessionlake.sessions WHERE id = $1', [child?.parent]);
+    const parent = await stack.pool.query('SELECT 1 FROM sessionlake.sessions WHERE id = $1', [child?.parent]);
     expect(parent.rowCount).toBe(1);
   });
 
-  it('lands Codex rollouts synced from ~/.codex/sessions with the counts read from the fixtures', async () => {
-    getObjectKeys = [];
+  it('lands Codex rollouts under raw/codex/YYYY/MM/DD/ with the counts read from the fixtures', async () => {
+    stack.getObjectKeys.length = 0;
 
     await sync(codexDir, 'codex');
-    await runner.drain();
+    await drain();
 
-    const sessions = await pool.query<{
-      path: string;
-      source_session_id: string;
-      parent_source_session_id: string | null;
-      project: string | null;
-      originator: string | null;
-      title: string | null;
-      model: string | null;
-      message_count: number;
-      user_message_count: number;
-      tool_call_count: number;
-      pending: number;
-      input_tokens: string | null;
-      output_tokens: string | null;
-      cache_read_input_tokens: string | null;
-      reasoning_output_tokens: string | null;
-    }>(
-      `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.parent_source_session_id,
-              s.project, s.originator, s.title, s.model, s.message_count, s.user_message_count, s.tool_call_count,
-              (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending,
-              s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.reasoning_output_tokens
-       FROM sessionlake.sessions s WHERE s.agent = 'codex' ORDER BY 1`,
-      [`${MACHINE}/raw/codex/`],
-    );
-    const toNumber = (value: string | null) => (value === null ? null : Number(value));
-    const actual = sessions.rows.map((row) => ({
-      path: row.path,
-      sourceSessionId: row.source_session_id,
-      parentSourceSessionId: row.parent_source_session_id,
-      project: row.project,
-      originator: row.originator,
-      title: row.title,
-      model: row.model,
-      messages: row.message_count,
-      userMessages: row.user_message_count,
-      toolCalls: row.tool_call_count,
-      pendingToolCalls: row.pending,
+    const landed = (await landedSessions(stack.pool, 'codex')).map(({ tokens, ...rest }) => ({
+      ...rest,
       tokens: {
-        input: toNumber(row.input_tokens),
-        output: toNumber(row.output_tokens),
-        cacheReadInput: toNumber(row.cache_read_input_tokens),
-        reasoningOutput: toNumber(row.reasoning_output_tokens),
+        input: tokens.input,
+        output: tokens.output,
+        cacheReadInput: tokens.cacheReadInput,
+        reasoningOutput: tokens.reasoningOutput,
       },
     }));
     const expected = codexFixtureExpectations
@@ -256,36 +220,36 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
         pendingToolCalls: e.pendingToolCalls,
         tokens: e.tokens,
       }))
-      .sort((a, b) => (a.path < b.path ? -1 : 1));
-    expect(actual).toEqual(expected);
-    expect([...getObjectKeys].sort()).toEqual(expected.map((e) => `${MACHINE}/raw/codex/${e.path}`).sort());
+      .sort(byPath);
+    expect(landed).toEqual(expected);
+    expect([...stack.getObjectKeys].sort()).toEqual(expected.map((e) => `${MACHINE}/raw/codex/${e.path}`).sort());
   });
 
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
-    const before = await pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
-    getObjectKeys = [];
+    const before = await stack.pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
+    stack.getObjectKeys.length = 0;
 
     const output = (await sync()) + (await sync(codexDir, 'codex'));
-    const listed = await emulator.s3.send(new ListObjectsV2Command({ Bucket: emulator.bucket }));
+    const listed = await stack.emulator.s3.send(new ListObjectsV2Command({ Bucket: stack.emulator.bucket }));
     for (const object of listed.Contents ?? []) {
       const record = buildS3NotificationRecord({
         eventName: S3EventName.put,
-        bucket: emulator.bucket,
+        bucket: stack.emulator.bucket,
         key: object.Key ?? '',
         size: object.Size ?? 0,
         eTag: object.ETag ?? '',
         sequencer: 'FFFFFFFFFFFFFFFFFFFF',
         eventTime: new Date(),
-        region: emulator.region,
+        region: stack.emulator.region,
       });
-      await emulator.sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
+      await stack.emulator.sqs.send(new SendMessageCommand({ QueueUrl: stack.emulator.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
     }
-    await runner.drain();
+    await drain();
 
     expect(output.trim()).toBe('');
     expect(listed.Contents?.length).toBeGreaterThan(0);
-    expect(getObjectKeys).toEqual([]);
-    const after = await pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
+    expect(stack.getObjectKeys).toEqual([]);
+    const after = await stack.pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
     expect(after.rows).toEqual(before.rows);
   });
 
@@ -295,21 +259,21 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects through the 
     const line = '{"type":"user","sessionId":"session_b","timestamp":"2026-11-26T09:00:00Z","message":{"role":"user","content":"One more question"}}\n';
     // The fixture ends without a newline: start the appended line on a line of its own.
     await appendFile(path.join(projectsDir, changed.path), `\n${line}`);
-    const before = await pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
-    getObjectKeys = [];
+    const before = await stack.pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
+    stack.getObjectKeys.length = 0;
 
     await sync();
-    await runner.drain();
+    await drain();
 
-    expect(getObjectKeys).toEqual([`${MACHINE}/raw/claude/${changed.path}`]);
-    const session = await pool.query<{ message_count: number; user_message_count: number }>(
+    expect(stack.getObjectKeys).toEqual([`${MACHINE}/raw/claude/${changed.path}`]);
+    const session = await stack.pool.query<{ message_count: number; user_message_count: number }>(
       'SELECT message_count, user_message_count FROM sessionlake.sessions WHERE id = $1',
       [`${MACHINE}/raw/claude/${changed.path.replace(/\.jsonl$/, '')}`],
     );
     expect(session.rows[0]).toEqual({ message_count: changed.messages + 1, user_message_count: changed.userMessages + 1 });
-    const after = await pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
+    const after = await stack.pool.query<{ uri: string; ingested_at: Date }>('SELECT uri, ingested_at FROM sessionlake.objects ORDER BY uri');
     const touched = after.rows.filter((row, i) => row.ingested_at.getTime() !== before.rows[i]?.ingested_at.getTime());
-    expect(touched.map((row) => row.uri)).toEqual([`s3://${emulator.bucket}/${MACHINE}/raw/claude/${changed.path}`]);
+    expect(touched.map((row) => row.uri)).toEqual([`s3://${stack.emulator.bucket}/${MACHINE}/raw/claude/${changed.path}`]);
   });
 
   it('has an expectation for every fixture file it synced', async () => {
