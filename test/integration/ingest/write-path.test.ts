@@ -192,6 +192,40 @@ describe('ingestObject', () => {
     });
   });
 
+  it('routes an object the layout says nothing about by its content, and skips content that is no session', async () => {
+    const codexKey = 'box/raw/codex/imported/session.jsonl';
+    const strayKey = 'box/raw/codex/imported/notes.jsonl';
+    const codexEtag = await put(
+      codexKey,
+      [
+        '{"timestamp":"2026-03-01T09:00:00.000Z","type":"session_meta","payload":{"id":"0195f0a0-0000-7000-8000-0000000000aa","cwd":"/w/app","source":"cli"}}',
+        '{"timestamp":"2026-03-01T09:00:01.000Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Done."}]}}',
+        '',
+      ].join('\n'),
+    );
+    const strayEtag = await put(strayKey, '{"note":"not a session"}\n{"note":"still not"}\n');
+
+    const codex = await ingestObject({ bucket: emulator.bucket, key: codexKey, etag: codexEtag, sequencer: null, size: null }, deps);
+    const stray = await ingestObject({ bucket: emulator.bucket, key: strayKey, etag: strayEtag, sequencer: null, size: null }, deps);
+
+    expect(codex).toMatchObject({ status: 'ingested', messages: 1 });
+    expect(stray).toEqual({ status: 'skipped', reason: 'content is not a Claude Code or Codex session' });
+    const objects = await pool.query<{ key: string; agent: string | null; state: string; session_id: string | null }>(
+      `SELECT key, agent, state, session_id FROM sessionlake.objects WHERE key = ANY($1) ORDER BY key`,
+      [[codexKey, strayKey]],
+    );
+    expect(objects.rows).toEqual([
+      { key: strayKey, agent: null, state: 'skipped', session_id: null },
+      { key: codexKey, agent: 'codex', state: 'ingested', session_id: 'box/raw/codex/imported/session' },
+    ]);
+    const sessions = await pool.query<{ id: string; agent: string; source_session_id: string }>(
+      `SELECT id, agent, source_session_id FROM sessionlake.sessions WHERE id LIKE 'box/raw/codex/imported/%'`,
+    );
+    expect(sessions.rows).toEqual([
+      { id: 'box/raw/codex/imported/session', agent: 'codex', source_session_id: '0195f0a0-0000-7000-8000-0000000000aa' },
+    ]);
+  });
+
   it('writes nothing of an object whose stream breaks midway, and keeps the version stored before', async () => {
     const key = 'box/raw/claude/-p/atomic.jsonl';
     const firstEtag = await put(key, VALID_BODY);
