@@ -22,6 +22,6 @@ export function createPool(options: PoolOptions, log?: Logger): pg.Pool {
     application_name: 'sessionlake',
   });
   // An idle client's socket error would otherwise crash the process.
-  pool.on('error', (error) => log?.warn('idle postgres connection failed', { error }));
+  pool.on('error', (error) => log?.warn('an idle postgres connection closed; the next query opens a new one', { error }));
   return pool;
 }
