@@ -67,6 +67,12 @@ export class ObjectStore {
       throw translatePgError(error);
     }
     let broken: Error | undefined;
+    // A checked-out client whose socket dies emits 'error' outside any query; unheard, that would crash the
+    // process. Note it instead: the failing query rejects on its own, and release(broken) discards the client.
+    const onClientError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onClientError);
     try {
       await client.query('BEGIN');
       // Transaction-local settings (no session state, so RDS Proxy does not pin the connection). A worker
@@ -107,6 +113,7 @@ export class ObjectStore {
       });
       throw translatePgError(error);
     } finally {
+      client.removeListener('error', onClientError);
       client.release(broken);
     }
   }

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestObject } from '../../../shared/ingest/ingest-object.js';
 import { processSqsBatch, type BatchDependencies } from '../../../shared/ingest/sqs-batch.js';
 import { TransientS3Error } from '../../../shared/s3/errors.js';
+import { TransientStoreError } from '../../../shared/store/errors.js';
 import type { ObjectReader } from '../../../shared/s3/object-reader.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -258,6 +259,45 @@ describe('ingestObject', () => {
       [key],
     );
     expect(stored).toEqual({ etag: firstEtag, sequencer: '01', message_count: 3, rows: 3 });
+  });
+});
+
+describe('losing the database connection', () => {
+  it('mid-object: rolls back, reports it as transient, and the retry on a fresh connection lands', async () => {
+    const key = 'box/raw/claude/-p/failover.jsonl';
+    const etag = await put(key, VALID_BODY);
+    const killer = new pg.Client({ connectionString: stack.database.url, application_name: 'test-killer' });
+    await killer.connect();
+    const killingReader: ObjectReader = {
+      head: deps.reader.head,
+      async open(bucket, openKey, openEtag) {
+        const opened = await deps.reader.open(bucket, openKey, openEtag);
+        async function* killConnectionsFirst() {
+          await killer.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'sessionlake' AND datname = current_database()`,
+          );
+          yield* opened.body;
+        }
+        return { ...opened, body: killConnectionsFirst() };
+      },
+    };
+
+    try {
+      const attempt = ingestObject(
+        { bucket: emulator.bucket, key, etag, sequencer: null, size: null },
+        { ...deps, reader: killingReader },
+      );
+      await expect(attempt).rejects.toBeInstanceOf(TransientStoreError);
+      const afterFailure = await pool.query('SELECT 1 FROM sessionlake.objects WHERE key = $1', [key]);
+      expect(afterFailure.rowCount).toBe(0);
+
+      const retry = await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: null, size: null }, deps);
+
+      expect(retry).toMatchObject({ status: 'ingested', messages: 3 });
+    } finally {
+      await killer.end();
+    }
   });
 });
 
