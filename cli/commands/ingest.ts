@@ -1,10 +1,7 @@
-import { createS3Client } from '../../shared/aws-clients.js';
 import { loadConfig } from '../../shared/config.js';
+import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { ingestObject } from '../../shared/ingest/ingest-object.js';
 import { createLogger } from '../../shared/log.js';
-import { createObjectReader } from '../../shared/s3/object-reader.js';
-import { ObjectStore } from '../../shared/store/object-store.js';
-import { createPool } from '../../shared/store/pool.js';
 import type { Command } from '../command.js';
 
 /** Runs the write path on named objects, exactly as the ingest Lambda would for their events. */
@@ -17,13 +14,7 @@ export const ingestCommand: Command = {
     if (input.positionals.length === 0) throw new Error('give at least one s3://bucket/key');
     const config = loadConfig();
     const log = createLogger(config.logLevel, { command: 'ingest' }, (line) => process.stderr.write(`${line}\n`));
-    const pool = createPool({ connectionString: config.database.connectionString, max: 1 }, log);
-    const deps = {
-      store: new ObjectStore(pool, { lockTimeoutMs: config.database.lockTimeoutMs }),
-      reader: createObjectReader(createS3Client(config.s3)),
-      log,
-      maxLineBytes: config.ingest.maxLineBytes,
-    };
+    const { deps, pool } = createIngestDependencies(config, log);
     let failures = 0;
     try {
       for (const uri of input.positionals) {

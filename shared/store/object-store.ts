@@ -49,10 +49,13 @@ export interface IngestStats {
   note: string | null;
 }
 
+/** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
+
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { lockTimeoutMs: number; idleInTransactionTimeoutMs?: number },
+    private readonly options: { lockTimeoutMs: number },
   ) {}
 
   /**
@@ -79,7 +82,7 @@ export class ObjectStore {
       // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long.
       await client.query(
         `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
-        [`${this.options.lockTimeoutMs}ms`, `${this.options.idleInTransactionTimeoutMs ?? 300_000}ms`],
+        [`${this.options.lockTimeoutMs}ms`, `${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms`],
       );
       await client.query(
         `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
