@@ -24,6 +24,8 @@ export interface Config {
     maxLineBytes: number;
     /** Stop starting new records when less than this much Lambda time is left. */
     timeReserveMs: number;
+    /** The queue's redrive maxReceiveCount: a message failing its last receive is logged as going to the DLQ. */
+    maxReceiveCount: number;
   };
   logLevel: LogLevel;
 }
@@ -49,6 +51,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingest: {
       maxLineBytes: integer(env, 'SESSIONLAKE_MAX_LINE_BYTES', DEFAULT_MAX_LINE_BYTES, 1024),
       timeReserveMs: integer(env, 'SESSIONLAKE_TIME_RESERVE_MS', 10_000, 0),
+      maxReceiveCount: integer(env, 'SESSIONLAKE_MAX_RECEIVE_COUNT', 5, 1),
     },
     logLevel: logLevel(env, 'SESSIONLAKE_LOG_LEVEL'),
   };

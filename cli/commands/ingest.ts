@@ -1,6 +1,6 @@
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
-import { ingestObject } from '../../shared/ingest/ingest-object.js';
+import { handleObject } from '../../shared/ingest/handle-object.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 
@@ -26,7 +26,15 @@ export const ingestCommand: Command = {
         }
         const [, bucket = '', key = ''] = match;
         try {
-          const outcome = await ingestObject({ bucket, key, etag: null, sequencer: null, size: null }, deps);
+          const outcome = await handleObject(
+            { bucket, key, change: 'created', source: 'request', etag: null, sequencer: null, size: null },
+            deps,
+          );
+          if (outcome.status === 'missing') {
+            process.stderr.write(`${uri}\tnot found: ${outcome.reason}\n`);
+            failures += 1;
+            continue;
+          }
           process.stdout.write(`${uri}\t${JSON.stringify(outcome)}\n`);
         } catch (error) {
           process.stderr.write(`${uri}\tfailed: ${(error as Error).message}\n`);

@@ -17,6 +17,7 @@ export function createIngestDependencies(config: Config, log: Logger): { deps: B
       log,
       maxLineBytes: config.ingest.maxLineBytes,
       timeReserveMs: config.ingest.timeReserveMs,
+      maxReceiveCount: config.ingest.maxReceiveCount,
     },
   };
 }

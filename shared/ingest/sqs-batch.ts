@@ -1,25 +1,30 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describeError, isRetryable } from '../errors.js';
 import { InvalidEventError } from '../events/errors.js';
-import { compareSequencers, decodeSqsBody, type ObjectEvent } from '../events/s3-event.js';
+import { decodeSqsBody, type ObjectEvent } from '../events/s3-event.js';
 import type { Logger } from '../log.js';
-import { ingestObject, objectIdentity, type IngestDependencies, type IngestOutcome } from './ingest-object.js';
+import { handleObject, objectIdentity, type IngestDependencies, type OutcomeStatus } from './handle-object.js';
 
 /**
  * One SQS batch: each message succeeds or fails alone and failures are returned, never thrown, so SQS
- * retries only those (ReportBatchItemFailures) and moves a message that keeps failing to the DLQ.
+ * retries only those (ReportBatchItemFailures) and moves a message that keeps failing to the DLQ. This loop
+ * only decodes, hands each object to `handleObject`, and reports; it is also the one place that acts on
+ * whether an error can be cured by a retry.
  *
- * Written by hand rather than with Powertools' BatchProcessor: records must run one at a time on the
- * environment's single Postgres connection, and unstarted records are failed when the Lambda's time runs
- * short, neither of which that processor does for us.
+ * Written by hand rather than with Powertools' BatchProcessor (which can run records one at a time and pass
+ * the context): the loop also fails the records it does not start when the Lambda's time runs short, and
+ * records permanent object failures instead of retrying them, and it is short.
  */
 
 export interface BatchDependencies extends IngestDependencies {
   /** Do not start a record with less Lambda time left than this. */
   timeReserveMs: number;
+  /** The queue's maxReceiveCount: a failure on that receive sends the message to the DLQ, and says so. */
+  maxReceiveCount: number;
 }
 
 export type RecordResult =
-  | { messageId: string; ok: true; outcomes: IngestOutcome['status'][] }
+  | { messageId: string; ok: true; outcomes: OutcomeStatus[] }
   | { messageId: string; ok: false; reason: string };
 
 const BODY_EXCERPT_CHARS = 1024;
@@ -62,55 +67,56 @@ async function processRecord(record: SQSRecord, deps: BatchDependencies): Promis
     if (!(error instanceof InvalidEventError)) throw error;
     return fail(record, `invalid message: ${error.message}`, deps, log);
   }
-  const outcomes: IngestOutcome['status'][] = [];
+  const outcomes: OutcomeStatus[] = [];
   for (const event of events) {
     const uri = `s3://${event.bucket}/${event.key}`;
     try {
-      const outcome = await ingestEvent(event, deps);
+      const outcome = await handleObject(
+        {
+          bucket: event.bucket,
+          key: event.key,
+          change: event.action,
+          source: 'event',
+          etag: event.etag,
+          size: event.size,
+          sequencer: event.sequencer,
+        },
+        deps,
+      );
       outcomes.push(outcome.status);
       log.info('object processed', { uri, eventName: event.eventName, ...outcome });
     } catch (error) {
-      const reason = `${uri}: ${describe(error)}`;
+      const permanent = !isRetryable(error);
       await deps.store
-        .recordAttemptFailure(objectIdentity(event.bucket, event.key), describe(error))
+        .recordAttemptFailure(objectIdentity(event.bucket, event.key), describeError(error), { permanent })
         .catch((recordError: unknown) => log.warn('could not record the failed attempt', { error: recordError }));
-      return fail(record, reason, deps, log);
+      if (permanent) {
+        // Retrying the message cannot help; the object is recorded `failed` and the backfill revisits it.
+        log.error('object failed, not retried', { uri, error: describeError(error) });
+        outcomes.push('failed');
+        continue;
+      }
+      return fail(record, `${uri}: ${describeError(error)}`, deps, log);
     }
   }
   return { messageId: record.messageId, ok: true, outcomes };
 }
 
-async function ingestEvent(event: ObjectEvent, deps: BatchDependencies): Promise<IngestOutcome> {
-  if (event.action === 'removed') {
-    return deps.store.withObjectLock(objectIdentity(event.bucket, event.key), async (tx) => {
-      const stored = tx.stored.sequencer;
-      if (event.sequencer !== null && stored !== null && compareSequencers(event.sequencer, stored) < 0) {
-        return { status: 'stale' };
-      }
-      await tx.markDeleted(event.sequencer);
-      return { status: 'deleted' };
-    });
-  }
-  return ingestObject(
-    { bucket: event.bucket, key: event.key, etag: event.etag, sequencer: event.sequencer, size: event.size },
-    deps,
-  );
-}
-
 async function fail(record: SQSRecord, reason: string, deps: BatchDependencies, log: Logger): Promise<RecordResult> {
-  const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
-  log.error('message failed', { reason, receiveCount: Number.isFinite(receiveCount) ? receiveCount : null });
+  const parsedCount = Number(record.attributes?.ApproximateReceiveCount);
+  const receiveCount = Number.isFinite(parsedCount) ? parsedCount : null;
+  if (receiveCount !== null && receiveCount >= deps.maxReceiveCount) {
+    log.error('message failed its last receive and goes to the DLQ', { reason, receiveCount });
+  } else {
+    log.error('message failed, SQS retries it', { reason, receiveCount });
+  }
   await deps.store
     .recordMessageFailure({
       messageId: record.messageId,
       reason,
       bodyExcerpt: record.body.slice(0, BODY_EXCERPT_CHARS),
-      receiveCount: Number.isFinite(receiveCount) ? receiveCount : null,
+      receiveCount,
     })
     .catch((error: unknown) => log.warn('could not record the message failure', { error }));
   return { messageId: record.messageId, ok: false, reason };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -2,32 +2,53 @@ import { AGENTS, type Agent, type ParserContext } from '../parsers/types.js';
 
 /**
  * The S3 key layout: `<prefix>/<machine>/raw/<agent>/...`. `machine` is the segment right before `raw`,
- * `agent` the one right after; the prefix may be empty or several segments.
+ * `agent` the one right after; the prefix may be empty or several segments. Only what Claude Code and Codex
+ * write is a session; everything else is recorded as skipped with the reason:
  *
- *   <machine>/raw/claude/<project-dir>/<session>.jsonl                      session
- *   <machine>/raw/claude/<project-dir>/<session>/subagents/agent-<id>.jsonl  subagent of <session>
- *   <machine>/raw/claude/<project-dir>/<session>/tool-results/...            sidecar (not a session)
- *   <machine>/raw/codex/YYYY/MM/DD/rollout-<timestamp>-<uuid>.jsonl         session
+ *   <machine>/raw/claude/<project-dir>/<session>.jsonl                          session
+ *   <machine>/raw/claude/<project-dir>/agent-<id>.jsonl                         subagent (older Claude Code)
+ *   <machine>/raw/claude/<project-dir>/<session>/subagents/…/agent-<id>.jsonl   subagent of <session>
+ *   <machine>/raw/claude/<project-dir>/<session>/tool-results/…                 sidecar of <session>
+ *   <machine>/raw/codex/…/rollout-<timestamp>-<uuid>.jsonl                      session (any depth: archived too)
  */
 
 export const OBJECT_KINDS = ['session', 'subagent', 'sidecar', 'skipped'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
-export interface ObjectLayout {
-  kind: ObjectKind;
-  machine: string | null;
-  /** Null for a session whose agent the content must decide. */
-  agent: Agent | null;
-  /** Why the object is not a session (kind `sidecar` or `skipped`). */
-  reason: string | null;
+export interface SessionLayout {
+  kind: 'session' | 'subagent';
+  machine: string;
+  agent: Agent;
   /** Stable session id: the key without `.jsonl`. */
-  sessionId: string | null;
+  sessionId: string;
   /** Session id of the parent session when the layout names it (Claude subagent files). */
   parentSessionId: string | null;
-  parserContext: ParserContext | null;
+  parserContext: ParserContext;
 }
 
+/** A Claude Code tool-result file: not a session, but read into its session's tool calls. */
+export interface SidecarLayout {
+  kind: 'sidecar';
+  machine: string;
+  agent: 'claude';
+  /** Key of the session object whose tool results it holds. */
+  sessionKey: string;
+}
+
+export interface SkippedLayout {
+  kind: 'skipped';
+  machine: string | null;
+  agent: Agent | null;
+  reason: string;
+}
+
+export type ObjectLayout = SessionLayout | SidecarLayout | SkippedLayout;
+
 const JSONL = '.jsonl';
+const SUBAGENTS = 'subagents';
+const TOOL_RESULTS = 'tool-results';
+const AGENT_FILE_PREFIX = 'agent-';
+const ROLLOUT_PREFIX = 'rollout-';
 
 export function classifyKey(key: string): ObjectLayout {
   const segments = key.split('/');
@@ -36,64 +57,73 @@ export function classifyKey(key: string): ObjectLayout {
   const machine = segments[rawIndex - 1] ?? '';
   const agentSegment = segments[rawIndex + 1] ?? '';
   const rest = segments.slice(rawIndex + 2);
-  const fileName = rest[rest.length - 1] ?? '';
   if (machine === '') return skipped(null, null, 'empty machine segment');
   if (!isAgent(agentSegment)) return skipped(machine, null, `unsupported agent "${agentSegment}"`);
-  if (agentSegment === 'claude' && rest.length >= 3 && rest[2] === 'tool-results') {
-    return { ...skipped(machine, 'claude', 'tool-result sidecar of a session'), kind: 'sidecar' };
-  }
-  if (!fileName.endsWith(JSONL) || fileName.length === JSONL.length) {
-    return skipped(machine, agentSegment, 'not a .jsonl file');
-  }
-  const sessionId = key.slice(0, -JSONL.length);
-  const fileStem = fileName.slice(0, -JSONL.length);
-  return agentSegment === 'claude'
-    ? claudeLayout(machine, rest, sessionId, fileStem)
-    : codexLayout(machine, sessionId, fileStem);
+  const agentRoot = segments.slice(0, rawIndex + 2).join('/');
+  return agentSegment === 'claude' ? claudeLayout(machine, agentRoot, rest) : codexLayout(machine, key, rest);
 }
 
-function claudeLayout(machine: string, rest: string[], sessionId: string, fileStem: string): ObjectLayout {
-  const projectDir = rest.length >= 2 ? (rest[0] ?? null) : null;
-  const isSubagentFile = rest.length === 4 && rest[2] === 'subagents' && fileStem.startsWith('agent-');
-  if (isSubagentFile) {
-    const parentStem = rest[1] ?? '';
-    const parentSessionId = sessionId.slice(0, sessionId.length - `${parentStem}/subagents/${fileStem}`.length) + parentStem;
+/** The key of the session a Claude sidecar or subagent belongs to: `<agentRoot>/<project>/<session>.jsonl`. */
+function claudeLayout(machine: string, agentRoot: string, rest: string[]): ObjectLayout {
+  const [projectDir = '', sessionDir = ''] = rest;
+  if (rest.length >= 4 && rest[2] === TOOL_RESULTS && !rest.some((segment) => segment === '')) {
+    return { kind: 'sidecar', machine, agent: 'claude', sessionKey: `${agentRoot}/${projectDir}/${sessionDir}${JSONL}` };
+  }
+  const fileName = rest[rest.length - 1] ?? '';
+  const fileStem = jsonlStem(fileName);
+  if (fileStem === null) return skipped(machine, 'claude', 'not a .jsonl file');
+  if (projectDir === '' || rest.some((segment) => segment === '')) return skipped(machine, 'claude', 'empty path segment');
+  const sessionId = `${agentRoot}/${rest.join('/')}`.slice(0, -JSONL.length);
+  if (rest.length === 2) {
+    return {
+      // Older Claude Code wrote subagent transcripts beside the sessions as agent-<id>.jsonl.
+      kind: fileStem.startsWith(AGENT_FILE_PREFIX) ? 'subagent' : 'session',
+      machine,
+      agent: 'claude',
+      sessionId,
+      parentSessionId: null,
+      parserContext: { fileStem, projectDir, parentSourceSessionId: null },
+    };
+  }
+  if (rest.length >= 4 && rest[2] === SUBAGENTS && fileStem.startsWith(AGENT_FILE_PREFIX)) {
     return {
       kind: 'subagent',
       machine,
       agent: 'claude',
-      reason: null,
       sessionId,
-      parentSessionId,
-      parserContext: { fileStem, projectDir, parentSourceSessionId: parentStem },
+      parentSessionId: `${agentRoot}/${projectDir}/${sessionDir}`,
+      parserContext: { fileStem, projectDir, parentSourceSessionId: sessionDir },
     };
   }
-  return {
-    kind: fileStem.startsWith('agent-') ? 'subagent' : 'session',
+  return skipped(
     machine,
-    agent: 'claude',
-    reason: null,
-    sessionId,
-    parentSessionId: null,
-    parserContext: { fileStem, projectDir, parentSourceSessionId: null },
-  };
+    'claude',
+    'not where Claude Code writes sessions (<project>/<session>.jsonl or <project>/<session>/subagents/agent-<id>.jsonl)',
+  );
 }
 
-function codexLayout(machine: string, sessionId: string, fileStem: string): ObjectLayout {
+function codexLayout(machine: string, key: string, rest: string[]): ObjectLayout {
+  const fileName = rest[rest.length - 1] ?? '';
+  const fileStem = jsonlStem(fileName);
+  if (fileStem === null) return skipped(machine, 'codex', 'not a .jsonl file');
+  if (!fileStem.startsWith(ROLLOUT_PREFIX)) return skipped(machine, 'codex', 'not a Codex rollout file (rollout-*.jsonl)');
   return {
     kind: 'session',
     machine,
-    // Rollout files are Codex by name; any other .jsonl under raw/codex/ is routed by its content.
-    agent: fileStem.startsWith('rollout-') ? 'codex' : null,
-    reason: null,
-    sessionId,
+    agent: 'codex',
+    sessionId: key.slice(0, -JSONL.length),
     parentSessionId: null,
     parserContext: { fileStem, projectDir: null, parentSourceSessionId: null },
   };
 }
 
-function skipped(machine: string | null, agent: Agent | null, reason: string): ObjectLayout {
-  return { kind: 'skipped', machine, agent, reason, sessionId: null, parentSessionId: null, parserContext: null };
+/** The file name without `.jsonl` (exact, lower case, as both agents write it), or null. */
+function jsonlStem(fileName: string): string | null {
+  return fileName.endsWith(JSONL) && fileName.length > JSONL.length ? fileName.slice(0, -JSONL.length) : null;
+}
+
+function skipped(machine: string | null, agent: Agent | null, reason: string): SkippedLayout {
+  return { kind: 'skipped', machine, agent, reason };
 }
 
 function isAgent(value: string): value is Agent {

@@ -1,4 +1,5 @@
 import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
+import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
 import type {
   MessageRecord,
@@ -31,6 +32,10 @@ export interface LineStats {
   malformedByReason: Record<MalformedReason, number>;
   /** The first few malformed lines, for the error column and logs. */
   malformedSamples: MalformedLine[];
+  /** Lines that decoded to a JSON object (handed to a parser, or used to choose one). */
+  records: number;
+  /** Lines that held raw control characters (NUL and other C0) outside JSON escapes; kept with them removed or escaped. */
+  controlCharacters: number;
 }
 
 export interface SessionParseOutcome {
@@ -47,6 +52,8 @@ export interface SessionParseOutcome {
   bytesRead: number;
   /** Bytes up to the end of the last complete line: where a later delta read must resume. */
   bytesComplete: number;
+  /** Numbers and dates present in the log that cannot be stored: set to NULL, counted here. */
+  rejectedValues: ValueChecks;
 }
 
 /** A sink that holds rows and writes them in batches; the driver gives it a chance to flush after each line. */
@@ -77,9 +84,12 @@ export async function parseSession(
     malformed: 0,
     malformedByReason: { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 },
     malformedSamples: [],
+    records: 0,
+    controlCharacters: 0,
   };
+  const values = new ValueChecks();
   let definition: ParserDefinition | null = typeof selector === 'function' ? null : selector;
-  let parser = definition?.create(context) ?? null;
+  let parser = definition?.create(context, values) ?? null;
   let unroutable = false;
   let truncated = false;
   let bytesRead = 0;
@@ -107,7 +117,7 @@ export async function parseSession(
     }
     let value: unknown;
     try {
-      value = JSON.parse(raw.text);
+      value = decodeJson(raw.text);
     } catch {
       if (!raw.terminated) {
         truncated = true;
@@ -118,10 +128,15 @@ export async function parseSession(
     }
     // A final line without newline that parses is complete: several real logs end that way.
     if (!raw.terminated) bytesComplete = bytesRead;
+    if (value instanceof CleanedJson) {
+      lines.controlCharacters += 1;
+      value = value.value;
+    }
     if (!isRecord(value)) {
       countMalformed(raw.lineNumber, raw.byteOffset, 'not-an-object');
       continue;
     }
+    lines.records += 1;
     if (parser === null) {
       if (unroutable || typeof selector !== 'function') continue;
       definition = selector(value);
@@ -129,8 +144,9 @@ export async function parseSession(
         unroutable = true;
         continue;
       }
-      parser = definition.create(context);
+      parser = definition.create(context, values);
     }
+    values.lineNumber = raw.lineNumber;
     parser.line({ value, lineNumber: raw.lineNumber, byteOffset: raw.byteOffset }, sink);
     if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
   }
@@ -142,7 +158,34 @@ export async function parseSession(
     truncated,
     bytesRead,
     bytesComplete,
+    rejectedValues: values,
   };
+}
+
+/** A line that parsed only once raw control characters were taken out of it. */
+class CleanedJson {
+  constructor(readonly value: unknown) {}
+}
+
+// C0 control characters other than tab, LF and CR (which JSON allows as whitespace between tokens).
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/u;
+const RAW_CONTROL_GLOBAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/gu;
+
+/**
+ * JSON.parse, and when that fails on a line holding raw control characters (JSON allows them only escaped),
+ * a second try with raw NULs removed (Postgres cannot store them) and the other controls escaped, so the line
+ * is kept rather than lost. Only the failure path pays for the retry.
+ */
+function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!RAW_CONTROL.test(text)) throw error;
+    const cleaned = text.replace(RAW_CONTROL_GLOBAL, (char) =>
+      char === '\u0000' ? '' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    return new CleanedJson(JSON.parse(cleaned));
+  }
 }
 
 export interface CollectedSession {

@@ -3,12 +3,23 @@ import { codexParser, looksLikeCodex } from './codex/index.js';
 import type { ParserSelector } from './parse-session.js';
 import type { Agent, ParserDefinition } from './types.js';
 
-/** Which parser reads which object. The key layout decides; when it says nothing, the first record does. */
+/**
+ * Which parser reads which object. The key layout names the agent; the first record must not contradict it
+ * (a Codex rollout under raw/claude/, or anything but a rollout under raw/codex/, is not read as a session).
+ * Without an agent (`sessionlake parse` on a local file) the first record decides.
+ */
 
 export const PARSERS: Record<Agent, ParserDefinition> = { claude: claudeParser, codex: codexParser };
 
 export function selectParser(agent: Agent | null): ParserSelector {
-  return agent === null ? routeByContent : PARSERS[agent];
+  switch (agent) {
+    case null:
+      return routeByContent;
+    case 'claude':
+      return (firstRecord) => (looksLikeCodex(firstRecord) ? null : claudeParser);
+    case 'codex':
+      return (firstRecord) => (looksLikeCodex(firstRecord) ? codexParser : null);
+  }
 }
 
 function routeByContent(firstRecord: Record<string, unknown>): ParserDefinition | null {

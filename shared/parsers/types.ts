@@ -1,3 +1,5 @@
+import type { ValueChecks } from './value-checks.js';
+
 /**
  * The contract between the agent parsers and everything that drives them (ingest, CLI, tests, bench).
  *
@@ -141,5 +143,6 @@ export interface ParserDefinition {
   agent: Agent;
   /** Stored on the objects row; bump it when parsing changes so stored objects are re-ingested. */
   version: string;
-  create(context: ParserContext): SessionParser;
+  /** `values` reads and counts stored numbers and dates; the driver passes its own to collect the counts. */
+  create(context: ParserContext, values?: ValueChecks): SessionParser;
 }

@@ -13,20 +13,29 @@ export function asText(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-/** A finite, non-negative integer count, or null. */
+/**
+ * A count Postgres can store and JavaScript holds exactly: a whole number in 0 … 2^53−1, or null.
+ * A fraction (`1.5`) or an out-of-range value (`1e20`) is not a count, not one to round or clamp.
+ */
 export function asCount(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.trunc(value) : null;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
 export function asBoolean(value: unknown): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
 
-/** The timestamp normalised to ISO-8601 UTC, or null when it is missing or not a date. */
+/** Years a timestamp may have: Postgres has no year 0, and ISO strings past 9999 need a sign it rejects. */
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+
+/** The timestamp normalised to ISO-8601 UTC, or null when it is missing, not a date, or outside years 1 … 9999. */
 export function asTimestamp(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  if (Number.isNaN(date.getTime())) return null;
+  const year = date.getUTCFullYear();
+  return year < MIN_YEAR || year > MAX_YEAR ? null : date.toISOString();
 }
 
 /** Earlier/later of two ISO timestamps (either may be null). ISO UTC strings order lexically. */

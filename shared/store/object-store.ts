@@ -27,6 +27,8 @@ export interface StoredObject {
   state: ObjectState;
   parserVersion: string | null;
   sessionId: string | null;
+  /** When the row last changed (database clock); a row created by this transaction has now(). */
+  updatedAt: Date;
 }
 
 export interface ObjectVersion {
@@ -44,6 +46,7 @@ export interface IngestStats {
   linesUnknown: number;
   linesIgnored: number;
   duplicateResponses: number;
+  valuesRejected: number;
   truncated: boolean;
   /** Human-readable note on what was odd (malformed lines, unknown types); null when clean. */
   note: string | null;
@@ -95,9 +98,11 @@ export class ObjectStore {
         state: ObjectState;
         parser_version: string | null;
         session_id: string | null;
-      }>(`SELECT etag, sequencer, state, parser_version, session_id FROM ${SCHEMA}.objects WHERE uri = $1 FOR UPDATE`, [
-        identity.uri,
-      ]);
+        updated_at: Date;
+      }>(
+        `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1 FOR UPDATE`,
+        [identity.uri],
+      );
       const row = locked.rows[0];
       if (row === undefined) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
       const stored: StoredObject = {
@@ -106,6 +111,7 @@ export class ObjectStore {
         state: row.state,
         parserVersion: row.parser_version,
         sessionId: row.session_id,
+        updatedAt: row.updated_at,
       };
       const result = await work(new ObjectTransaction(client, identity, stored));
       await client.query('COMMIT');
@@ -121,14 +127,19 @@ export class ObjectStore {
     }
   }
 
-  /** Notes a failed attempt outside the (rolled back) ingest transaction, without touching stored data. */
-  async recordAttemptFailure(identity: ObjectIdentity, error: string): Promise<void> {
+  /**
+   * Notes a failed attempt outside the (rolled back) ingest transaction. A failure a retry may cure leaves the
+   * stored state as it was; one no retry cures (`permanent`) sets the state to `failed`, which the backfill
+   * revisits on every run. The rows of an earlier version stay in both cases.
+   */
+  async recordAttemptFailure(identity: ObjectIdentity, error: string, options: { permanent: boolean }): Promise<void> {
     await this.pool
       .query(
         `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind, state, error, attempts)
          VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7, 1)
-         ON CONFLICT (uri) DO UPDATE SET attempts = objects.attempts + 1, error = EXCLUDED.error`,
-        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind, error],
+         ON CONFLICT (uri) DO UPDATE SET attempts = objects.attempts + 1, error = EXCLUDED.error,
+           state = CASE WHEN $8 THEN 'failed' ELSE objects.state END, updated_at = now()`,
+        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind, error, options.permanent],
       )
       .catch((failure: unknown) => {
         throw translatePgError(failure);
@@ -168,7 +179,7 @@ export class ObjectTransaction {
     await this.client.query(
       `UPDATE ${SCHEMA}.objects SET kind = $2, etag = $3, size = $4, last_modified = COALESCE($5, last_modified),
          sequencer = COALESCE($6, sequencer), state = 'skipped', error = $7, parser_version = $8,
-         ingested_at = now(), deleted_at = NULL
+         ingested_at = now(), deleted_at = NULL, updated_at = now()
        WHERE uri = $1`,
       [
         this.identity.uri,
@@ -186,11 +197,12 @@ export class ObjectTransaction {
   /** The object is gone. Its session stays (history is kept), flagged deleted. */
   async markDeleted(sequencer: string | null): Promise<void> {
     await this.client.query(
-      `UPDATE ${SCHEMA}.objects SET state = 'deleted', deleted_at = now(), sequencer = COALESCE($2, sequencer)
+      `UPDATE ${SCHEMA}.objects SET state = 'deleted', deleted_at = COALESCE(deleted_at, now()), sequencer = COALESCE($2, sequencer),
+         updated_at = now()
        WHERE uri = $1`,
       [this.identity.uri, sequencer],
     );
-    await this.client.query(`UPDATE ${SCHEMA}.sessions SET deleted_at = now(), updated_at = now() WHERE object_uri = $1`, [
+    await this.client.query(`UPDATE ${SCHEMA}.sessions SET deleted_at = COALESCE(deleted_at, now()), updated_at = now() WHERE object_uri = $1`, [
       this.identity.uri,
     ]);
   }
@@ -215,7 +227,7 @@ export class ObjectTransaction {
          sequencer = COALESCE($6, sequencer), state = 'ingested', error = $7, parser_version = $8,
          bytes_ingested = $9, lines_total = $10, lines_malformed = $11, lines_unknown = $12, lines_ignored = $13,
          duplicate_responses = $14, truncated = $15, attempts = attempts + 1, ingested_at = now(),
-         deleted_at = NULL, session_id = $16
+         deleted_at = NULL, session_id = $16, values_rejected = $18, updated_at = now()
        WHERE uri = $1`,
       [
         this.identity.uri,
@@ -235,7 +247,22 @@ export class ObjectTransaction {
         stats.truncated,
         sessionId,
         agent,
+        stats.valuesRejected,
       ],
+    );
+  }
+
+  /**
+   * A Claude tool-result file, recorded so that a changed one is noticed; its content is read into its
+   * session's tool calls when that session is ingested.
+   */
+  async markSidecar(version: ObjectVersion, sessionId: string): Promise<void> {
+    await this.client.query(
+      `UPDATE ${SCHEMA}.objects SET kind = 'sidecar', etag = $2, size = $3, last_modified = COALESCE($4, last_modified),
+         sequencer = COALESCE($5, sequencer), state = 'ingested', error = NULL, session_id = $6, ingested_at = now(),
+         deleted_at = NULL, updated_at = now()
+       WHERE uri = $1`,
+      [this.identity.uri, version.etag, version.size, version.lastModified, version.sequencer, sessionId],
     );
   }
 }

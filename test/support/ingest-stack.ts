@@ -49,6 +49,7 @@ export async function startIngestStack(
     log: silentLogger,
     maxLineBytes: 1024 * 1024,
     timeReserveMs: options.timeReserveMs ?? 1_000,
+    maxReceiveCount: options.emulator?.maxReceiveCount ?? 5,
   };
   const runner =
     options.runner === undefined

@@ -42,13 +42,14 @@
 
 import type { ParserDefinition } from '../types.js';
 import { ClaudeSessionParser } from './session-parser.js';
+import { ValueChecks } from '../value-checks.js';
 
 export const CLAUDE_PARSER_VERSION = 'claude/1';
 
 export const claudeParser: ParserDefinition = {
   agent: 'claude',
   version: CLAUDE_PARSER_VERSION,
-  create: (context) => new ClaudeSessionParser(context),
+  create: (context, values = new ValueChecks()) => new ClaudeSessionParser(context, values),
 };
 
 export { responseDedupKey } from './response-key.js';

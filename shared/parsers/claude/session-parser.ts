@@ -7,7 +7,8 @@ import type {
   RecordSink,
   SessionParser,
 } from '../types.js';
-import { asBoolean, asText, asTimestamp, isRecord } from '../values.js';
+import type { ValueChecks } from '../value-checks.js';
+import { asBoolean, asText, isRecord } from '../values.js';
 import { readContent, readText, type MessageContent } from './content.js';
 import { isRealPrompt } from './prompts.js';
 import { classifyRecord, QUEUED_COMMAND, type MessageLineType } from './record-kind.js';
@@ -29,19 +30,23 @@ export class ClaudeSessionParser implements SessionParser {
   private readonly tools = new ToolCallPairing();
   private readonly responses = new ResponseBiller((response) => this.summary.observeBilled(response));
 
-  constructor(private readonly context: ParserContext) {}
+  constructor(
+    private readonly context: ParserContext,
+    private readonly values: ValueChecks,
+  ) {}
 
   line(line: JsonLine, sink: RecordSink): void {
     const value = line.value;
-    this.summary.observeLine(value);
+    const timestamp = this.values.timestamp(value['timestamp'], 'timestamp');
+    this.summary.observeLine(value, timestamp);
     const kind = classifyRecord(value);
     switch (kind.kind) {
       case 'message':
-        if (kind.type === 'system') this.systemLine(line, sink);
-        else this.conversationLine(line, kind.type, sink);
+        if (kind.type === 'system') this.systemLine(line, timestamp, sink);
+        else this.conversationLine(line, timestamp, kind.type, sink);
         return;
       case 'queued-command':
-        this.queuedCommand(line, sink);
+        this.queuedCommand(line, timestamp, sink);
         return;
       case 'ignored':
         this.ignoredLines += 1;
@@ -65,12 +70,17 @@ export class ClaudeSessionParser implements SessionParser {
     };
   }
 
-  private conversationLine(line: JsonLine, type: Exclude<MessageLineType, 'system'>, sink: RecordSink): void {
+  private conversationLine(
+    line: JsonLine,
+    timestamp: string | null,
+    type: Exclude<MessageLineType, 'system'>,
+    sink: RecordSink,
+  ): void {
     const value = line.value;
     const message = isRecord(value['message']) ? value['message'] : {};
     const content = readContent(message['content'], type === 'user');
     const isCompactSummary = asBoolean(value['isCompactSummary']) === true;
-    const row = this.newRow(line, type, type, null, content.text);
+    const row = this.newRow(line, timestamp, type, type, null, content.text);
     row.thinking = content.thinking;
     row.isCompactBoundary = isCompactSummary;
     row.responseId = asText(message['id']);
@@ -85,23 +95,23 @@ export class ClaudeSessionParser implements SessionParser {
 
     if (type === 'assistant') {
       const key = responseDedupKey(row.responseId, row.requestId);
-      this.responses.add(row, key, tokensFromUsage(message['usage']), sink);
+      this.responses.add(row, key, tokensFromUsage(message['usage'], this.values), sink);
     } else {
       sink.message(row);
     }
   }
 
-  private systemLine(line: JsonLine, sink: RecordSink): void {
+  private systemLine(line: JsonLine, timestamp: string | null, sink: RecordSink): void {
     const subtype = asText(line.value['subtype']);
-    const row = this.newRow(line, 'system', 'system', subtype, asText(line.value['content']));
+    const row = this.newRow(line, timestamp, 'system', 'system', subtype, asText(line.value['content']));
     row.isCompactBoundary = subtype === COMPACT_BOUNDARY;
     sink.message(row);
   }
 
-  private queuedCommand(line: JsonLine, sink: RecordSink): void {
+  private queuedCommand(line: JsonLine, timestamp: string | null, sink: RecordSink): void {
     const attachment = line.value['attachment'];
     const prompt = isRecord(attachment) ? attachment['prompt'] : null;
-    const row = this.newRow(line, 'user', 'attachment', QUEUED_COMMAND, readText(prompt));
+    const row = this.newRow(line, timestamp, 'user', 'attachment', QUEUED_COMMAND, readText(prompt));
     this.notePrompt(row, false, false);
     sink.message(row);
   }
@@ -139,6 +149,7 @@ export class ClaudeSessionParser implements SessionParser {
 
   private newRow(
     line: JsonLine,
+    timestamp: string | null,
     role: MessageRole,
     sourceType: string,
     sourceSubtype: string | null,
@@ -153,7 +164,7 @@ export class ClaudeSessionParser implements SessionParser {
       sourceSubtype,
       uuid: asText(value['uuid']),
       parentUuid: asText(value['parentUuid']),
-      timestamp: asTimestamp(value['timestamp']),
+      timestamp,
       model: null,
       text,
       thinking: null,

@@ -1,6 +1,6 @@
 import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
-import { asText, asTimestamp, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
+import { asText, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { BilledResponse } from './responses.js';
 import { toTitle } from './prompts.js';
 
@@ -24,13 +24,12 @@ export class SummaryBuilder {
   private readonly modelResponses = new Map<string, number>();
 
   /** Every line, whatever its type, contributes identity, environment and time bounds. */
-  observeLine(value: Record<string, unknown>): void {
+  observeLine(value: Record<string, unknown>, timestamp: string | null): void {
     this.firstSessionId ??= asText(value['sessionId']);
     this.cwd ??= asText(value['cwd']);
     this.gitBranch ??= asText(value['gitBranch']);
     this.cliVersion ??= asText(value['version']);
     this.originator ??= asText(value['entrypoint']);
-    const timestamp = asTimestamp(value['timestamp']);
     this.startedAt = minTimestamp(this.startedAt, timestamp);
     this.endedAt = maxTimestamp(this.endedAt, timestamp);
   }

@@ -75,13 +75,14 @@
 
 import type { ParserDefinition } from '../types.js';
 import { CodexSessionParser } from './parser.js';
+import { ValueChecks } from '../value-checks.js';
 
 export const CODEX_PARSER_VERSION = 'codex/1';
 
 export const codexParser: ParserDefinition = {
   agent: 'codex',
   version: CODEX_PARSER_VERSION,
-  create: (context) => new CodexSessionParser(context),
+  create: (context, values = new ValueChecks()) => new CodexSessionParser(context, values),
 };
 
 export { looksLikeCodex } from './detect.js';

@@ -7,6 +7,7 @@ import type {
   SessionParser,
   ToolCallRecord,
 } from '../types.js';
+import type { ValueChecks } from '../value-checks.js';
 import { asText, isRecord } from '../values.js';
 import { contentText, isInjectedContext, reasoningText } from './content.js';
 import { ReplayGate, uuidV7Millis } from './lineage.js';
@@ -25,7 +26,7 @@ const IGNORED_ITEM_TYPES: ReadonlySet<string> = new Set(['ghost_snapshot', 'comp
 /** One rollout file. Holds the session facts, calls waiting for output and a turn's undecided user input. */
 export class CodexSessionParser implements SessionParser {
   private readonly info = new SessionInfo();
-  private readonly meter = new TokenMeter();
+  private readonly meter: TokenMeter;
   private readonly calls = new PendingCalls();
   private readonly gate = new ReplayGate();
   private readonly prompts = new PromptResolver();
@@ -39,10 +40,15 @@ export class CodexSessionParser implements SessionParser {
   private lastTurnId: string | null = null;
   private model: string | null = null;
 
-  constructor(private readonly context: ParserContext) {}
+  constructor(
+    private readonly context: ParserContext,
+    private readonly values: ValueChecks,
+  ) {
+    this.meter = new TokenMeter(values);
+  }
 
   line(line: JsonLine, sink: RecordSink): void {
-    const envelope = readEnvelope(line.value);
+    const envelope = readEnvelope(line.value, this.values);
     this.info.observeTimestamp(envelope.timestamp);
     switch (envelope.type) {
       case 'session_meta':

@@ -1,4 +1,5 @@
-import { asString, asTimestamp, isRecord } from '../values.js';
+import type { ValueChecks } from '../value-checks.js';
+import { asString, isRecord } from '../values.js';
 
 /** The top-level record types a Codex rollout is made of. */
 export const CODEX_RECORD_TYPES = ['session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted'] as const;
@@ -18,12 +19,12 @@ export interface Envelope {
   timestamp: string | null;
 }
 
-export function readEnvelope(value: Record<string, unknown>): Envelope {
+export function readEnvelope(value: Record<string, unknown>, values: ValueChecks): Envelope {
   const payload = isRecord(value['payload']) ? value['payload'] : null;
   return {
     type: asString(value['type']),
     payload,
     payloadType: payload === null ? null : asString(payload['type']),
-    timestamp: asTimestamp(value['timestamp']),
+    timestamp: values.timestamp(value['timestamp'], 'timestamp'),
   };
 }

@@ -1,5 +1,6 @@
 import type { TokenCounts } from '../types.js';
-import { asCount, isRecord } from '../values.js';
+import type { ValueChecks } from '../value-checks.js';
+import { isRecord } from '../values.js';
 
 /** One usage object as Codex writes it; a null field was absent. */
 export interface Usage {
@@ -11,23 +12,26 @@ export interface Usage {
 }
 
 /** `{input_tokens, cached_input_tokens, output_tokens, reasoning_output_tokens, cache_write_input_tokens}`. */
-export function readUsage(value: unknown): Usage | null {
+export function readUsage(value: unknown, values: ValueChecks): Usage | null {
   if (!isRecord(value)) return null;
   return {
-    input: asCount(value['input_tokens']),
-    cachedInput: asCount(value['cached_input_tokens']) ?? asCount(value['cache_read_input_tokens']),
-    output: asCount(value['output_tokens']),
-    reasoningOutput: asCount(value['reasoning_output_tokens']),
-    cacheWrite: asCount(value['cache_write_input_tokens']),
+    input: values.count(value['input_tokens'], 'input_tokens'),
+    cachedInput:
+      values.count(value['cached_input_tokens'], 'cached_input_tokens') ??
+      values.count(value['cache_read_input_tokens'], 'cache_read_input_tokens'),
+    output: values.count(value['output_tokens'], 'output_tokens'),
+    reasoningOutput: values.count(value['reasoning_output_tokens'], 'reasoning_output_tokens'),
+    cacheWrite: values.count(value['cache_write_input_tokens'], 'cache_write_input_tokens'),
   };
 }
 
 /** Usage in the pre-0.51 shapes: `info: {prompt, completion}` or flat `{input_tokens, output_tokens}`. */
-export function readLegacyUsage(value: unknown): Usage | null {
+export function readLegacyUsage(value: unknown, values: ValueChecks): Usage | null {
   if (!isRecord(value)) return null;
-  const usage = readUsage(value);
-  const input = usage?.input ?? asCount(value['prompt']) ?? asCount(value['prompt_tokens']);
-  const output = usage?.output ?? asCount(value['completion']) ?? asCount(value['completion_tokens']);
+  const usage = readUsage(value, values);
+  const input = usage?.input ?? values.count(value['prompt'], 'prompt') ?? values.count(value['prompt_tokens'], 'prompt_tokens');
+  const output =
+    usage?.output ?? values.count(value['completion'], 'completion') ?? values.count(value['completion_tokens'], 'completion_tokens');
   if (input === null && output === null) return null;
   return {
     input,
@@ -71,11 +75,13 @@ export class TokenMeter {
   private previousKey: string | null = null;
   private modernSeen = false;
 
+  constructor(private readonly values: ValueChecks) {}
+
   tokenCount(info: unknown): Metered {
     if (!isRecord(info)) return { kind: 'none' };
-    const last = readUsage(info['last_token_usage']);
-    const total = readUsage(info['total_token_usage']);
-    if (last === null && total === null) return this.legacy(readLegacyUsage(info));
+    const last = readUsage(info['last_token_usage'], this.values);
+    const total = readUsage(info['total_token_usage'], this.values);
+    if (last === null && total === null) return this.legacy(readLegacyUsage(info, this.values));
     this.modernSeen = true;
     if (total !== null) {
       const key = totalsKey(total);
@@ -90,7 +96,7 @@ export class TokenMeter {
 
   /** `event_msg` `turn.completed` with a `usage` object (Codex 0.51/0.52 era). */
   turnCompleted(usage: unknown): Metered {
-    return this.legacy(readLegacyUsage(usage));
+    return this.legacy(readLegacyUsage(usage, this.values));
   }
 
   private legacy(usage: Usage | null): Metered {

@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ingestObject } from '../../../shared/ingest/ingest-object.js';
+import { handleObject, type ObjectNotice } from '../../../shared/ingest/handle-object.js';
 import { processSqsBatch, type BatchDependencies } from '../../../shared/ingest/sqs-batch.js';
+import { SessionlakeError } from '../../../shared/errors.js';
+import { createLogger } from '../../../shared/log.js';
 import { TransientS3Error } from '../../../shared/s3/errors.js';
 import { TransientStoreError } from '../../../shared/store/errors.js';
 import type { ObjectReader } from '../../../shared/s3/object-reader.js';
@@ -31,6 +34,11 @@ let emulator: IngestStack['emulator'];
 let pool: pg.Pool;
 let deps: BatchDependencies;
 const getObjectCalls = () => stack.getObjectKeys.length;
+
+/** What an S3 ObjectCreated event tells the write path. */
+function ingestObject(event: Omit<ObjectNotice, 'change' | 'source'>, dependencies: BatchDependencies) {
+  return handleObject({ ...event, change: 'created', source: 'event' }, dependencies);
+}
 
 beforeAll(async () => {
   stack = await startIngestStack();
@@ -180,22 +188,39 @@ describe('ingestObject', () => {
   });
 
   it('records non-session keys as skipped without reading them', async () => {
+    const key = 'box/raw/claude/-p/0a1b/deeper/notes.jsonl';
+    const etag = await put(key, VALID_BODY);
+
+    const outcome = await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: null, size: null }, deps);
+
+    expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^not where Claude Code writes sessions/) });
+    expect(getObjectCalls()).toBe(0);
+    expect(await one(`SELECT kind, state FROM sessionlake.objects WHERE key = $1`, [key])).toEqual({
+      kind: 'skipped',
+      state: 'skipped',
+    });
+  });
+
+  it('records a sidecar without reading it, and tolerates its session not being uploaded yet', async () => {
     const key = 'box/raw/claude/-p/0a1b/tool-results/toolu_1.txt';
     const etag = await put(key, 'large tool output');
 
     const outcome = await ingestObject({ bucket: emulator.bucket, key, etag, sequencer: null, size: null }, deps);
 
-    expect(outcome).toEqual({ status: 'skipped', reason: 'tool-result sidecar of a session' });
+    expect(outcome).toEqual({ status: 'sidecar', session: null });
     expect(getObjectCalls()).toBe(0);
-    expect(await one(`SELECT kind, state FROM sessionlake.objects WHERE key = $1`, [key])).toEqual({
+    expect(await one(`SELECT kind, state, session_id FROM sessionlake.objects WHERE key = $1`, [key])).toEqual({
       kind: 'sidecar',
-      state: 'skipped',
+      state: 'ingested',
+      session_id: 'box/raw/claude/-p/0a1b',
     });
+    expect((await pool.query(`SELECT 1 FROM sessionlake.objects WHERE key = 'box/raw/claude/-p/0a1b.jsonl'`)).rowCount).toBe(0);
   });
 
-  it('routes an object the layout says nothing about by its content, and skips content that is no session', async () => {
-    const codexKey = 'box/raw/codex/imported/session.jsonl';
-    const strayKey = 'box/raw/codex/imported/notes.jsonl';
+  it('reads only rollouts under raw/codex/, and skips one whose content is not Codex', async () => {
+    const codexKey = 'box/raw/codex/imported/rollout-2026-03-01T09-00-00-0195f0a0.jsonl';
+    const strayKey = 'box/raw/codex/imported/rollout-2026-03-01T09-00-01-claude.jsonl';
+    const notRolloutKey = 'box/raw/codex/imported/notes.jsonl';
     const codexEtag = await put(
       codexKey,
       [
@@ -204,26 +229,33 @@ describe('ingestObject', () => {
         '',
       ].join('\n'),
     );
-    const strayEtag = await put(strayKey, '{"note":"not a session"}\n{"note":"still not"}\n');
+    const strayEtag = await put(strayKey, VALID_BODY);
+    const notRolloutEtag = await put(notRolloutKey, VALID_BODY);
 
     const codex = await ingestObject({ bucket: emulator.bucket, key: codexKey, etag: codexEtag, sequencer: null, size: null }, deps);
     const stray = await ingestObject({ bucket: emulator.bucket, key: strayKey, etag: strayEtag, sequencer: null, size: null }, deps);
+    const notRollout = await ingestObject(
+      { bucket: emulator.bucket, key: notRolloutKey, etag: notRolloutEtag, sequencer: null, size: null },
+      deps,
+    );
 
     expect(codex).toMatchObject({ status: 'ingested', messages: 1 });
-    expect(stray).toEqual({ status: 'skipped', reason: 'content is not a Claude Code or Codex session' });
+    expect(stray).toEqual({ status: 'skipped', reason: 'content is not a Codex session' });
+    expect(notRollout).toEqual({ status: 'skipped', reason: 'not a Codex rollout file (rollout-*.jsonl)' });
     const objects = await pool.query<{ key: string; agent: string | null; state: string; session_id: string | null }>(
       `SELECT key, agent, state, session_id FROM sessionlake.objects WHERE key = ANY($1) ORDER BY key`,
-      [[codexKey, strayKey]],
+      [[codexKey, strayKey, notRolloutKey]],
     );
     expect(objects.rows).toEqual([
-      { key: strayKey, agent: null, state: 'skipped', session_id: null },
-      { key: codexKey, agent: 'codex', state: 'ingested', session_id: 'box/raw/codex/imported/session' },
+      { key: notRolloutKey, agent: 'codex', state: 'skipped', session_id: null },
+      { key: codexKey, agent: 'codex', state: 'ingested', session_id: codexKey.slice(0, -'.jsonl'.length) },
+      { key: strayKey, agent: 'codex', state: 'skipped', session_id: null },
     ]);
     const sessions = await pool.query<{ id: string; agent: string; source_session_id: string }>(
       `SELECT id, agent, source_session_id FROM sessionlake.sessions WHERE id LIKE 'box/raw/codex/imported/%'`,
     );
     expect(sessions.rows).toEqual([
-      { id: 'box/raw/codex/imported/session', agent: 'codex', source_session_id: '0195f0a0-0000-7000-8000-0000000000aa' },
+      { id: codexKey.slice(0, -'.jsonl'.length), agent: 'codex', source_session_id: '0195f0a0-0000-7000-8000-0000000000aa' },
     ]);
   });
 
@@ -328,6 +360,59 @@ describe('processSqsBatch', () => {
     });
   });
 
+  it('records an object whose failure no retry cures as failed and acknowledges it; retries one that may clear', async () => {
+    class CorruptObjectError extends SessionlakeError {
+      readonly retryable = false;
+    }
+    const permanentKey = 'box/raw/claude/-p/permanent.jsonl';
+    const transientKey = 'box/raw/claude/-p/transient.jsonl';
+    const permanentEtag = await put(permanentKey, VALID_BODY);
+    const transientEtag = await put(transientKey, VALID_BODY);
+    const failingReader: ObjectReader = {
+      head: deps.reader.head,
+      async open(_bucket, key) {
+        throw key === permanentKey ? new CorruptObjectError('cannot be read, ever') : new TransientS3Error('throttled');
+      },
+    };
+    const event: SQSEvent = {
+      Records: [sqsRecord('permanent-1', createdBody(permanentKey, permanentEtag, '01')), sqsRecord('transient-1', createdBody(transientKey, transientEtag, '01'))],
+    };
+
+    const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r3' }, {
+      ...deps,
+      reader: failingReader,
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'transient-1' }]);
+    expect(response.results[0]).toEqual({ messageId: 'permanent-1', ok: true, outcomes: ['failed'] });
+    const rows = await pool.query(`SELECT key, state, error, attempts FROM sessionlake.objects WHERE key = ANY($1) ORDER BY key`, [
+      [permanentKey, transientKey],
+    ]);
+    expect(rows.rows).toEqual([
+      { key: permanentKey, state: 'failed', error: 'Error: cannot be read, ever', attempts: 1 },
+      { key: transientKey, state: 'failed', error: 'TransientS3Error: throttled', attempts: 1 },
+    ]);
+  });
+
+  it('logs a message failing its last receive as going to the DLQ, with the reason', async () => {
+    const lines: string[] = [];
+    const record = sqsRecord('last-1', 'not a notification');
+    record.attributes.ApproximateReceiveCount = String(deps.maxReceiveCount);
+
+    await processSqsBatch({ Records: [record] }, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'r4' }, {
+      ...deps,
+      log: createLogger('info', {}, (line) => lines.push(line)),
+    });
+
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry['level'] === 'error');
+    expect(logged).toMatchObject({
+      message: 'message failed its last receive and goes to the DLQ',
+      reason: 'invalid message: message body is not JSON',
+      receiveCount: deps.maxReceiveCount,
+      messageId: 'last-1',
+    });
+  });
+
   it('reports records it had no time to start as failed instead of starting them', async () => {
     const event: SQSEvent = { Records: [sqsRecord('late-1', '{}'), sqsRecord('late-2', '{}')] };
 
@@ -357,5 +442,47 @@ describe('two workers on the same object', () => {
       [key],
     );
     expect(rows.n).toBe(4);
+  });
+});
+
+describe('ingesting an object someone names (sessionlake ingest)', () => {
+  it('reports a missing key or bucket as missing and writes nothing', async () => {
+    const missingKey = await handleObject(
+      { bucket: emulator.bucket, key: 'box/raw/claude/-p/never-uploaded.jsonl', change: 'created', source: 'request', etag: null, size: null, sequencer: null },
+      deps,
+    );
+    const missingBucket = await handleObject(
+      { bucket: 'no-such-bucket', key: 'box/raw/claude/-p/x.jsonl', change: 'created', source: 'request', etag: null, size: null, sequencer: null },
+      deps,
+    );
+
+    expect(missingKey).toMatchObject({ status: 'missing', reason: expect.stringContaining('never-uploaded.jsonl does not exist') });
+    expect(missingBucket).toMatchObject({ status: 'missing' });
+    const rows = await pool.query(`SELECT uri FROM sessionlake.objects WHERE key IN ('box/raw/claude/-p/never-uploaded.jsonl', 'box/raw/claude/-p/x.jsonl')`);
+    expect(rows.rows).toEqual([]);
+  });
+
+  it('the CLI says so on stderr and exits non-zero', async () => {
+    const cli = fileURLToPath(new URL('../../../bin/sessionlake.js', import.meta.url));
+    const env = {
+      ...process.env,
+      DATABASE_URL: stack.database.url,
+      SESSIONLAKE_S3_ENDPOINT: emulator.endpoint,
+      SESSIONLAKE_S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: emulator.clientConfig.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,
+      AWS_REGION: emulator.region,
+    };
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'ingest', 's3://nobucket/box/raw/claude/-p/x.jsonl'], { env }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('s3://nobucket/box/raw/claude/-p/x.jsonl\tnot found:');
+    const rows = await pool.query(`SELECT uri FROM sessionlake.objects WHERE bucket = 'nobucket'`);
+    expect(rows.rows).toEqual([]);
   });
 });

@@ -27,29 +27,47 @@ describe('classifyKey', () => {
     });
   });
 
-  it('treats tool-result files as sidecars, not sessions', () => {
-    expect(classifyKey('laptop/raw/claude/-w/0a1b/tool-results/toolu_1.txt')).toMatchObject({
-      kind: 'sidecar',
-      sessionId: null,
+  it('reads a subagent nested deeper under subagents/ as a subagent of the session', () => {
+    expect(classifyKey('m/raw/claude/-w/0a1b/subagents/team/agent-b1.jsonl')).toMatchObject({
+      kind: 'subagent',
+      sessionId: 'm/raw/claude/-w/0a1b/subagents/team/agent-b1',
+      parentSessionId: 'm/raw/claude/-w/0a1b',
     });
   });
 
-  it('routes Codex rollouts by name and other Codex .jsonl by content', () => {
+  it('treats tool-result files, of any name, as sidecars of their session', () => {
+    expect(classifyKey('p/laptop/raw/claude/-w/0a1b/tool-results/toolu_1.txt')).toEqual({
+      kind: 'sidecar',
+      machine: 'laptop',
+      agent: 'claude',
+      sessionKey: 'p/laptop/raw/claude/-w/0a1b.jsonl',
+    });
+    expect(classifyKey('laptop/raw/claude/-w/0a1b/tool-results/x/y.json')).toMatchObject({ kind: 'sidecar' });
+  });
+
+  it('reads Codex rollouts at any depth (dated folders, archives)', () => {
     expect(classifyKey('box/raw/codex/2026/02/23/rollout-2026-02-23T12-40-23-019c.jsonl')).toMatchObject({
       kind: 'session',
       agent: 'codex',
     });
-    expect(classifyKey('box/raw/codex/odd/thing.jsonl')).toMatchObject({ kind: 'session', agent: null });
+    expect(classifyKey('box/raw/codex/rollout-2025-01-01T00-00-00-abc.jsonl')).toMatchObject({ kind: 'session', agent: 'codex' });
   });
 
   it.each([
     ['stray.jsonl', /not under/],
     ['laptop/raw/gemini/x/y.jsonl', /unsupported agent "gemini"/],
     ['laptop/raw/claude/-w/notes.txt', /not a \.jsonl/],
+    ['laptop/raw/claude/-w/0a1b.JSONL', /not a \.jsonl/],
+    ['laptop/raw/claude/0a1b.jsonl', /not where Claude Code writes sessions/],
+    ['laptop/raw/claude/-w/sub/deeper/0a1b.jsonl', /not where Claude Code writes sessions/],
+    ['laptop/raw/claude/-w/0a1b/subagents/notes.jsonl', /not where Claude Code writes sessions/],
+    ['laptop/raw/claude//0a1b.jsonl', /empty path segment/],
+    ['box/raw/codex/session_index.jsonl', /not a Codex rollout file/],
+    ['box/raw/codex/odd/thing.jsonl', /not a Codex rollout file/],
   ])('skips %s with a reason', (key, reason) => {
     const layout = classifyKey(key);
 
     expect(layout.kind).toBe('skipped');
-    expect(layout.reason).toMatch(reason);
+    if (layout.kind === 'skipped') expect(layout.reason).toMatch(reason);
   });
 });

@@ -21,7 +21,7 @@ export const SESSION_CONTEXT: ParserContext = {
 /** The parser context the S3 key layout gives a fixture synced from `~/.claude/projects`. */
 export function fixtureContext(relativePath: string): ParserContext {
   const layout = classifyKey(`laptop/raw/claude/${relativePath}`);
-  if (layout.parserContext === null) throw new Error(`no parser context for ${relativePath}`);
+  if (layout.kind !== 'session' && layout.kind !== 'subagent') throw new Error(`${relativePath} is not a session: ${layout.kind}`);
   return layout.parserContext;
 }
 

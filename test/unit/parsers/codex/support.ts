@@ -22,7 +22,7 @@ export const ROLLOUT_CONTEXT: ParserContext = {
 /** The parser context the S3 key layout gives a rollout synced from `~/.codex/sessions`. */
 export function fixtureContext(relativePath: string): ParserContext {
   const layout = classifyKey(`laptop/raw/codex/${relativePath}`);
-  if (layout.parserContext === null) throw new Error(`no parser context for ${relativePath}`);
+  if (layout.kind !== 'session' && layout.kind !== 'subagent') throw new Error(`${relativePath} is not a session: ${layout.kind}`);
   return layout.parserContext;
 }
 

@@ -1,0 +1,163 @@
+import { compareSequencers } from '../events/s3-event.js';
+import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
+import type { Logger } from '../log.js';
+import { currentParserVersion } from '../parsers/registry.js';
+import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
+import type { ObjectReader } from '../s3/object-reader.js';
+import type { ObjectIdentity, ObjectStore, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
+import { writeSession, type WrittenSession } from './write-session.js';
+
+/**
+ * The one decision for one object (DESIGN.md §4), whoever noticed it: an S3 event, a backfill listing, or a
+ * person naming it on the command line. It owns every outcome (ingest, unchanged, stale, superseded, deleted,
+ * skipped, re-ingest for a newer parser version) so the event path and the backfill cannot decide differently.
+ */
+
+export interface ObjectNotice {
+  bucket: string;
+  key: string;
+  change: 'created' | 'removed';
+  /** `request`: someone named the object; a missing object is then an error, and nothing is written. */
+  source: 'event' | 'listing' | 'request';
+  /** The version to ingest (unquoted). Null: whatever is there now (looked up with HeadObject). */
+  etag: string | null;
+  size: number | null;
+  /** S3 event sequencer; null for listings and requests, which cannot be ordered against events. */
+  sequencer: string | null;
+  /**
+   * A listing's removal applies only to a row unchanged since this time (database clock), so an object
+   * created while the listing ran is not taken for a deleted one.
+   */
+  listedSince?: Date | undefined;
+  /** Ingest even when the stored ETag and parser version are current (a sidecar of the session changed). */
+  force?: boolean | undefined;
+}
+
+export type ObjectOutcome =
+  | ({ status: 'ingested' } & WrittenSession)
+  /** Same ETag and parser version already stored: nothing fetched. */
+  | { status: 'unchanged' }
+  /** An event older than the one already applied to this key, or a listing older than the row. */
+  | { status: 'stale' }
+  /** The object changed after the notice: the newer event (or the next backfill) brings it. */
+  | { status: 'superseded' }
+  | { status: 'deleted' }
+  | { status: 'skipped'; reason: string }
+  /** A Claude tool-result file was recorded; its session was then handled (null: that session is not in S3 yet). */
+  | { status: 'sidecar'; session: ObjectOutcome | null }
+  /** A requested object that does not exist. Nothing was written. */
+  | { status: 'missing'; reason: string };
+
+/** An outcome's status, or `failed` for an object whose failure no retry cures (recorded, not retried). */
+export type OutcomeStatus = ObjectOutcome['status'] | 'failed';
+
+export interface IngestDependencies {
+  store: ObjectStore;
+  reader: ObjectReader;
+  log: Logger;
+  maxLineBytes: number;
+}
+
+export function objectUri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+export function objectIdentity(bucket: string, key: string, layout: ObjectLayout = classifyKey(key)): ObjectIdentity {
+  return { uri: objectUri(bucket, key), bucket, key, machine: layout.machine, agent: layout.agent, kind: layout.kind };
+}
+
+export async function handleObject(notice: ObjectNotice, deps: IngestDependencies): Promise<ObjectOutcome> {
+  const layout = classifyKey(notice.key);
+  const identity = objectIdentity(notice.bucket, notice.key, layout);
+  if (notice.change === 'removed') return remove(notice, identity, deps);
+
+  let { etag, size } = notice;
+  if (etag === null) {
+    try {
+      ({ etag, size } = await deps.reader.head(notice.bucket, notice.key));
+    } catch (error) {
+      if (!(error instanceof ObjectMissingError)) throw error;
+      if (notice.source === 'request') return { status: 'missing', reason: error.message };
+      return remove({ ...notice, change: 'removed' }, identity, deps);
+    }
+  }
+  const version: ObjectVersion = { etag, size, lastModified: null, sequencer: notice.sequencer };
+
+  switch (layout.kind) {
+    case 'skipped':
+      return deps.store.withObjectLock(identity, async (tx) => {
+        if (isStale(notice, tx.stored)) return { status: 'stale' };
+        if (tx.stored.state !== 'skipped' || tx.stored.etag !== etag) await tx.markSkipped(version, layout.reason, null);
+        return { status: 'skipped', reason: layout.reason };
+      });
+    case 'sidecar': {
+      const sessionKey = layout.sessionKey;
+      const recorded = await deps.store.withObjectLock(identity, async (tx) => {
+        if (isStale(notice, tx.stored)) return 'stale' as const;
+        if (isCurrent(tx.stored, etag, null) && !notice.force) return 'unchanged' as const;
+        await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
+        return 'recorded' as const;
+      });
+      if (recorded !== 'recorded') return { status: recorded };
+      // The session reads its sidecars when it is ingested: a new or changed one means ingesting it again.
+      const session = await handleObject(
+        { bucket: notice.bucket, key: sessionKey, change: 'created', source: 'request', etag: null, size: null, sequencer: null, force: true },
+        deps,
+      );
+      return { status: 'sidecar', session: session.status === 'missing' ? null : session };
+    }
+    case 'session':
+    case 'subagent':
+      return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
+  }
+}
+
+async function ingestSession(
+  notice: ObjectNotice,
+  layout: SessionLayout,
+  version: ObjectVersion,
+  tx: ObjectTransaction,
+  deps: IngestDependencies,
+): Promise<ObjectOutcome> {
+  if (isStale(notice, tx.stored)) return { status: 'stale' };
+  if (isCurrent(tx.stored, version.etag, layout) && !notice.force) return { status: 'unchanged' };
+  let opened;
+  try {
+    opened = await deps.reader.open(notice.bucket, notice.key, version.etag);
+  } catch (error) {
+    if (error instanceof ObjectChangedError) return { status: 'superseded' };
+    if (error instanceof ObjectMissingError) {
+      await tx.markDeleted(notice.sequencer);
+      return { status: 'deleted' };
+    }
+    throw error;
+  }
+  const written = await writeSession(tx, layout, {
+    body: opened.body,
+    version: { ...version, etag: opened.etag, size: opened.size ?? version.size, lastModified: opened.lastModified },
+    maxLineBytes: deps.maxLineBytes,
+    log: deps.log,
+  });
+  return written.status === 'skipped' ? written : { status: 'ingested', ...written.session };
+}
+
+async function remove(notice: ObjectNotice, identity: ObjectIdentity, deps: IngestDependencies): Promise<ObjectOutcome> {
+  return deps.store.withObjectLock(identity, async (tx) => {
+    if (isStale(notice, tx.stored)) return { status: 'stale' };
+    if (notice.listedSince !== undefined && tx.stored.updatedAt >= notice.listedSince) return { status: 'stale' };
+    await tx.markDeleted(notice.sequencer);
+    return { status: 'deleted' };
+  });
+}
+
+/** An event older (by sequencer) than the one already applied to the key. */
+function isStale(notice: ObjectNotice, stored: StoredObject): boolean {
+  return notice.sequencer !== null && stored.sequencer !== null && compareSequencers(notice.sequencer, stored.sequencer) < 0;
+}
+
+/** This version is stored already: same ETag, a final state, and (for sessions) rows from the current parser. */
+function isCurrent(stored: StoredObject, etag: string | null, layout: SessionLayout | null): boolean {
+  if (stored.etag === null || stored.etag !== etag) return false;
+  if (stored.state !== 'ingested' && stored.state !== 'skipped') return false;
+  return layout === null || currentParserVersion(layout.agent, stored.parserVersion);
+}

@@ -1,0 +1,132 @@
+import type { SessionLayout } from '../layout/s3-key.js';
+import type { Logger } from '../log.js';
+import { parseSession, type SessionParseOutcome } from '../parsers/parse-session.js';
+import { selectParser } from '../parsers/registry.js';
+import type { ObjectTransaction, ObjectVersion } from '../store/object-store.js';
+
+/**
+ * Streams one session object into its rows, inside the object's locked transaction: the old rows go, the new
+ * ones are written in batches while the body streams, and the objects row records what was read. Content that
+ * holds no session record (empty, whitespace, random bytes, the other agent's format) is rolled back to the
+ * savepoint and recorded as skipped, so it never becomes a session with no messages.
+ */
+
+export interface WrittenSession {
+  sessionId: string;
+  messages: number;
+  toolCalls: number;
+  malformedLines: number;
+  valuesRejected: number;
+  truncated: boolean;
+}
+
+export type WriteResult = { status: 'written'; session: WrittenSession } | { status: 'skipped'; reason: string };
+
+export async function writeSession(
+  tx: ObjectTransaction,
+  layout: SessionLayout,
+  input: { body: AsyncIterable<Uint8Array>; version: ObjectVersion; maxLineBytes: number; log: Logger },
+): Promise<WriteResult> {
+  await tx.savepoint('session_rows');
+  const writer = await tx.beginSession({
+    id: layout.sessionId,
+    machine: layout.machine,
+    agent: layout.agent,
+    kind: layout.kind,
+    parentSessionId: layout.parentSessionId,
+  });
+  const outcome = await parseSession(input.body, selectParser(layout.agent), layout.parserContext, writer, {
+    maxLineBytes: input.maxLineBytes,
+  });
+  const notSession = whyNotASession(outcome, layout);
+  if (notSession !== null || outcome.parser === null || outcome.result === null) {
+    await tx.rollbackTo('session_rows');
+    const reason = notSession ?? 'no session record';
+    await tx.markSkipped(input.version, reason, outcome.parser?.version ?? null);
+    return { status: 'skipped', reason };
+  }
+  const { parser, result } = outcome;
+  await writer.finish({
+    agent: parser.agent,
+    summary: result.summary,
+    malformedLines: outcome.lines.malformed,
+    truncated: outcome.truncated,
+  });
+  const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
+  const valuesRejected = outcome.rejectedValues.total;
+  await tx.markIngested(input.version, layout.sessionId, parser.agent, {
+    parserVersion: parser.version,
+    bytesIngested: outcome.bytesComplete,
+    linesTotal: outcome.lines.total,
+    linesMalformed: outcome.lines.malformed,
+    linesUnknown: unknownLines,
+    linesIgnored: result.counts.ignoredLines,
+    duplicateResponses: result.counts.duplicateResponses,
+    valuesRejected,
+    truncated: outcome.truncated,
+    note: describeOddities(outcome, result.counts.unknownTypes),
+  });
+  if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0) {
+    input.log.warn('object had bad lines or values', {
+      sessionId: layout.sessionId,
+      malformed: outcome.lines.malformedByReason,
+      samples: outcome.lines.malformedSamples,
+      valuesRejected: outcome.rejectedValues.samples,
+      truncated: outcome.truncated,
+    });
+  }
+  return {
+    status: 'written',
+    session: {
+      sessionId: layout.sessionId,
+      messages: writer.messagesWritten,
+      toolCalls: writer.toolCallsWritten,
+      malformedLines: outcome.lines.malformed,
+      valuesRejected,
+      truncated: outcome.truncated,
+    },
+  };
+}
+
+/** Why the content is not a session of the layout's agent, or null when it is one. */
+function whyNotASession(outcome: SessionParseOutcome, layout: SessionLayout): string | null {
+  const { lines } = outcome;
+  if (lines.total === 0) return 'empty object';
+  if (lines.records === 0) {
+    return `no valid record: ${describeCount(lines.total, 'line')}, none a JSON object` +
+      (lines.blank === lines.total ? ' (only blank lines)' : '');
+  }
+  const agentName = layout.agent === 'claude' ? 'Claude Code' : 'Codex';
+  if (outcome.parser === null || outcome.result === null) return `content is not a ${agentName} session`;
+  const unknown = Object.values(outcome.result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
+  if (unknown === lines.records) {
+    return `no ${agentName} record: ${describeCount(lines.records, 'JSON line')}, all of unknown types`;
+  }
+  return null;
+}
+
+function describeCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** One sentence for the objects.error column when the object landed with lines or values left out. */
+function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<string, number>): string | null {
+  const parts: string[] = [];
+  const { malformedByReason, malformedSamples } = outcome.lines;
+  for (const [reason, count] of Object.entries(malformedByReason)) {
+    if (count > 0) parts.push(describeCount(count, `${reason} line`));
+  }
+  if (malformedSamples.length > 0) parts.push(`first at line ${malformedSamples.map((s) => s.lineNumber).join(', ')}`);
+  const rejected = outcome.rejectedValues;
+  if (rejected.total > 0) {
+    const where = rejected.samples.map((sample) => `${sample.field} at line ${sample.lineNumber}`).join(', ');
+    parts.push(`${describeCount(rejected.total, 'value')} out of range or invalid, stored as NULL (${where})`);
+  }
+  if (outcome.lines.controlCharacters > 0) {
+    parts.push(`${describeCount(outcome.lines.controlCharacters, 'line')} with raw control characters, kept with them removed`);
+  }
+  const unknown = Object.entries(unknownTypes).map(([type, count]) => `${type}×${count}`);
+  if (unknown.length > 0) parts.push(`unknown record types skipped: ${unknown.join(', ')}`);
+  if (outcome.truncated) parts.push('final line torn (no newline, not JSON): kept out until the next upload');
+  return parts.length === 0 ? null : parts.join('; ');
+}

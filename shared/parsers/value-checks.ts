@@ -1,0 +1,59 @@
+import { asCount, asTimestamp } from './values.js';
+
+/**
+ * Reads the numbers and dates a parser stores, and counts every value that was present but cannot be stored:
+ * a token count that is not a whole number in 0 … 2^53−1, a timestamp that is not a date in years 1 … 9999.
+ * Such a value becomes NULL and the line still lands (DESIGN.md §4: a bad value never fails the object).
+ *
+ * One instance per parse, owned by the driver (`parse-session.ts`), which sets `lineNumber` before each line.
+ */
+
+export const REJECTED_VALUE_KINDS = ['count', 'timestamp'] as const;
+export type RejectedValueKind = (typeof REJECTED_VALUE_KINDS)[number];
+
+export interface RejectedValue {
+  lineNumber: number;
+  kind: RejectedValueKind;
+  /** The field as the log names it, e.g. `output_tokens`. Never the value: it may be user content. */
+  field: string;
+}
+
+const MAX_SAMPLES = 5;
+
+export class ValueChecks {
+  /** Line being read, for the samples. */
+  lineNumber = 0;
+  private readonly byKind: Record<RejectedValueKind, number> = { count: 0, timestamp: 0 };
+  readonly samples: RejectedValue[] = [];
+
+  /** A token count, or null; a present value that is not a storable count is counted. */
+  count(value: unknown, field: string): number | null {
+    const count = asCount(value);
+    if (count === null && isPresent(value)) this.reject('count', field);
+    return count;
+  }
+
+  /** An ISO-8601 UTC timestamp, or null; a present value that is not a storable date is counted. */
+  timestamp(value: unknown, field: string): string | null {
+    const timestamp = asTimestamp(value);
+    if (timestamp === null && isPresent(value)) this.reject('timestamp', field);
+    return timestamp;
+  }
+
+  get total(): number {
+    return this.byKind.count + this.byKind.timestamp;
+  }
+
+  get counts(): Readonly<Record<RejectedValueKind, number>> {
+    return this.byKind;
+  }
+
+  private reject(kind: RejectedValueKind, field: string): void {
+    this.byKind[kind] += 1;
+    if (this.samples.length < MAX_SAMPLES) this.samples.push({ lineNumber: this.lineNumber, kind, field });
+  }
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}

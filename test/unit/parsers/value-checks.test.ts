@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ValueChecks } from '../../../shared/parsers/value-checks.js';
+import { asCount, asTimestamp } from '../../../shared/parsers/values.js';
+
+describe('asCount', () => {
+  it.each([0, 1, 200_000, Number.MAX_SAFE_INTEGER])('keeps the whole number %s', (value) => {
+    expect(asCount(value)).toBe(value);
+  });
+
+  it.each([1.5, -1, 1e20, 1e300, Number.MAX_SAFE_INTEGER + 1, Infinity, NaN, '12', true])('rejects %s', (value) => {
+    expect(asCount(value)).toBeNull();
+  });
+});
+
+describe('asTimestamp', () => {
+  it('normalises a date to ISO-8601 UTC', () => {
+    expect(asTimestamp('2024-01-01T12:00:00+02:00')).toBe('2024-01-01T10:00:00.000Z');
+    expect(asTimestamp('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
+    expect(asTimestamp('9999-12-31T23:59:59Z')).toBe('9999-12-31T23:59:59.000Z');
+  });
+
+  it.each(['0000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', 'yesterday', 8.64e15 + 1])(
+    'rejects %s, which Postgres cannot store or is not a date',
+    (value) => {
+      expect(asTimestamp(value)).toBeNull();
+    },
+  );
+});
+
+describe('ValueChecks', () => {
+  it('counts present values it rejects, by kind, with the line and field, but not absent ones', () => {
+    const values = new ValueChecks();
+    values.lineNumber = 3;
+    expect(values.count(undefined, 'input_tokens')).toBeNull();
+    expect(values.count(null, 'input_tokens')).toBeNull();
+    expect(values.count(7, 'input_tokens')).toBe(7);
+    expect(values.count(1e20, 'output_tokens')).toBeNull();
+    values.lineNumber = 4;
+    expect(values.timestamp('0000-01-01T00:00:00Z', 'timestamp')).toBeNull();
+
+    expect(values.total).toBe(2);
+    expect(values.counts).toEqual({ count: 1, timestamp: 1 });
+    expect(values.samples).toEqual([
+      { lineNumber: 3, kind: 'count', field: 'output_tokens' },
+      { lineNumber: 4, kind: 'timestamp', field: 'timestamp' },
+    ]);
+  });
+});
