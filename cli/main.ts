@@ -1,11 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { backfillCommand } from './commands/backfill.js';
 import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
 import type { Command } from './command.js';
 
-const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, parseCommand];
+const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, parseCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

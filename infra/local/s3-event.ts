@@ -1,3 +1,5 @@
+import { encodeObjectKey } from '../../shared/events/s3-event.js';
+
 /**
  * AWS-shaped S3 event notification records, as S3 sends them to SQS (pure: no I/O, no clock).
  * Shape per https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
@@ -77,20 +79,8 @@ export function buildS3NotificationRecord(change: ObjectChange): S3NotificationR
   };
 }
 
-/**
- * The key as S3 writes it into events: form-URL-encoding (space → `+`, UTF-8 bytes as `%XX`,
- * only `A-Z a-z 0-9 . - _ *` left as they are) applied to each path segment, so `/` stays.
- * Consumers decode with `decodeURIComponent(key.replace(/\+/g, ' '))`.
- */
-export function encodeEventKey(key: string): string {
-  return key.split('/').map(encodeSegment).join('/');
-}
-
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment)
-    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
-}
+/** The key as S3 writes it into events (form-encoded per path segment); shared with the backfill. */
+export const encodeEventKey = encodeObjectKey;
 
 export function unquoteETag(eTag: string): string {
   return eTag.replace(/^"(.*)"$/, '$1');

@@ -5,7 +5,7 @@
 ALTER TABLE objects ADD COLUMN values_rejected integer NOT NULL DEFAULT 0;
 
 -- When the row last changed. A backfill run only marks deleted what it did not see listed AND what nothing
--- touched since the run began, so an object created while the listing ran is never taken for a deleted one.
+-- touched since that page was listed, so an object created while the listing ran is never taken for a deleted one.
 ALTER TABLE objects ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 
 -- A listing page is compared with the rows in its key range; S3 lists keys in byte order, which is COLLATE "C".
@@ -17,6 +17,7 @@ CREATE TABLE backfill_runs (
   bucket              text NOT NULL,
   prefix              text NOT NULL,             -- key prefix listed ('' for the whole bucket)
   mode                text NOT NULL CHECK (mode IN ('ingest', 'enqueue')),
+  holder              text NOT NULL,
   status              text NOT NULL DEFAULT 'running'
                         CHECK (status IN ('running', 'finished', 'paused', 'failed', 'abandoned')),
   started_at          timestamptz NOT NULL DEFAULT now(),
@@ -26,8 +27,6 @@ CREATE TABLE backfill_runs (
   start_after         text,
   -- The run this one continues (a scheduled run that ran out of time resumes on the next schedule).
   resumed_from        bigint REFERENCES backfill_runs (id),
-  -- When the listing of the whole prefix began: removals apply only to rows unchanged since.
-  listing_started_at  timestamptz NOT NULL DEFAULT now(),
   pages               integer NOT NULL DEFAULT 0,
   listed              integer NOT NULL DEFAULT 0,
   new                 integer NOT NULL DEFAULT 0,
@@ -54,4 +53,14 @@ CREATE TABLE backfill_leases (
   acquired_at timestamptz NOT NULL DEFAULT now(),
   expires_at  timestamptz NOT NULL,
   PRIMARY KEY (bucket, prefix)
+);
+
+-- One row per (agent, source session id) that a parent/child link was resolved for. An ingest locks the rows of
+-- the ids it links by before resolving, so a parent and its child written at the same time (two Lambdas, or
+-- the backfill's workers) see each other's committed rows whichever commits first (row locks, not advisory
+-- locks, which would pin RDS Proxy connections).
+CREATE TABLE session_link_locks (
+  agent             text NOT NULL,
+  source_session_id text NOT NULL,
+  PRIMARY KEY (agent, source_session_id)
 );

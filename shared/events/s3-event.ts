@@ -81,6 +81,21 @@ export function decodeObjectKey(key: string): string {
   }
 }
 
+/**
+ * The key as S3 writes it into events: form-URL-encoding (space → `+`, UTF-8 bytes as `%XX`, only
+ * `A-Z a-z 0-9 . - _ *` left as they are) applied to each path segment, so `/` stays. The inverse of
+ * `decodeObjectKey`.
+ */
+export function encodeObjectKey(key: string): string {
+  return key.split('/').map(encodeKeySegment).join('/');
+}
+
+function encodeKeySegment(segment: string): string {
+  return encodeURIComponent(segment)
+    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
 /** The API returns ETags quoted, events unquoted; we store one form, unquoted. */
 export function normalizeEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"+|"+$/g, '');

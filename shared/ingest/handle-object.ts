@@ -1,3 +1,4 @@
+import { describeError, isRetryable } from '../errors.js';
 import { compareSequencers } from '../events/s3-event.js';
 import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
@@ -148,6 +149,23 @@ async function remove(notice: ObjectNotice, identity: ObjectIdentity, deps: Inge
     await tx.markDeleted(notice.sequencer);
     return { status: 'deleted' };
   });
+}
+
+/**
+ * Records a failed attempt on the object's row (outside the rolled-back transaction) and says whether it was
+ * permanent: whether a retry can help is read here, for the batch loop and the backfill alike.
+ */
+export async function recordObjectFailure(
+  notice: Pick<ObjectNotice, 'bucket' | 'key'>,
+  error: unknown,
+  deps: IngestDependencies,
+): Promise<{ permanent: boolean; reason: string }> {
+  const permanent = !isRetryable(error);
+  const reason = describeError(error);
+  await deps.store
+    .recordAttemptFailure(objectIdentity(notice.bucket, notice.key), reason, { permanent })
+    .catch((recordError: unknown) => deps.log.warn('could not record the failed attempt', { error: recordError }));
+  return { permanent, reason };
 }
 
 /** An event older (by sequencer) than the one already applied to the key. */

@@ -1,9 +1,8 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeError, isRetryable } from '../errors.js';
 import { InvalidEventError } from '../events/errors.js';
 import { decodeSqsBody, type ObjectEvent } from '../events/s3-event.js';
 import type { Logger } from '../log.js';
-import { handleObject, objectIdentity, type IngestDependencies, type OutcomeStatus } from './handle-object.js';
+import { handleObject, recordObjectFailure, type IngestDependencies, type OutcomeStatus } from './handle-object.js';
 
 /**
  * One SQS batch: each message succeeds or fails alone and failures are returned, never thrown, so SQS
@@ -86,17 +85,14 @@ async function processRecord(record: SQSRecord, deps: BatchDependencies): Promis
       outcomes.push(outcome.status);
       log.info('object processed', { uri, eventName: event.eventName, ...outcome });
     } catch (error) {
-      const permanent = !isRetryable(error);
-      await deps.store
-        .recordAttemptFailure(objectIdentity(event.bucket, event.key), describeError(error), { permanent })
-        .catch((recordError: unknown) => log.warn('could not record the failed attempt', { error: recordError }));
+      const { permanent, reason } = await recordObjectFailure(event, error, { ...deps, log });
       if (permanent) {
         // Retrying the message cannot help; the object is recorded `failed` and the backfill revisits it.
-        log.error('object failed, not retried', { uri, error: describeError(error) });
+        log.error('object failed, not retried', { uri, error: reason });
         outcomes.push('failed');
         continue;
       }
-      return fail(record, `${uri}: ${describeError(error)}`, deps, log);
+      return fail(record, `${uri}: ${reason}`, deps, log);
     }
   }
   return { messageId: record.messageId, ok: true, outcomes };

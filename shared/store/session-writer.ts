@@ -142,7 +142,21 @@ export class SessionWriter implements RecordSink {
    * session ids in both directions, whichever of parent and child lands first.
    */
   private async linkParentAndChildren(agent: string, summary: SessionSummary): Promise<void> {
-    if (this.session.parentSessionId === null && summary.parentSourceSessionId !== null) {
+    const resolvesParent = this.session.parentSessionId === null && summary.parentSourceSessionId !== null;
+    // A legacy Claude sidechain file carries its parent's session id as its own: it has no children to claim.
+    const claimsChildren = summary.sourceSessionId !== null && summary.sourceSessionId !== summary.parentSourceSessionId;
+    const linkIds = [...new Set([resolvesParent ? summary.parentSourceSessionId : null, claimsChildren ? summary.sourceSessionId : null])]
+      .filter((id): id is string => id !== null)
+      .sort();
+    if (linkIds.length === 0) return;
+    // Serialises with any concurrent ingest linking by the same ids (see migration 002); sorted, so no deadlock.
+    await this.client.query(
+      `INSERT INTO ${SCHEMA}.session_link_locks (agent, source_session_id)
+       SELECT $1, id FROM unnest($2::text[]) AS id ORDER BY id
+       ON CONFLICT (agent, source_session_id) DO UPDATE SET agent = EXCLUDED.agent`,
+      [agent, linkIds.map((id) => sqlText(id))],
+    );
+    if (resolvesParent) {
       await this.client.query(
         `UPDATE ${SCHEMA}.sessions SET parent_session_id = (
            SELECT id FROM ${SCHEMA}.sessions
@@ -152,12 +166,18 @@ export class SessionWriter implements RecordSink {
         [this.session.id, agent, summary.parentSourceSessionId, this.session.machine],
       );
     }
-    // A legacy Claude sidechain file carries its parent's session id as its own: it has no children to claim.
-    if (summary.sourceSessionId !== null && summary.sourceSessionId !== summary.parentSourceSessionId) {
+    // Children claimed: those without a parent yet, and those of this machine that settled for a parent on
+    // another machine because this one had not landed (the same session id synced from two machines), so the
+    // link does not depend on which object arrived first.
+    if (claimsChildren) {
       await this.client.query(
-        `UPDATE ${SCHEMA}.sessions SET parent_session_id = $1, updated_at = now()
-         WHERE agent = $2 AND parent_source_session_id = $3 AND parent_session_id IS NULL AND id <> $1`,
-        [this.session.id, agent, summary.sourceSessionId],
+        `UPDATE ${SCHEMA}.sessions c SET parent_session_id = $1, updated_at = now()
+         WHERE c.agent = $2 AND c.parent_source_session_id = $3 AND c.id <> $1
+           AND (c.parent_session_id IS NULL
+                OR (c.machine = $4 AND $5 = 'session' AND c.parent_session_id <> $1 AND NOT EXISTS (
+                      SELECT 1 FROM ${SCHEMA}.sessions p
+                      WHERE p.id = c.parent_session_id AND p.machine = c.machine AND p.kind = 'session')))`,
+        [this.session.id, agent, summary.sourceSessionId, this.session.machine, this.session.kind],
       );
     }
   }

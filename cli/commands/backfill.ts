@@ -1,0 +1,78 @@
+import { hostname } from 'node:os';
+import { createS3Client } from '../../shared/aws-clients.js';
+import { ingestNow } from '../../shared/backfill/actions.js';
+import { formatTarget, parseTarget, runBackfill, type BackfillResult, type BackfillTarget } from '../../shared/backfill/reconcile.js';
+import { loadConfig } from '../../shared/config.js';
+import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
+import { createLogger } from '../../shared/log.js';
+import { createObjectLister } from '../../shared/s3/listing.js';
+import { BackfillStore } from '../../shared/store/backfill-store.js';
+import { runMigrations } from '../../shared/store/migrate.js';
+import { createPool } from '../../shared/store/pool.js';
+import { createProgressWriter, summaryTable } from '../backfill-progress.js';
+import { integerOption, type Command } from '../command.js';
+
+const LEASE_MS = 120_000;
+
+/**
+ * Loads or reconciles a bucket from anywhere with S3 and Postgres access: lists each prefix, compares it with
+ * the database, and ingests what is new, changed, parsed by an older parser or stuck, through the same write
+ * path as the ingest Lambda. Keys no longer listed are marked deleted (their rows are kept).
+ */
+export const backfillCommand: Command = {
+  name: 'backfill',
+  summary: 'List S3 prefixes and ingest whatever the database lacks (new, changed, reparse, deleted)',
+  usage: 's3://BUCKET[/PREFIX]...',
+  options: {
+    'dry-run': { type: 'boolean', description: 'print what would change; touch nothing' },
+    concurrency: { type: 'string', description: 'objects ingested at once (default 4)' },
+    'page-size': { type: 'string', description: 'keys per ListObjectsV2 page (default 1000, the S3 maximum)' },
+  },
+  async run(input) {
+    if (input.positionals.length === 0) throw new Error('give at least one s3://BUCKET[/PREFIX]');
+    const targets: BackfillTarget[] = input.positionals.map(parseTarget);
+    const dryRun = input.values['dry-run'] === true;
+    const concurrency = Math.max(1, integerOption(input, 'concurrency', 4));
+    const pageSize = Math.min(1000, Math.max(1, integerOption(input, 'page-size', 1000)));
+    const config = loadConfig();
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { command: 'backfill' }, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    const { deps, pool } = createIngestDependencies({ ...config, database: { ...config.database, poolMax: concurrency } }, log);
+    const backfillPool = createPool({ connectionString: config.database.connectionString, max: 1 }, log);
+    try {
+      if (!dryRun) await runMigrations(backfillPool);
+      const s3 = createS3Client(config.s3);
+      const results: Array<{ target: BackfillTarget; result: BackfillResult }> = [];
+      for (const target of targets) {
+        const progress = createProgressWriter(process.stderr);
+        const result = await runBackfill(
+          target,
+          { store: new BackfillStore(backfillPool), lister: createObjectLister(s3), ingest: deps, actions: ingestNow(deps, concurrency), log },
+          {
+            holder: `${hostname()} pid ${process.pid}`,
+            leaseMs: LEASE_MS,
+            dryRun,
+            pageSize,
+            onProgress: (update) => progress.update(update),
+            onPlanned: (change) => process.stdout.write(`${change.decision}\t${change.uri}\n`),
+          },
+        );
+        progress.done();
+        if (result.status === 'busy') {
+          process.stderr.write(
+            `${formatTarget(target)}: another backfill holds this prefix (run ${result.runId}, ${result.holder}, lease until ${result.expiresAt.toISOString()}); nothing done\n`,
+          );
+        } else if (result.status === 'failed') {
+          process.stderr.write(`${formatTarget(target)}: failed: ${result.error ?? 'unknown error'} (the next run resumes where this one stopped)\n`);
+        }
+        results.push({ target, result });
+      }
+      process.stdout.write(`${summaryTable(results, dryRun)}\n`);
+      const anyFailed = results.some(({ result }) => result.status === 'failed' || (result.status !== 'busy' && result.counts.failed > 0));
+      return anyFailed ? 1 : 0;
+    } finally {
+      await Promise.all([pool.end(), backfillPool.end()]);
+    }
+  },
+};

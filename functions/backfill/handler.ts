@@ -1,0 +1,34 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { createS3Client } from '../../shared/aws-clients.js';
+import { enqueueOnIngestQueue } from '../../shared/backfill/actions.js';
+import { loadBackfillConfig } from '../../shared/backfill/config.js';
+import { runScheduledBackfill, type ScheduledBackfillReport } from '../../shared/backfill/scheduled.js';
+import { loadConfig } from '../../shared/config.js';
+import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
+import { createLogger } from '../../shared/log.js';
+import { createObjectLister } from '../../shared/s3/listing.js';
+import { BackfillStore } from '../../shared/store/backfill-store.js';
+
+// Built once per execution environment and reused by every invocation it serves.
+const config = loadConfig();
+const backfill = loadBackfillConfig();
+const log = createLogger(config.logLevel, { function: 'backfill' });
+const { deps, pool } = createIngestDependencies(config, log);
+const lister = createObjectLister(createS3Client(config.s3));
+const actions = enqueueOnIngestQueue(new SQSClient({ region: config.s3.region }), backfill.queueUrl, config.s3.region);
+const store = new BackfillStore(pool);
+
+/** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda. */
+export async function handler(_event: ScheduledEvent, context: Context): Promise<ScheduledBackfillReport> {
+  return runScheduledBackfill(backfill.targets, {
+    store,
+    lister,
+    ingest: { ...deps, log: log.child({ requestId: context.awsRequestId }) },
+    actions,
+    log: log.child({ requestId: context.awsRequestId }),
+    holder: `lambda ${context.awsRequestId}`,
+    leaseMs: backfill.leaseMs,
+    timeLeftMs: () => context.getRemainingTimeInMillis() - config.ingest.timeReserveMs,
+  });
+}

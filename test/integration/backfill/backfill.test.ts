@@ -1,0 +1,201 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm, utimes, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARSERS } from '../../../shared/parsers/registry.js';
+import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
+import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
+
+/**
+ * The backfill over the real emulator and Postgres: a bucket loaded with notifications off ends up exactly as
+ * the event path leaves it; a second run touches nothing; changes, deletions, sidecars and a parser version bump
+ * are found by listing alone.
+ */
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../../bin/sessionlake.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const MACHINES = ['laptop', 'gpu-01'] as const;
+const BUCKET = 'sessionlake-raw';
+const NOTIFICATIONS_OFF = { prefix: 'notifications-are-off/' };
+
+const awsCli = await findAwsCli();
+
+async function findAwsCli(): Promise<string | null> {
+  for (const candidate of ['aws', '/usr/bin/aws']) {
+    try {
+      await run(candidate, ['--version']);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
+async function copyFixtures(): Promise<{ claude: string; codex: string; root: string }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
+  await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
+  await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
+  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), root };
+}
+
+async function syncBothMachines(stack: IngestStack, dirs: { claude: string; codex: string }): Promise<void> {
+  for (const machine of MACHINES) {
+    for (const [agent, dir] of [['claude', dirs.claude], ['codex', dirs.codex]] as const) {
+      await run(
+        awsCli ?? 'aws',
+        ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dir, `s3://${stack.emulator.bucket}/${machine}/raw/${agent}/`, '--no-progress'],
+        { env: awsEnv(stack) },
+      );
+    }
+  }
+}
+
+function awsEnv(stack: IngestStack): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: stack.emulator.region,
+    AWS_REGION: stack.emulator.region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
+function cliEnv(stack: IngestStack): NodeJS.ProcessEnv {
+  return {
+    ...awsEnv(stack),
+    DATABASE_URL: stack.database.url,
+    SESSIONLAKE_S3_ENDPOINT: stack.emulator.endpoint,
+    SESSIONLAKE_S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
+/** Every row of the four tables, without the columns that only say when or by which event a row was written. */
+async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>> {
+  const tables: Array<[string, string, string]> = [
+    ['objects', 'first_seen_at, ingested_at, updated_at, deleted_at, sequencer, last_modified', 'uri'],
+    ['sessions', 'updated_at', 'id'],
+    ['messages', '', 'session_id, ordinal'],
+    ['tool_calls', '', 'session_id, message_ordinal, call_index'],
+  ];
+  const result: Record<string, unknown[]> = {};
+  for (const [table, ignored, order] of tables) {
+    const rows = await pool.query(`SELECT * FROM sessionlake.${table} ORDER BY ${order}`);
+    const drop = new Set(ignored.split(',').map((column) => column.trim()).filter((column) => column !== ''));
+    result[table] = rows.rows.map((row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([column]) => !drop.has(column))));
+  }
+  return result;
+}
+
+describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with notifications off', () => {
+  let backfilled: IngestStack;
+  let evented: IngestStack;
+  let dirs: Awaited<ReturnType<typeof copyFixtures>>;
+  let harness: BackfillHarness;
+
+  beforeAll(async () => {
+    [backfilled, evented, dirs] = await Promise.all([
+      startIngestStack({ emulator: { bucket: BUCKET, filter: NOTIFICATIONS_OFF } }),
+      startIngestStack({ emulator: { bucket: BUCKET }, runner: { functionTimeoutMs: 30_000, visibilityTimeoutSeconds: 30, waitTimeSeconds: 1 } }),
+      copyFixtures(),
+    ]);
+    harness = backfillHarness(backfilled);
+  });
+
+  afterAll(async () => {
+    await Promise.all([backfilled?.stop(), evented?.stop(), dirs && rm(dirs.root, { recursive: true, force: true })]);
+  });
+
+  it('holds every session exactly as the event path produces it, row for row', async () => {
+    await Promise.all([syncBothMachines(backfilled, dirs), syncBothMachines(evented, dirs)]);
+    await evented.runner?.drain();
+
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'backfill', `s3://${BUCKET}`], { env: cliEnv(backfilled) });
+
+    const viaBackfill = await snapshot(backfilled.pool);
+    const viaEvents = await snapshot(evented.pool);
+    const files = (await readdir(dirs.root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
+    expect(viaBackfill['objects']).toHaveLength(files * MACHINES.length);
+    expect(viaBackfill['sessions']?.length).toBeGreaterThan(0);
+    expect(viaBackfill).toEqual(viaEvents);
+    expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
+    expect(stderr).not.toContain('failed');
+  });
+
+  it('lists everything and ingests nothing on a second run: no GetObject at all', async () => {
+    backfilled.getObjectKeys.length = 0;
+
+    const result = await harness.run();
+
+    const objects = (await backfilled.pool.query('SELECT count(*)::int AS n FROM sessionlake.objects')).rows[0]?.n as number;
+    expect(result).toMatchObject({ status: 'finished', counts: { listed: objects, unchanged: objects, new: 0, changed: 0, deleted: 0, ingested: 0 } });
+    expect(backfilled.getObjectKeys).toEqual([]);
+  });
+
+  it('finds exactly a changed file, a deleted one and a new sidecar, and reads the sidecar into its session', async () => {
+    const changedPath = '-Users-dev-ccusage/11e0f562-b05e-406b-948e-23596565c9f5.jsonl';
+    const deletedKey = 'gpu-01/raw/codex/2026/05/02/rollout-2026-05-02T12-33-22-0d4a7e26-91bc-4f35-a6e2-58c7f1b9d3a0.jsonl';
+    const sessionKey = `laptop/raw/claude/${changedPath}`;
+    await appendFile(
+      path.join(dirs.claude, changedPath),
+      `\n${JSON.stringify({ type: 'user', sessionId: '11e0f562-b05e-406b-948e-23596565c9f5', timestamp: '2026-01-01T00:00:00Z', message: { content: 'one more' } })}\n`,
+    );
+    await run(awsCli ?? 'aws', ['--endpoint-url', backfilled.emulator.endpoint, 's3', 'sync', dirs.claude, `s3://${BUCKET}/laptop/raw/claude/`, '--no-progress'], {
+      env: awsEnv(backfilled),
+    });
+    await backfilled.emulator.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: deletedKey }));
+    const sidecarSession = 'laptop/raw/claude/-path-to-Demo/1af7fc5e-8455-4414-9ccd-011d40f70b2a';
+    await backfilled.emulator.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${sidecarSession}/tool-results/toolu_sidecar.txt`, Body: 'the full output' }),
+    );
+    const before = await backfilled.pool.query('SELECT message_count FROM sessionlake.sessions WHERE id = $1', [sessionKey.replace(/\.jsonl$/, '')]);
+
+    const result = await harness.run();
+
+    expect(result).toMatchObject({ status: 'finished', counts: { new: 1, changed: 1, deleted: 1, reparsed: 0, retried: 0, ingested: 2, failed: 0 } });
+    const after = await backfilled.pool.query('SELECT message_count FROM sessionlake.sessions WHERE id = $1', [sessionKey.replace(/\.jsonl$/, '')]);
+    expect(after.rows[0]?.message_count).toBe((before.rows[0]?.message_count as number) + 1);
+    const deleted = await backfilled.pool.query(
+      `SELECT o.state, s.deleted_at IS NOT NULL AS session_deleted FROM sessionlake.objects o JOIN sessionlake.sessions s ON s.object_uri = o.uri WHERE o.key = $1`,
+      [deletedKey],
+    );
+    expect(deleted.rows).toEqual([{ state: 'deleted', session_deleted: true }]);
+    const sidecar = await backfilled.pool.query(`SELECT kind, state, session_id FROM sessionlake.objects WHERE key LIKE '%/tool-results/%'`);
+    expect(sidecar.rows).toEqual([{ kind: 'sidecar', state: 'ingested', session_id: sidecarSession }]);
+  });
+
+  it('re-ingests exactly one agent\'s objects after that parser\'s version changes', async () => {
+    const codexObjects = (
+      await backfilled.pool.query(`SELECT count(*)::int AS n FROM sessionlake.objects WHERE agent = 'codex' AND state = 'ingested' AND parser_version IS NOT NULL`)
+    ).rows[0]?.n as number;
+    expect(codexObjects).toBeGreaterThan(0);
+    const original = PARSERS.codex.version;
+    PARSERS.codex.version = `${original}-next`;
+    try {
+      const result = await harness.run();
+
+      expect(result).toMatchObject({ status: 'finished', counts: { reparsed: codexObjects, ingested: codexObjects, new: 0, changed: 0, failed: 0 } });
+      const versions = await backfilled.pool.query(
+        `SELECT agent, parser_version, count(*)::int AS n FROM sessionlake.objects WHERE state = 'ingested' AND parser_version IS NOT NULL GROUP BY 1, 2 ORDER BY 1`,
+      );
+      expect(versions.rows).toEqual([
+        { agent: 'claude', parser_version: PARSERS.claude.version, n: expect.any(Number) },
+        { agent: 'codex', parser_version: `${original}-next`, n: codexObjects },
+      ]);
+    } finally {
+      PARSERS.codex.version = original;
+    }
+  });
+});
