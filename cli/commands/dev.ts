@@ -4,7 +4,7 @@ import { integerOption, stringOption, type Command } from '../command.js';
 export const devCommand: Command = {
   name: 'dev',
   summary: 'Run the pipeline locally (S3+SQS emulator, Postgres, ingest runner) and load sample and local sessions',
-  usage: '',
+  arguments: [],
   options: {
     's3-port': { type: 'string', description: 'S3/SQS emulator port (default 4566; 0 picks a free one)' },
     'pg-port': { type: 'string', description: 'embedded Postgres port when DATABASE_URL is unset (default 54329)' },
