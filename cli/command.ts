@@ -3,6 +3,15 @@ export interface CommandOption {
   description: string;
 }
 
+/** A positional argument; every one is required. */
+export interface CommandArgument {
+  /** As the usage line shows it, e.g. `s3://bucket/key`. */
+  name: string;
+  description: string;
+  /** Takes one or more values; only the last argument may. */
+  repeatable?: boolean;
+}
+
 export interface CommandInput {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
@@ -11,9 +20,10 @@ export interface CommandInput {
 export interface Command {
   name: string;
   summary: string;
-  /** Positional arguments, for the usage line. */
-  usage: string;
+  arguments: CommandArgument[];
   options: Record<string, CommandOption>;
+  /** Paragraphs printed at the end of the command's help (environment, examples). */
+  notes?: string[];
   run(input: CommandInput): Promise<number>;
 }
 
@@ -28,4 +38,21 @@ export function integerOption(input: CommandInput, name: string, fallback: numbe
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+/** Why the positionals do not fit the command's arguments, or null when they do. */
+export function argumentsProblem(command: Command, positionals: string[]): string | null {
+  const expected = command.arguments;
+  const last = expected[expected.length - 1];
+  const missing = expected[positionals.length];
+  if (missing !== undefined) return `missing ${formatArgument(missing)}`;
+  if (last?.repeatable === true || positionals.length === expected.length) return null;
+  const extra = positionals.slice(expected.length).map((value) => `"${value}"`).join(', ');
+  return expected.length === 0
+    ? `takes no arguments, got ${extra}`
+    : `takes ${expected.length} argument${expected.length === 1 ? '' : 's'}, got extra ${extra}`;
+}
+
+export function formatArgument(argument: CommandArgument): string {
+  return `<${argument.name}>${argument.repeatable === true ? '...' : ''}`;
 }

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { backfillCommand } from './commands/backfill.js';
 import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
-import type { Command } from './command.js';
+import { argumentsProblem, formatArgument, type Command } from './command.js';
 
 const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, parseCommand];
 
@@ -13,42 +14,70 @@ function usage(): string {
   return [
     'sessionlake — Claude Code and Codex session logs from S3 into Postgres',
     '',
-    'Usage: sessionlake <command> [options]',
+    'Usage: sessionlake <command> [options] [arguments]',
+    '       sessionlake help <command>',
+    '       sessionlake --version',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Run `sessionlake <command> --help` for the options of one command.',
+    'Run `sessionlake help <command>` (or `sessionlake <command> --help`) for its arguments and options.',
     'Postgres: DATABASE_URL, or the PG* variables (node-postgres conventions).',
-    'S3: the usual AWS_* variables; SESSIONLAKE_S3_ENDPOINT and SESSIONLAKE_S3_FORCE_PATH_STYLE=true for an emulator.',
+    'S3: the usual AWS_* variables; AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) points it at an emulator or another endpoint.',
   ].join('\n');
 }
 
 export function commandHelp(command: Command): string {
-  const lines = [`Usage: sessionlake ${command.name} ${command.usage}`.trimEnd(), '', command.summary, ''];
-  const options = Object.entries(command.options);
-  if (options.length > 0) {
-    lines.push('Options:');
-    for (const [name, option] of options) {
-      const flag = option.type === 'string' ? `--${name} <value>` : `--${name}`;
-      lines.push(`  ${flag.padEnd(26)} ${option.description}`);
-    }
+  const synopsis = ['sessionlake', command.name, '[options]', ...command.arguments.map(formatArgument)].join(' ');
+  const lines = [`Usage: ${synopsis}`, '', command.summary, ''];
+  const argumentWidth = Math.max(26, ...command.arguments.map((argument) => formatArgument(argument).length));
+  if (command.arguments.length > 0) {
+    lines.push('Arguments:');
+    for (const argument of command.arguments) lines.push(`  ${formatArgument(argument).padEnd(argumentWidth)} ${argument.description}`);
+    lines.push('');
+  }
+  lines.push('Options:');
+  for (const [name, option] of Object.entries(command.options)) {
+    const flag = option.type === 'string' ? `--${name} <value>` : `--${name}`;
+    lines.push(`  ${flag.padEnd(26)} ${option.description}`);
   }
   lines.push(`  ${'--help'.padEnd(26)} show this help`);
+  for (const note of command.notes ?? []) lines.push('', note);
   return lines.join('\n');
+}
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((candidate) => candidate.name === name);
+}
+
+function unknownCommand(name: string): number {
+  process.stderr.write(`sessionlake: unknown command "${name}"\n\n${usage()}\n`);
+  return 2;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`sessionlake ${version()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest[0] !== undefined) {
+    const command = findCommand(rest[0]);
+    if (command === undefined) return unknownCommand(rest[0]);
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 1 : 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (command === undefined) {
-    process.stderr.write(`sessionlake: unknown command "${name}"\n\n${usage()}\n`);
-    return 2;
-  }
+  const command = findCommand(name);
+  if (command === undefined) return unknownCommand(name);
   const config: ParseArgsConfig = {
     args: rest,
     allowPositionals: true,
@@ -62,17 +91,23 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs(config);
   } catch (error) {
-    process.stderr.write(`sessionlake ${command.name}: ${(error as Error).message}\n\n${commandHelp(command)}\n`);
-    return 2;
+    return usageError(command, (error as Error).message);
   }
   if (parsed.values['help'] === true) {
     process.stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
+  const problem = argumentsProblem(command, parsed.positionals);
+  if (problem !== null) return usageError(command, problem);
   try {
     return await command.run({ values: parsed.values, positionals: parsed.positionals });
   } catch (error) {
     process.stderr.write(`sessionlake ${command.name}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+function usageError(command: Command, message: string): number {
+  process.stderr.write(`sessionlake ${command.name}: ${message}\n\n${commandHelp(command)}\n`);
+  return 2;
 }

@@ -1,3 +1,4 @@
+import { databaseUrlProblem } from './database-url.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines/line-reader.js';
 import type { LogLevel } from './log.js';
 
@@ -17,6 +18,7 @@ export interface Config {
   s3: {
     /** Custom endpoint (local emulator, LocalStack); undefined for AWS. */
     endpoint: string | undefined;
+    /** `http://host/bucket/key` rather than `http://bucket.host/key`; by default on with a custom endpoint. */
     forcePathStyle: boolean;
     region: string;
   };
@@ -39,15 +41,11 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   return {
     database: {
-      connectionString: optional(env, 'DATABASE_URL'),
+      connectionString: databaseUrl(env, 'DATABASE_URL'),
       poolMax: integer(env, 'SESSIONLAKE_PG_POOL_MAX', 1, 1),
       lockTimeoutMs: integer(env, 'SESSIONLAKE_LOCK_TIMEOUT_MS', 30_000, 0),
     },
-    s3: {
-      endpoint: optional(env, 'SESSIONLAKE_S3_ENDPOINT') ?? optional(env, 'AWS_ENDPOINT_URL_S3'),
-      forcePathStyle: boolean(env, 'SESSIONLAKE_S3_FORCE_PATH_STYLE', false),
-      region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
-    },
+    s3: s3Config(env),
     ingest: {
       maxLineBytes: integer(env, 'SESSIONLAKE_MAX_LINE_BYTES', DEFAULT_MAX_LINE_BYTES, 1024),
       timeReserveMs: integer(env, 'SESSIONLAKE_TIME_RESERVE_MS', 10_000, 0),
@@ -55,6 +53,44 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: logLevel(env, 'SESSIONLAKE_LOG_LEVEL'),
   };
+}
+
+function s3Config(env: Env): Config['s3'] {
+  const endpoint = s3Endpoint(env);
+  return {
+    endpoint,
+    // Emulators serve path-style only: with a custom endpoint whose host is a name (`localhost`), the SDK would
+    // otherwise address `<bucket>.localhost`.
+    forcePathStyle: boolean(env, 'SESSIONLAKE_S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+  };
+}
+
+/**
+ * The AWS SDK's own variables (AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL; ignored when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, as the SDK does), read here so that path style can follow them.
+ * SESSIONLAKE_S3_ENDPOINT, the older name, still wins when set: `npm start` sets it for its in-process handler,
+ * which must reach the local emulator even when the shell exports an AWS endpoint.
+ */
+function s3Endpoint(env: Env): string | undefined {
+  const ignoreAwsVariables = optional(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS')?.toLowerCase() === 'true';
+  const names = ['SESSIONLAKE_S3_ENDPOINT', ...(ignoreAwsVariables ? [] : ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'])];
+  for (const name of names) {
+    const value = optional(env, name);
+    if (value === undefined) continue;
+    if (!/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) {
+      throw new ConfigError(`${name} must be an http:// or https:// URL such as http://localhost:4566, got "${value}"`);
+    }
+    return value;
+  }
+  return undefined;
+}
+
+function databaseUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  const problem = value === undefined ? null : databaseUrlProblem(value);
+  if (problem !== null) throw new ConfigError(`${name}: ${problem}`);
+  return value;
 }
 
 function optional(env: Env, name: string): string | undefined {

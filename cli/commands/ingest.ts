@@ -8,10 +8,21 @@ import type { Command } from '../command.js';
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'Ingest the given S3 objects now (skips any already stored at their current ETag)',
-  usage: 's3://bucket/key...',
+  arguments: [{ name: 's3://bucket/key', description: 'an object to ingest (key as stored, not URL-encoded)', repeatable: true }],
   options: {},
+  notes: [
+    [
+      'Environment:',
+      '  DATABASE_URL                     Postgres to write to (or the PG* variables)',
+      '  AWS_ENDPOINT_URL_S3              another S3 endpoint: an emulator, LocalStack, MinIO (AWS_ENDPOINT_URL also works)',
+      '  SESSIONLAKE_S3_FORCE_PATH_STYLE  path-style URLs; on by default with a custom endpoint, false turns it off',
+      '  AWS_REGION, AWS_PROFILE, …       region and credentials, as for any AWS SDK tool',
+    ].join('\n'),
+    'Example, against the emulator `npm start` runs:\n' +
+      '  AWS_ENDPOINT_URL_S3=http://localhost:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\\n' +
+      '    sessionlake ingest s3://sessionlake-raw/laptop/raw/claude/-home-me-app/<session>.jsonl',
+  ],
   async run(input) {
-    if (input.positionals.length === 0) throw new Error('give at least one s3://bucket/key');
     const config = loadConfig();
     const log = createLogger(config.logLevel, { command: 'ingest' }, (line) => process.stderr.write(`${line}\n`));
     const { deps, pool } = createIngestDependencies(config, log);

@@ -1,33 +1,40 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { parseSession } from '../../shared/parsers/parse-session.js';
+import { parseSession, type SessionParseOutcome } from '../../shared/parsers/parse-session.js';
 import { selectParser } from '../../shared/parsers/registry.js';
 import type { Agent } from '../../shared/parsers/types.js';
 import { stringOption, type Command } from '../command.js';
+import { expandJsonlPaths } from '../jsonl-files.js';
+
+const AGENT_NAMES: Record<Agent, string> = { claude: 'Claude Code', codex: 'Codex' };
 
 /** Parses local files without Postgres or S3: what would land, and what would be skipped. */
 export const parseCommand: Command = {
   name: 'parse',
   summary: 'Parse local JSONL session files and print what would be stored (no database needed)',
-  usage: '<file.jsonl>...',
+  arguments: [
+    {
+      name: 'file.jsonl|directory',
+      description: 'a session file, or a directory whose .jsonl files (at any depth) are each parsed',
+      repeatable: true,
+    },
+  ],
   options: { agent: { type: 'string', description: 'claude or codex (default: rollout-*.jsonl is codex, else the content decides)' } },
+  notes: ['Prints one JSON report per file on stdout; a file in which nothing was recognised gets a warning on stderr.'],
   async run(input) {
-    if (input.positionals.length === 0) throw new Error('give at least one .jsonl file');
     const agentOption = stringOption(input, 'agent');
     if (agentOption !== undefined && agentOption !== 'claude' && agentOption !== 'codex') {
       throw new Error(`--agent must be claude or codex, got "${agentOption}"`);
     }
-    for (const file of input.positionals) {
+    for (const file of await expandJsonlPaths(input.positionals)) {
       const fileName = path.basename(file);
       const agent: Agent | null = agentOption ?? (fileName.startsWith('rollout-') ? 'codex' : null);
       let messages = 0;
       let toolCalls = 0;
-      const outcome = await parseSession(
-        createReadStream(file),
-        selectParser(agent),
-        { fileStem: path.basename(file, '.jsonl'), projectDir: path.basename(path.dirname(path.resolve(file))), parentSourceSessionId: null },
-        { message: () => (messages += 1), toolCall: () => (toolCalls += 1) },
-      );
+      const outcome = await parseFile(file, agent, {
+        message: () => (messages += 1),
+        toolCall: () => (toolCalls += 1),
+      });
       const report = {
         file,
         agent: outcome.parser?.agent ?? null,
@@ -39,7 +46,36 @@ export const parseCommand: Command = {
         counts: outcome.result?.counts ?? null,
       };
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (messages === 0 && hasRecords(outcome)) {
+        process.stderr.write(`warning: ${file}: ${await nothingRecognised(file, agent)}\n`);
+      }
     }
     return 0;
   },
 };
+
+function parseFile(file: string, agent: Agent | null, sink: Parameters<typeof parseSession>[3]): Promise<SessionParseOutcome> {
+  return parseSession(createReadStream(file), selectParser(agent), {
+    fileStem: path.basename(file, '.jsonl'),
+    projectDir: path.basename(path.dirname(path.resolve(file))),
+    parentSourceSessionId: null,
+  }, sink);
+}
+
+/** The file held JSON objects (so it was not just empty or garbage). */
+function hasRecords(outcome: SessionParseOutcome): boolean {
+  return outcome.lines.total - outcome.lines.blank - outcome.lines.malformed > 0;
+}
+
+/** Why no message came out: the wrong --agent (the content says which is right), or content neither parser knows. */
+async function nothingRecognised(file: string, agent: Agent | null): Promise<string> {
+  const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {} })).parser?.agent ?? null;
+  if (agent !== null && byContent !== null && byContent !== agent) {
+    return (
+      `no ${AGENT_NAMES[agent]} messages; it looks like a ${AGENT_NAMES[byContent]} session ` +
+      `(try --agent ${byContent}, or leave --agent out)`
+    );
+  }
+  const expected = agent === null ? 'a Claude Code or Codex session' : `a ${AGENT_NAMES[agent]} session`;
+  return `no line was recognised as a message of ${expected}`;
+}

@@ -198,7 +198,7 @@ function throttledBatchLog(log: (line: string) => void): (progress: BatchProgres
     if (progress.failed === 0 && now - lastLogged < 1000) return;
     lastLogged = now;
     const failure = progress.failed > 0 ? ` (batch ${progress.batch}: ${progress.failed} failed, ${progress.outcome}${progress.error ? `: ${String(progress.error)}` : ''})` : '';
-    log(`ingest: ${progress.totals.succeeded} messages done, ${progress.totals.failed} retried so far${failure}`);
+    log(`ingest: ${progress.totals.succeeded} queue messages done, ${progress.totals.failed} retried so far${failure}`);
   };
 }
 
@@ -214,6 +214,7 @@ export function formatSummary(summary: IngestSummary): string[] {
   const lines = [
     `landed: ${number(summary.sessions)} sessions, ${number(summary.messages)} messages, ${number(summary.toolCalls)} tool calls`,
   ];
+  if (summary.deletedSessions > 0) lines.push(`  not counted: ${number(summary.deletedSessions)} sessions deleted from S3 (their rows are kept)`);
   for (const group of summary.sessionsByAgent) {
     lines.push(`  ${group.machine}/${group.agent}: ${number(group.sessions)} sessions`);
   }

@@ -1,9 +1,13 @@
 import pg from 'pg';
 import { SCHEMA } from './schema.js';
 
-/** What landed in the database: the summary `npm start` prints. */
+/**
+ * What landed in the database: the summary `npm start` prints. Sessions whose object was deleted from S3 keep
+ * their rows but are left out of every count here; `deletedSessions` says how many there are.
+ */
 export interface IngestSummary {
   sessions: number;
+  deletedSessions: number;
   messages: number;
   toolCalls: number;
   sessionsByAgent: Array<{ machine: string; agent: string; sessions: number }>;
@@ -34,15 +38,17 @@ export async function summarizeIngest(target: pg.Pool | string): Promise<IngestS
 }
 
 async function summarize(db: pg.Pool | pg.Client): Promise<IngestSummary> {
-  const totals = await db.query<{ sessions: string; messages: string; tool_calls: string }>(
-    `SELECT count(*) AS sessions,
-            coalesce(sum(message_count), 0) AS messages,
-            coalesce(sum(tool_call_count), 0) AS tool_calls
+  const totals = await db.query<{ sessions: string; deleted_sessions: string; messages: string; tool_calls: string }>(
+    `SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS sessions,
+            count(*) FILTER (WHERE deleted_at IS NOT NULL) AS deleted_sessions,
+            coalesce(sum(message_count) FILTER (WHERE deleted_at IS NULL), 0) AS messages,
+            coalesce(sum(tool_call_count) FILTER (WHERE deleted_at IS NULL), 0) AS tool_calls
        FROM ${SCHEMA}.sessions`,
   );
   const byAgent = await db.query<{ machine: string; agent: string; sessions: string }>(
     `SELECT machine, agent, count(*) AS sessions
        FROM ${SCHEMA}.sessions
+      WHERE deleted_at IS NULL
       GROUP BY machine, agent
       ORDER BY machine, agent`,
   );
@@ -55,25 +61,28 @@ async function summarize(db: pg.Pool | pg.Client): Promise<IngestSummary> {
     cache_read_input_tokens: string;
     reasoning_output_tokens: string;
   }>(
-    `SELECT model,
+    `SELECT m.model,
             count(*) AS responses,
-            coalesce(sum(input_tokens), 0) AS input_tokens,
-            coalesce(sum(output_tokens), 0) AS output_tokens,
-            coalesce(sum(cache_creation_input_tokens), 0) AS cache_creation_input_tokens,
-            coalesce(sum(cache_read_input_tokens), 0) AS cache_read_input_tokens,
-            coalesce(sum(reasoning_output_tokens), 0) AS reasoning_output_tokens
-       FROM ${SCHEMA}.messages
-      WHERE model IS NOT NULL
-        AND num_nonnulls(input_tokens, output_tokens, cache_creation_input_tokens,
-                         cache_read_input_tokens, reasoning_output_tokens) > 0
-      GROUP BY model
-      ORDER BY coalesce(sum(input_tokens), 0) + coalesce(sum(output_tokens), 0)
-               + coalesce(sum(cache_creation_input_tokens), 0) + coalesce(sum(cache_read_input_tokens), 0) DESC,
-               model`,
+            coalesce(sum(m.input_tokens), 0) AS input_tokens,
+            coalesce(sum(m.output_tokens), 0) AS output_tokens,
+            coalesce(sum(m.cache_creation_input_tokens), 0) AS cache_creation_input_tokens,
+            coalesce(sum(m.cache_read_input_tokens), 0) AS cache_read_input_tokens,
+            coalesce(sum(m.reasoning_output_tokens), 0) AS reasoning_output_tokens
+       FROM ${SCHEMA}.messages m
+       JOIN ${SCHEMA}.sessions s ON s.id = m.session_id
+      WHERE m.model IS NOT NULL
+        AND s.deleted_at IS NULL
+        AND num_nonnulls(m.input_tokens, m.output_tokens, m.cache_creation_input_tokens,
+                         m.cache_read_input_tokens, m.reasoning_output_tokens) > 0
+      GROUP BY m.model
+      ORDER BY coalesce(sum(m.input_tokens), 0) + coalesce(sum(m.output_tokens), 0)
+               + coalesce(sum(m.cache_creation_input_tokens), 0) + coalesce(sum(m.cache_read_input_tokens), 0) DESC,
+               m.model`,
   );
   const row = totals.rows[0];
   return {
     sessions: Number(row?.sessions ?? 0),
+    deletedSessions: Number(row?.deleted_sessions ?? 0),
     messages: Number(row?.messages ?? 0),
     toolCalls: Number(row?.tool_calls ?? 0),
     sessionsByAgent: byAgent.rows.map((r) => ({ machine: r.machine, agent: r.agent, sessions: Number(r.sessions) })),

@@ -76,6 +76,12 @@ describe('runDevStack', () => {
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatch(new RegExp(`^ready: s3=http://127\\.0\\.0\\.1:\\d+ bucket=dev-test postgres=postgres://\\S+/${database.name}$`));
     expect(lines).toContain('landed: 0 sessions, 0 messages, 0 tool calls');
+    // Progress counts SQS messages (one per uploaded object), not chat messages.
+    const progress = lines.filter((line) => /^ingest: \d+ .*done/.test(line));
+    expect(progress).not.toHaveLength(0);
+    for (const line of progress) {
+      expect(line).toMatch(/^ingest: \d+ queue messages done, \d+ retried so far/);
+    }
     expect(lines.some((line) => line.startsWith('query it:   psql'))).toBe(true);
     expect(lines.some((line) => line.includes('s3 sync ~/.claude/projects s3://dev-test/testbox/raw/claude/'))).toBe(true);
     expect(lines.at(-1)).toBe('stopped');

@@ -18,13 +18,20 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function addSession(id: string, machine: string, agent: string, messageCount: number, toolCallCount: number): Promise<void> {
+async function addSession(
+  id: string,
+  machine: string,
+  agent: string,
+  messageCount: number,
+  toolCallCount: number,
+  deletedAt: string | null = null,
+): Promise<void> {
   const uri = `s3://raw/${id}.jsonl`;
   await pool.query(`INSERT INTO sessionlake.objects (uri, bucket, key, kind) VALUES ($1, 'raw', $2, 'session')`, [uri, `${id}.jsonl`]);
   await pool.query(
-    `INSERT INTO sessionlake.sessions (id, object_uri, machine, agent, kind, message_count, tool_call_count)
-     VALUES ($1, $2, $3, $4, 'session', $5, $6)`,
-    [id, uri, machine, agent, messageCount, toolCallCount],
+    `INSERT INTO sessionlake.sessions (id, object_uri, machine, agent, kind, message_count, tool_call_count, deleted_at)
+     VALUES ($1, $2, $3, $4, 'session', $5, $6, $7)`,
+    [id, uri, machine, agent, messageCount, toolCallCount, deletedAt],
   );
 }
 
@@ -44,7 +51,7 @@ describe('summarizeIngest', () => {
   it('reports an empty database as zeros', async () => {
     const summary = await summarizeIngest(pool);
 
-    expect(summary).toEqual({ sessions: 0, messages: 0, toolCalls: 0, sessionsByAgent: [], tokensByModel: [] });
+    expect(summary).toEqual({ sessions: 0, deletedSessions: 0, messages: 0, toolCalls: 0, sessionsByAgent: [], tokensByModel: [] });
   });
 
   it('counts sessions, messages and tool calls, and sums tokens per model over the rows that carry them', async () => {
@@ -63,6 +70,7 @@ describe('summarizeIngest', () => {
 
     expect(summary).toEqual({
       sessions: 3,
+      deletedSessions: 0,
       messages: 6,
       toolCalls: 3,
       sessionsByAgent: [
@@ -75,6 +83,33 @@ describe('summarizeIngest', () => {
         { model: 'gpt-5-codex', responses: 1, inputTokens: 100, outputTokens: 5, cacheCreationInputTokens: 0, cacheReadInputTokens: 50, reasoningOutputTokens: 7 },
         { model: 'claude-opus-4', responses: 2, inputTokens: 11, outputTokens: 22, cacheCreationInputTokens: 30, cacheReadInputTokens: 40, reasoningOutputTokens: 0 },
       ],
+    });
+  });
+
+  it('leaves sessions deleted from S3 out of every count, and counts them apart', async () => {
+    // The three sessions above stay; this one was removed from S3 (its rows are kept for history).
+    await addSession('laptop/raw/claude/p/gone', 'laptop', 'claude', 2, 4, '2026-02-01T00:00:00Z');
+    await addMessage('laptop/raw/claude/p/gone', 1, 'user', null, NO_TOKENS);
+    await addMessage('laptop/raw/claude/p/gone', 2, 'assistant', 'claude-opus-4', [1000, 1000, 1000, 1000, null]);
+    await addSession('nas/raw/codex/2026/01/01/rollout-gone', 'nas', 'codex', 1, 0, '2026-02-01T00:00:00Z');
+
+    const summary = await summarizeIngest(pool);
+
+    expect(summary).toMatchObject({
+      sessions: 3,
+      deletedSessions: 2,
+      messages: 6,
+      toolCalls: 3,
+      sessionsByAgent: [
+        { machine: 'desk', agent: 'claude', sessions: 1 },
+        { machine: 'laptop', agent: 'claude', sessions: 1 },
+        { machine: 'laptop', agent: 'codex', sessions: 1 },
+      ],
+    });
+    expect(summary.tokensByModel.find((model) => model.model === 'claude-opus-4')).toMatchObject({
+      responses: 2,
+      inputTokens: 11,
+      outputTokens: 22,
     });
   });
 });
