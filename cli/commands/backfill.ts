@@ -22,14 +22,33 @@ const LEASE_MS = 120_000;
 export const backfillCommand: Command = {
   name: 'backfill',
   summary: 'List S3 prefixes and ingest whatever the database lacks (new, changed, reparse, deleted)',
-  usage: 's3://BUCKET[/PREFIX]...',
+  arguments: [
+    { name: 's3://BUCKET[/PREFIX]', description: 'a bucket, or a key prefix in it, to list and reconcile', repeatable: true },
+  ],
   options: {
-    'dry-run': { type: 'boolean', description: 'print what would change; touch nothing' },
+    'dry-run': { type: 'boolean', description: 'print what would change (new, changed, reparse, retry, deleted); touch nothing' },
     concurrency: { type: 'string', description: 'objects ingested at once (default 4)' },
     'page-size': { type: 'string', description: 'keys per ListObjectsV2 page (default 1000, the S3 maximum)' },
   },
+  notes: [
+    [
+      'What it does: lists every key under each prefix and compares it, a page at a time, with the database;',
+      'ingests what is new, changed, parsed by an older parser version or left failed, through the same write',
+      'path as the ingest Lambda; marks deleted (rows kept) what is no longer listed. One run per prefix at a',
+      'time: a second run finds the first one\'s lease, says so and exits 0. A run that stopped early is resumed',
+      'by the next one. Exit code 1 when any object failed (see sessionlake.objects.error).',
+    ].join('\n'),
+    [
+      'Environment:',
+      '  DATABASE_URL                     Postgres to write to (or the PG* variables); the schema is created if missing',
+      '  AWS_ENDPOINT_URL_S3              another S3 endpoint: an emulator, LocalStack, MinIO (AWS_ENDPOINT_URL also works)',
+      '  AWS_REGION, AWS_PROFILE, …       region and credentials, as for any AWS SDK tool',
+    ].join('\n'),
+    'Example, against the emulator `npm start -- --no-notifications` runs:\n' +
+      '  AWS_ENDPOINT_URL_S3=http://localhost:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\\n' +
+      '    DATABASE_URL=postgres://postgres:postgres@127.0.0.1:54329/sessionlake sessionlake backfill s3://sessionlake-raw',
+  ],
   async run(input) {
-    if (input.positionals.length === 0) throw new Error('give at least one s3://BUCKET[/PREFIX]');
     const targets: BackfillTarget[] = input.positionals.map(parseTarget);
     const dryRun = input.values['dry-run'] === true;
     const concurrency = Math.max(1, integerOption(input, 'concurrency', 4));

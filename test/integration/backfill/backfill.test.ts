@@ -77,8 +77,7 @@ function cliEnv(stack: IngestStack): NodeJS.ProcessEnv {
   return {
     ...awsEnv(stack),
     DATABASE_URL: stack.database.url,
-    SESSIONLAKE_S3_ENDPOINT: stack.emulator.endpoint,
-    SESSIONLAKE_S3_FORCE_PATH_STYLE: 'true',
+    AWS_ENDPOINT_URL_S3: stack.emulator.endpoint,
   };
 }
 
