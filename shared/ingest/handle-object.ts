@@ -138,6 +138,7 @@ async function ingestSession(
     version: { ...version, etag: opened.etag, size: opened.size ?? version.size, lastModified: opened.lastModified },
     maxLineBytes: deps.maxLineBytes,
     log: deps.log,
+    sidecars: { reader: deps.reader, bucket: notice.bucket },
   });
   return written.status === 'skipped' ? written : { status: 'ingested', ...written.session };
 }

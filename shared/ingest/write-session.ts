@@ -1,8 +1,11 @@
-import type { SessionLayout } from '../layout/s3-key.js';
+import { sidecarKey, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
 import { parseSession, type SessionParseOutcome } from '../parsers/parse-session.js';
 import { selectParser } from '../parsers/registry.js';
+import { ObjectMissingError } from '../s3/errors.js';
+import type { ObjectReader } from '../s3/object-reader.js';
 import type { ObjectTransaction, ObjectVersion } from '../store/object-store.js';
+import type { SessionWriter } from '../store/session-writer.js';
 
 /**
  * Streams one session object into its rows, inside the object's locked transaction: the old rows go, the new
@@ -18,6 +21,8 @@ export interface WrittenSession {
   malformedLines: number;
   valuesRejected: number;
   truncated: boolean;
+  /** Tool results read in full from their sidecar files. */
+  sidecarsRead: number;
 }
 
 export type WriteResult = { status: 'written'; session: WrittenSession } | { status: 'skipped'; reason: string };
@@ -25,7 +30,14 @@ export type WriteResult = { status: 'written'; session: WrittenSession } | { sta
 export async function writeSession(
   tx: ObjectTransaction,
   layout: SessionLayout,
-  input: { body: AsyncIterable<Uint8Array>; version: ObjectVersion; maxLineBytes: number; log: Logger },
+  input: {
+    body: AsyncIterable<Uint8Array>;
+    version: ObjectVersion;
+    maxLineBytes: number;
+    log: Logger;
+    /** Where the session's sidecars are read from (its own bucket). */
+    sidecars: { reader: ObjectReader; bucket: string };
+  },
 ): Promise<WriteResult> {
   await tx.savepoint('session_rows');
   const writer = await tx.beginSession({
@@ -52,6 +64,7 @@ export async function writeSession(
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
   });
+  const sidecarsRead = await readSavedResults(writer, layout, input.sidecars, input.maxLineBytes, input.log);
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total;
   await tx.markIngested(input.version, layout.sessionId, parser.agent, {
@@ -84,8 +97,55 @@ export async function writeSession(
       malformedLines: outcome.lines.malformed,
       valuesRejected,
       truncated: outcome.truncated,
+      sidecarsRead,
     },
   };
+}
+
+/**
+ * Reads each full tool output Claude Code saved beside the log into its tool call. A sidecar not uploaded yet
+ * is tolerated (the preview stays): when it arrives, its event or the backfill ingests this session again.
+ */
+async function readSavedResults(
+  writer: SessionWriter,
+  layout: SessionLayout,
+  sidecars: { reader: ObjectReader; bucket: string },
+  maxBytes: number,
+  log: Logger,
+): Promise<number> {
+  let read = 0;
+  for (const ref of writer.savedResults) {
+    const key = sidecarKey(layout, ref.recordedPath);
+    if (key === null) continue;
+    let text: string | typeof TOO_LARGE;
+    try {
+      const opened = await sidecars.reader.open(sidecars.bucket, key, null);
+      text = await readText(opened.body, maxBytes);
+    } catch (error) {
+      if (error instanceof ObjectMissingError) continue;
+      throw error;
+    }
+    if (text === TOO_LARGE) {
+      log.warn('sidecar larger than the line limit, preview kept', { key });
+      continue;
+    }
+    await writer.setSavedResult(ref, text);
+    read += 1;
+  }
+  return read;
+}
+
+const TOO_LARGE = Symbol('too large');
+
+async function readText(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | typeof TOO_LARGE> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) return TOO_LARGE;
+    chunks.push(chunk.slice());
+  }
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
 }
 
 /** Why the content is not a session of the layout's agent, or null when it is one. */

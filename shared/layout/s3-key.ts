@@ -129,3 +129,28 @@ function skipped(machine: string | null, agent: Agent | null, reason: string): S
 function isAgent(value: string): value is Agent {
   return (AGENTS as readonly string[]).includes(value);
 }
+
+/**
+ * The key of a sidecar a Claude session's log points to: the path Claude Code recorded on its machine
+ * (`/home/me/.claude/projects/<project>/<session>/tool-results/<file>`, or with `\` on Windows) mapped onto the
+ * session's own folder in the bucket. Only files under the session's own `tool-results/` (or, for a subagent,
+ * its parent session's) are mapped; anything else, or a path that tries to climb (`..`), is null.
+ */
+export function sidecarKey(layout: SessionLayout, recordedPath: string): string | null {
+  const segments = recordedPath.replaceAll('\\', '/').split('/');
+  const marker = segments.lastIndexOf(TOOL_RESULTS);
+  if (marker < 1) return null;
+  const sessionDir = segments[marker - 1] ?? '';
+  const file = segments.slice(marker + 1);
+  if (file.length === 0 || file.some((segment) => segment === '' || segment === '.' || segment === '..')) return null;
+  const ownStem = layout.parserContext.fileStem;
+  const owners = [layout.kind === 'session' ? ownStem : null, layout.parserContext.parentSourceSessionId].filter((stem) => stem !== null);
+  if (!owners.includes(sessionDir)) return null;
+  // The project folder: the session key's folder, or for a subagent file its parent session's folder.
+  const projectFolder = dirname(layout.parentSessionId ?? layout.sessionId);
+  return `${projectFolder}/${sessionDir}/${TOOL_RESULTS}/${file.join('/')}`;
+}
+
+function dirname(key: string): string {
+  return key.slice(0, key.lastIndexOf('/'));
+}

@@ -76,6 +76,11 @@ export interface ToolCallRecord {
   resultText: string | null;
   isError: boolean | null;
   resultTimestamp: string | null;
+  /**
+   * Where the agent saved the full result when it kept only a preview in the log (Claude Code's persisted
+   * output, `…/<session>/tool-results/<file>`), as the log wrote the path; the ingest reads it into resultText.
+   */
+  resultFile: string | null;
 }
 
 /** Where finished rows go. Rows may arrive in any order; each arrives once. */

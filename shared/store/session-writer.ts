@@ -36,6 +36,14 @@ const TOOL_CALL_COLUMNS = [
   'result_timestamp',
 ] as const;
 
+/** A tool call whose full result lives in a sidecar file. */
+export interface SavedResultRef {
+  messageOrdinal: number;
+  callIndex: number;
+  /** The path as the log recorded it. */
+  recordedPath: string;
+}
+
 const DEFAULT_BATCH_ROWS = 500;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -48,6 +56,8 @@ export class SessionWriter implements RecordSink {
   /** Rows written so far, for logs and tests. */
   messagesWritten = 0;
   toolCallsWritten = 0;
+  /** Tool calls whose full result was saved to a file beside the log (read in after the rows are written). */
+  readonly savedResults: SavedResultRef[] = [];
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -89,6 +99,9 @@ export class SessionWriter implements RecordSink {
   }
 
   toolCall(t: ToolCallRecord): void {
+    if (t.resultFile !== null) {
+      this.savedResults.push({ messageOrdinal: t.messageOrdinal, callIndex: t.callIndex, recordedPath: t.resultFile });
+    }
     const input = sqlJson(t.input);
     const inputText = sqlText(t.inputText);
     const result = sqlText(t.resultText);
@@ -135,6 +148,14 @@ export class SessionWriter implements RecordSink {
       ],
     );
     await this.linkParentAndChildren(agent, s);
+  }
+
+  /** Replaces a tool call's result (the preview in the log) with the full output read from its sidecar. */
+  async setSavedResult(ref: SavedResultRef, text: string): Promise<void> {
+    await this.client.query(
+      `UPDATE ${SCHEMA}.tool_calls SET result_text = $4 WHERE session_id = $1 AND message_ordinal = $2 AND call_index = $3`,
+      [this.session.id, ref.messageOrdinal, ref.callIndex, sqlText(text)],
+    );
   }
 
   /**

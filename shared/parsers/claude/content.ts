@@ -14,6 +14,8 @@ export interface ToolResultBlock {
   toolUseId: string | null;
   text: string | null;
   isError: boolean;
+  /** The file the full output was saved to, when the text is only Claude Code's `<persisted-output>` preview. */
+  savedTo: string | null;
 }
 
 export interface MessageContent {
@@ -87,11 +89,21 @@ function toolName(block: Record<string, unknown>): string {
 }
 
 function readToolResult(block: Record<string, unknown>): ToolResultBlock {
+  const text = resultText(block['content']);
   return {
     toolUseId: asText(block['tool_use_id']),
-    text: resultText(block['content']),
+    text,
     isError: asBoolean(block['is_error']) ?? false,
+    savedTo: text === null ? null : persistedOutputPath(text),
   };
+}
+
+const PERSISTED_OUTPUT = /<persisted-output>[\s\S]*?Full output saved to: ([^\r\n]+)/u;
+
+/** `<persisted-output>\nOutput too large (34.3KB). Full output saved to: /…/tool-results/x.txt\n…` → the path. */
+export function persistedOutputPath(text: string): string | null {
+  const match = PERSISTED_OUTPUT.exec(text);
+  return asText(match?.[1]?.trim());
 }
 
 function resultText(content: unknown): string | null {

@@ -89,7 +89,7 @@ export class ClaudeSessionParser implements SessionParser {
 
     if (type === 'user') {
       this.notePrompt(row, asBoolean(value['isMeta']) === true, isCompactSummary);
-      this.pairResults(content, row.timestamp, sink);
+      this.pairResults(content, row.timestamp, persistedOutputOfLine(value), sink);
     }
     this.addToolCalls(row.ordinal, content, sink);
 
@@ -122,9 +122,11 @@ export class ClaudeSessionParser implements SessionParser {
     }
   }
 
-  private pairResults(content: MessageContent, timestamp: string | null, sink: RecordSink): void {
+  private pairResults(content: MessageContent, timestamp: string | null, lineSavedTo: string | null, sink: RecordSink): void {
     for (const result of content.toolResults) {
-      this.tools.result(result.toolUseId, { text: result.text, isError: result.isError, timestamp }, sink);
+      // The line's own `toolUseResult.persistedOutputPath` names the file when the line holds a single result.
+      const savedTo = result.savedTo ?? (content.toolResults.length === 1 ? lineSavedTo : null);
+      this.tools.result(result.toolUseId, { text: result.text, isError: result.isError, timestamp, savedTo }, sink);
     }
   }
 
@@ -141,6 +143,7 @@ export class ClaudeSessionParser implements SessionParser {
           resultText: null,
           isError: null,
           resultTimestamp: null,
+          resultFile: null,
         },
         sink,
       );
@@ -180,3 +183,8 @@ export class ClaudeSessionParser implements SessionParser {
   }
 }
 
+/** `toolUseResult.persistedOutputPath` of a user line (Claude Code 2.x), or null. */
+function persistedOutputOfLine(value: Record<string, unknown>): string | null {
+  const result = value['toolUseResult'];
+  return isRecord(result) ? asText(result['persistedOutputPath']) : null;
+}

@@ -28,7 +28,7 @@ export class ToolCallPairing {
   /** Returns false when no waiting call has that id (the result is then dropped). */
   result(
     toolUseId: string | null,
-    result: { text: string | null; isError: boolean; timestamp: string | null },
+    result: { text: string | null; isError: boolean; timestamp: string | null; savedTo: string | null },
     sink: RecordSink,
   ): boolean {
     if (toolUseId === null) return false;
@@ -38,6 +38,7 @@ export class ToolCallPairing {
     record.resultText = result.text;
     record.isError = result.isError;
     record.resultTimestamp = result.timestamp;
+    record.resultFile = result.savedTo;
     sink.toolCall(record);
     return true;
   }

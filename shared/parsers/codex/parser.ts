@@ -198,6 +198,7 @@ export class CodexSessionParser implements SessionParser {
       resultText: null,
       isError: draft.isError,
       resultTimestamp: draft.isError === null ? null : envelope.timestamp,
+      resultFile: null,
     };
     if (draft.settledOnArrival || draft.callId === null) {
       this.emitCall(call, sink);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, utimes, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,11 +38,24 @@ async function findAwsCli(): Promise<string | null> {
   return null;
 }
 
+/** A session whose Bash result was too large for the log: Claude Code kept a preview and saved the rest. */
+const SAVED_SESSION = '-home-me-big/5e1d0c1e-0000-4000-8000-00000000b16b';
+const SAVED_PATH = `/home/me/.claude/projects/${SAVED_SESSION}/tool-results/toolu_big.txt`;
+const SAVED_PREVIEW = `<persisted-output>\nOutput too large (34.3KB). Full output saved to: ${SAVED_PATH}\n\nPreview (first 2KB):\nline 1\n</persisted-output>`;
+const SAVED_OUTPUT = Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`).join('\n');
+const SAVED_LOG = [
+  { type: 'user', sessionId: '5e1d0c1e-0000-4000-8000-00000000b16b', uuid: 'u1', timestamp: '2026-04-01T10:00:00Z', message: { content: 'print the log' } },
+  { type: 'assistant', sessionId: '5e1d0c1e-0000-4000-8000-00000000b16b', uuid: 'a1', timestamp: '2026-04-01T10:00:01Z', message: { id: 'msg_b', model: 'claude-x', content: [{ type: 'tool_use', id: 'toolu_big', name: 'Bash', input: { command: 'cat log' } }], usage: { input_tokens: 5, output_tokens: 3 } } },
+  { type: 'user', sessionId: '5e1d0c1e-0000-4000-8000-00000000b16b', uuid: 'u2', timestamp: '2026-04-01T10:00:02Z', message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_big', content: SAVED_PREVIEW }] }, toolUseResult: { persistedOutputPath: SAVED_PATH } },
+].map((line) => JSON.stringify(line)).join('\n') + '\n';
+
 /** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
 async function copyFixtures(): Promise<{ claude: string; codex: string; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
   await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
   await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
+  await mkdir(path.join(root, 'claude', path.dirname(SAVED_SESSION)), { recursive: true });
+  await writeFile(path.join(root, 'claude', `${SAVED_SESSION}.jsonl`), SAVED_LOG);
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
   return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), root };
@@ -155,9 +168,12 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       env: awsEnv(backfilled),
     });
     await backfilled.emulator.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: deletedKey }));
-    const sidecarSession = 'laptop/raw/claude/-path-to-Demo/1af7fc5e-8455-4414-9ccd-011d40f70b2a';
+    const sidecarSession = `laptop/raw/claude/${SAVED_SESSION}`;
+    const resultOf = () =>
+      backfilled.pool.query('SELECT result_text FROM sessionlake.tool_calls WHERE session_id = $1 AND call_id = $2', [sidecarSession, 'toolu_big']);
+    expect((await resultOf()).rows).toEqual([{ result_text: SAVED_PREVIEW }]);
     await backfilled.emulator.s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: `${sidecarSession}/tool-results/toolu_sidecar.txt`, Body: 'the full output' }),
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${sidecarSession}/tool-results/toolu_big.txt`, Body: SAVED_OUTPUT }),
     );
     const before = await backfilled.pool.query('SELECT message_count FROM sessionlake.sessions WHERE id = $1', [sessionKey.replace(/\.jsonl$/, '')]);
 
@@ -173,6 +189,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     expect(deleted.rows).toEqual([{ state: 'deleted', session_deleted: true }]);
     const sidecar = await backfilled.pool.query(`SELECT kind, state, session_id FROM sessionlake.objects WHERE key LIKE '%/tool-results/%'`);
     expect(sidecar.rows).toEqual([{ kind: 'sidecar', state: 'ingested', session_id: sidecarSession }]);
+    expect((await resultOf()).rows).toEqual([{ result_text: SAVED_OUTPUT }]);
   });
 
   it('re-ingests exactly one agent\'s objects after that parser\'s version changes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKey } from '../../../shared/layout/s3-key.js';
+import { classifyKey, sidecarKey } from '../../../shared/layout/s3-key.js';
 
 describe('classifyKey', () => {
   it('reads a Claude session key', () => {
@@ -69,5 +69,33 @@ describe('classifyKey', () => {
 
     expect(layout.kind).toBe('skipped');
     if (layout.kind === 'skipped') expect(layout.reason).toMatch(reason);
+  });
+});
+
+describe('sidecarKey', () => {
+  const session = classifyKey('team/laptop/raw/claude/-home-me-app/0a1b.jsonl');
+  const subagent = classifyKey('team/laptop/raw/claude/-home-me-app/0a1b/subagents/agent-x.jsonl');
+
+  it('maps the path Claude Code recorded onto the session folder in the bucket, POSIX or Windows', () => {
+    if (session.kind !== 'session' || subagent.kind !== 'subagent') throw new Error('layout');
+    expect(sidecarKey(session, '/home/me/.claude/projects/-home-me-app/0a1b/tool-results/toolu_1.txt')).toBe(
+      'team/laptop/raw/claude/-home-me-app/0a1b/tool-results/toolu_1.txt',
+    );
+    expect(sidecarKey(session, 'C:\\Users\\me\\.claude\\projects\\C--app\\0a1b\\tool-results\\toolu_2.txt')).toBe(
+      'team/laptop/raw/claude/-home-me-app/0a1b/tool-results/toolu_2.txt',
+    );
+    expect(sidecarKey(subagent, '/home/me/.claude/projects/-home-me-app/0a1b/tool-results/toolu_3.txt')).toBe(
+      'team/laptop/raw/claude/-home-me-app/0a1b/tool-results/toolu_3.txt',
+    );
+  });
+
+  it.each([
+    '/home/me/.claude/projects/-home-me-app/other-session/tool-results/toolu_1.txt',
+    '/home/me/.claude/projects/-home-me-app/0a1b/tool-results/../../../etc/passwd',
+    '/home/me/.claude/projects/-home-me-app/0a1b/tool-results/',
+    '/tmp/output.txt',
+  ])('maps nothing outside the session\'s own tool-results: %s', (recorded) => {
+    if (session.kind !== 'session') throw new Error('layout');
+    expect(sidecarKey(session, recorded)).toBeNull();
   });
 });

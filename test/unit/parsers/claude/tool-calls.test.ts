@@ -41,6 +41,7 @@ describe('claude parser: tool calls', () => {
         resultText: null,
         isError: null,
         resultTimestamp: null,
+        resultFile: null,
       },
     ]);
     expect(result.summary.toolCallCount).toBe(1);
@@ -113,6 +114,26 @@ describe('claude parser: tool calls', () => {
     // Assess
     expect(toolCalls).toEqual([
       expect.objectContaining({ callId: null, name: 'bash', input: { command: 'grep -rn TODO' }, resultText: null }),
+    ]);
+  });
+
+  it('notes where Claude Code saved a result too large for the log, from the preview or toolUseResult', async () => {
+    // Prepare
+    const path = '/home/me/.claude/projects/-p/s1/tool-results/toolu_a.txt';
+    const preview = `<persisted-output>\nOutput too large (34.3KB). Full output saved to: ${path}\n\nPreview (first 2KB):\nx\n</persisted-output>`;
+    const records = [
+      assistantLine({ id: 'msg_1', content: [{ type: 'tool_use', id: 'toolu_a', name: 'Bash', input: {} }, { type: 'tool_use', id: 'toolu_b', name: 'Bash', input: {} }] }),
+      userLine([{ type: 'tool_result', tool_use_id: 'toolu_a', content: preview }]),
+      { ...userLine([{ type: 'tool_result', tool_use_id: 'toolu_b', content: 'short' }]), toolUseResult: { persistedOutputPath: '/x/s1/tool-results/toolu_b.txt' } },
+    ];
+
+    // Act
+    const { toolCalls } = await parseRecords(records);
+
+    // Assess
+    expect(toolCalls.map((call) => [call.callId, call.resultText, call.resultFile])).toEqual([
+      ['toolu_a', preview, path],
+      ['toolu_b', 'short', '/x/s1/tool-results/toolu_b.txt'],
     ]);
   });
 });

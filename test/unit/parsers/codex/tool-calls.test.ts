@@ -36,6 +36,7 @@ describe('Codex tool calls', () => {
         resultText: 'a.txt\nb.txt\n',
         isError: false,
         resultTimestamp: output['timestamp'],
+        resultFile: null,
       },
     ]);
   });
