@@ -16,7 +16,9 @@ const backfill = loadBackfillConfig();
 const log = createLogger(config.logLevel, { function: 'backfill' });
 const { deps, pool } = createIngestDependencies(config, log);
 const lister = createObjectLister(createS3Client(config.s3));
-const actions = enqueueOnIngestQueue(new SQSClient({ region: config.s3.region }), backfill.queueUrl, config.s3.region);
+// The queue URL is used as given; its host is not the endpoint (it differs under an emulator's endpoint override).
+const sqs = new SQSClient({ region: config.s3.region, useQueueUrlAsEndpoint: false });
+const actions = enqueueOnIngestQueue(sqs, backfill.queueUrl, config.s3.region, log);
 const store = new BackfillStore(pool);
 
 /** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda. */

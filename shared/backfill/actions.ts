@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { encodeObjectKey } from '../events/s3-event.js';
 import { handleObject, recordObjectFailure, type IngestDependencies } from '../ingest/handle-object.js';
+import type { Logger } from '../log.js';
 import type { ObjectActions, WorkItem } from './reconcile.js';
 
 /** The CLI's actions: the write path now, `concurrency` objects at a time. */
@@ -36,7 +37,7 @@ const SQS_BATCH = 10;
  * Lambda does the work and its event source keeps the concurrency capped. Without a sequencer (a listing has
  * none), the write path still refuses a version older than the stored one: the GET asks for the listed ETag.
  */
-export function enqueueOnIngestQueue(sqs: SQSClient, queueUrl: string, region: string): ObjectActions {
+export function enqueueOnIngestQueue(sqs: SQSClient, queueUrl: string, region: string, log: Logger): ObjectActions {
   return {
     mode: 'enqueue',
     async run(bucket, items, onDone) {
@@ -51,7 +52,9 @@ export function enqueueOnIngestQueue(sqs: SQSClient, queueUrl: string, region: s
             }),
           );
           failedIds = new Set((response.Failed ?? []).map((entry) => entry.Id ?? ''));
-        } catch {
+          for (const failure of response.Failed ?? []) log.warn('backfill: could not enqueue', { code: failure.Code, reason: failure.Message });
+        } catch (error) {
+          log.warn('backfill: could not enqueue a batch', { error });
           failedIds = new Set(batch.map((_item, index) => String(index)));
         }
         batch.forEach((item, index) => onDone(item, failedIds.has(String(index))));
