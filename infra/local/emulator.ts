@@ -6,7 +6,7 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { createFauxqsStores } from './fauxqs-stores.js';
-import { attachNotificationBridge, type NotificationBridge } from './notification-bridge.js';
+import { attachNotificationBridge, type FauxqsApp, type NotificationBridge } from './notification-bridge.js';
 import type { KeyFilter } from './s3-event.js';
 
 export interface EmulatorOptions {
@@ -65,6 +65,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   let s3: S3Client | undefined;
   const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores() });
+  acceptEmptyUploads(app);
   const bridge = attachNotificationBridge(app, {
     region,
     ...(options.filter ? { filter: options.filter } : {}),
@@ -142,4 +143,15 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
   const arn = described.Attributes?.QueueArn;
   if (!arn) throw new Error(`GetQueueAttributes ${name} returned no QueueArn`);
   return { url, arn };
+}
+
+/**
+ * fauxqs 1.9.2 answers 500 (`Buffer.from(undefined)`) to a PUT with an empty body and no Content-Type, which is
+ * how the AWS CLI uploads an empty file: Fastify leaves the body undefined when there is nothing to parse.
+ */
+function acceptEmptyUploads(app: FauxqsApp): void {
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.method === 'PUT' && request.body === undefined) request.body = Buffer.alloc(0);
+    done();
+  });
 }
