@@ -23,6 +23,10 @@ export interface EmulatorOptions {
   visibilityTimeoutSeconds?: number;
   /** Keys that produce notifications (default suffix `.jsonl`). */
   filter?: KeyFilter;
+  /** Send S3 notifications to the queue (default true); off, uploads only land in the bucket. */
+  notifications?: boolean;
+  /** Keep the buckets' objects in files here, so they survive a restart (default: in memory only). */
+  s3DataDir?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -50,6 +54,8 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+const NO_NOTIFICATIONS: NotificationBridge = { idle: async () => {}, delivered: 0 };
+
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -64,9 +70,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new Error('the ingest queue does not exist yet');
   };
   let s3: S3Client | undefined;
-  const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores() });
+  const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores({ s3DataDir: options.s3DataDir }) });
   acceptEmptyUploads(app);
-  const bridge = attachNotificationBridge(app, {
+  const bridge = (options.notifications ?? true) ? attachNotificationBridge(app, {
     region,
     ...(options.filter ? { filter: options.filter } : {}),
     deliver: (body) => deliver(JSON.stringify(body)),
@@ -76,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return { size: head.ContentLength ?? 0, eTag: head.ETag ?? '' };
     },
     onError: (error) => log(`s3 notification bridge: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  }) : NO_NOTIFICATIONS;
 
   try {
     await app.listen({ port: options.port ?? 0, host });
