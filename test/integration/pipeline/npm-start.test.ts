@@ -183,6 +183,33 @@ describe('sessionlake dev (npm start) when things are in the way', () => {
     expect(existsSync(path.join(state, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 
+  it('ends when SIGTERM is sent to `npm start` itself (npm passes it to the CLI, not only to a shell between them)', async () => {
+    const state = await stateDir();
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    const npm = spawn('npm', ['start', '--', '--no-home', '--s3-port', '0', '--pg-port', '0', '--data-dir', state], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.push(npm);
+    let output = '';
+    npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // 'close': every holder of the output pipes has exited, the CLI under npm included.
+    const closed = new Promise<void>((resolve) => npm.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      npm.stdout?.on('data', () => /^ready:/m.test(output) && resolve());
+      npm.on('exit', () => reject(new Error(`npm start exited before ready:\n${output}`)));
+    });
+
+    npm.kill('SIGTERM');
+    await closed;
+
+    expect(output.trimEnd().split('\n').at(-1)).toBe('stopped');
+    expect(existsSync(path.join(state, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
   it('after kill -9, its Postgres stops too, and the next start has the hand-pushed object, byte for byte', async () => {
     const state = await stateDir();
     const first = startDev(['--pg-port', '0', '--data-dir', state]);
