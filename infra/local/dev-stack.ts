@@ -23,8 +23,18 @@ export interface DevStackOptions {
   pgPort?: number | undefined;
   /** Use this server instead of an embedded one (the CLI passes DATABASE_URL). */
   databaseUrl?: string | undefined;
-  /** Embedded Postgres data, kept between runs (default `<project>/.sessionlake/postgres`). */
-  dataDir?: string | undefined;
+  /**
+   * Kept between runs (default `<project>/.sessionlake`): `postgres/` holds the embedded Postgres's data,
+   * `s3/` the local bucket's objects.
+   */
+  stateDir?: string | undefined;
+  /** Turn uploads into S3 notifications on the ingest queue (default true); off, the bucket must be backfilled. */
+  notifications?: boolean | undefined;
+  /**
+   * Runs once the queue runner is up and before anything is uploaded: the place to ingest what the bucket holds
+   * and the database lacks (objects kept from an earlier run that was stopped before it ingested them).
+   */
+  reconcile?: (() => Promise<void>) | undefined;
   bucket?: string | undefined;
   /** Machine segment of the keys for the user's own logs (default: the hostname). */
   machine?: string | undefined;
@@ -57,6 +67,8 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
   const machine = (options.machine ?? hostname()).replaceAll('/', '-');
   const samplesDir = options.samplesDir ?? path.join(PROJECT_DIR, 'test', 'fixtures');
   const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
+  const stateDir = options.stateDir ?? path.join(PROJECT_DIR, '.sessionlake');
+  const notifications = options.notifications ?? true;
 
   let postgres: RunningPostgres | undefined;
   let emulator: RunningEmulator | undefined;
@@ -68,20 +80,24 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
     const [pgResult, emulatorResult] = await Promise.allSettled([
       startPostgres({
         databaseUrl: options.databaseUrl,
-        dataDir: options.dataDir ?? path.join(PROJECT_DIR, '.sessionlake', 'postgres'),
+        dataDir: path.join(stateDir, 'postgres'),
         persistent: true,
         port: options.pgPort ?? 54329,
         database: 'sessionlake',
+        signal,
         log,
       }),
-      startEmulator({ port: options.s3Port ?? 4566, bucket, region: REGION, log }),
+      startEmulator({ port: options.s3Port ?? 4566, bucket, region: REGION, notifications, s3DataDir: path.join(stateDir, 's3'), log }),
     ]);
     if (pgResult.status === 'fulfilled') postgres = pgResult.value;
     if (emulatorResult.status === 'fulfilled') emulator = emulatorResult.value;
     if (pgResult.status === 'rejected') throw pgResult.reason;
     if (emulatorResult.status === 'rejected') throw emulatorResult.reason;
     if (!postgres || !emulator) throw new Error('unreachable');
-    log(`s3+sqs: emulator at ${emulator.endpoint}, bucket ${bucket}, queue ${emulator.queueUrl} (DLQ after 5 receives)`);
+    log(`s3+sqs: emulator at ${emulator.endpoint}, bucket ${bucket} (kept in ${path.join(stateDir, 's3')}), queue ${emulator.queueUrl} (DLQ after 5 receives)`);
+    if (!notifications) {
+      log(`notifications: off — uploads land in s3://${bucket} but no event reaches the queue, so nothing is ingested on its own`);
+    }
     signal.throwIfAborted();
 
     log('migrations: applying…');
@@ -115,6 +131,11 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       log,
     });
     log(`ingest: queue runner started (batches of 10, function timeout ${functionTimeoutMs / 1000} s)`);
+    if (options.reconcile) {
+      log('ingest: reconciling the bucket with the database…');
+      await options.reconcile();
+      signal.throwIfAborted();
+    }
 
     const uploads: Array<{ label: string; dir: string; prefix: string }> = [
       { label: 'sample Claude Code sessions', dir: path.join(samplesDir, 'claude', 'projects'), prefix: 'sample/raw/claude/' },
@@ -156,6 +177,12 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       `push more:  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${REGION} ` +
         `aws --endpoint-url ${running.endpoint} s3 sync ~/.claude/projects s3://${bucket}/${machine}/raw/claude/`,
     );
+    if (!notifications) {
+      log(
+        `load it:    DATABASE_URL='${shownUrl}' SESSIONLAKE_S3_ENDPOINT=${running.endpoint} SESSIONLAKE_S3_FORCE_PATH_STYLE=true ` +
+          `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${REGION} npx sessionlake backfill s3://${bucket}   (notifications are off)`,
+      );
+    }
     log('stop:       Ctrl-C');
     log(`ready: s3=${running.endpoint} bucket=${bucket} postgres=${shownUrl}`);
 

@@ -6,7 +6,7 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { createFauxqsStores } from './fauxqs-stores.js';
-import { attachNotificationBridge, type NotificationBridge } from './notification-bridge.js';
+import { attachNotificationBridge, type FauxqsApp, type NotificationBridge } from './notification-bridge.js';
 import type { KeyFilter } from './s3-event.js';
 
 export interface EmulatorOptions {
@@ -23,6 +23,10 @@ export interface EmulatorOptions {
   visibilityTimeoutSeconds?: number;
   /** Keys that produce notifications (default suffix `.jsonl`). */
   filter?: KeyFilter;
+  /** Send S3 notifications to the queue (default true); off, uploads only land in the bucket. */
+  notifications?: boolean;
+  /** Keep the buckets' objects in files here, so they survive a restart (default: in memory only). */
+  s3DataDir?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -50,6 +54,8 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+const NO_NOTIFICATIONS: NotificationBridge = { idle: async () => {}, delivered: 0 };
+
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -64,8 +70,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new Error('the ingest queue does not exist yet');
   };
   let s3: S3Client | undefined;
-  const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores() });
-  const bridge = attachNotificationBridge(app, {
+  const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores({ s3DataDir: options.s3DataDir }) });
+  acceptEmptyUploads(app);
+  const bridge = (options.notifications ?? true) ? attachNotificationBridge(app, {
     region,
     ...(options.filter ? { filter: options.filter } : {}),
     deliver: (body) => deliver(JSON.stringify(body)),
@@ -75,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return { size: head.ContentLength ?? 0, eTag: head.ETag ?? '' };
     },
     onError: (error) => log(`s3 notification bridge: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  }) : NO_NOTIFICATIONS;
 
   try {
     await app.listen({ port: options.port ?? 0, host });
@@ -142,4 +149,15 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
   const arn = described.Attributes?.QueueArn;
   if (!arn) throw new Error(`GetQueueAttributes ${name} returned no QueueArn`);
   return { url, arn };
+}
+
+/**
+ * fauxqs 1.9.2 answers 500 (`Buffer.from(undefined)`) to a PUT with an empty body and no Content-Type, which is
+ * how the AWS CLI uploads an empty file: Fastify leaves the body undefined when there is nothing to parse.
+ */
+function acceptEmptyUploads(app: FauxqsApp): void {
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.method === 'PUT' && request.body === undefined) request.body = Buffer.alloc(0);
+    done();
+  });
 }

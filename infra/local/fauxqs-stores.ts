@@ -4,19 +4,28 @@
  * the local tree and the listing side by side in byte order, so with fauxqs's order it takes such keys for
  * missing and uploads them again on every sync. The S3 store here lists in byte order, as S3 does.
  *
+ * With `s3DataDir`, the S3 store also keeps every bucket and object in files there (s3-object-files.ts) and
+ * loads them on start, so the local bucket survives a restart; fauxqs 1.9.2 itself is in-memory only.
+ *
  * fauxqs exports `buildApp` but not its store classes, so they are loaded from its dist folder; the
- * version is pinned (1.9.2) and the subclass only replaces `listObjects`, whose contract is in
- * node_modules/fauxqs/dist/s3/s3Store.d.ts.
+ * version is pinned (1.9.2) and the subclasses only wrap public methods whose contract is in
+ * node_modules/fauxqs/dist/s3/s3Store.d.ts, and fill the `buckets`/`bucketCreationDates` maps on load.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { buildApp } from 'fauxqs';
+import { S3ObjectFiles, type PersistedObject } from './s3-object-files.js';
 
 export type FauxqsStores = NonNullable<NonNullable<Parameters<typeof buildApp>[0]>['stores']>;
 
 interface StoredObject {
   key: string;
+}
+
+export interface FauxqsStoreOptions {
+  /** Keep the S3 buckets and objects in files under this folder (default: in memory only). */
+  s3DataDir?: string | undefined;
 }
 
 interface ListOptions {
@@ -29,11 +38,24 @@ interface ListOptions {
 
 interface S3StoreInternals {
   buckets: Map<string, Map<string, StoredObject>>;
+  bucketCreationDates: Map<string, Date>;
+  multipartUploads: Map<string, { bucket: string }>;
+}
+
+interface S3StoreMethods {
+  createBucket(name: string): void;
+  deleteBucket(name: string): void;
+  putObject(bucket: string, key: string, body: Buffer, contentType?: string, metadata?: Record<string, string>): PersistedObject;
+  deleteObject(bucket: string, key: string): void;
+  completeMultipartUpload(uploadId: string, partSpecs: { partNumber: number; etag: string }[]): PersistedObject;
+  emptyBucket(name: string): void;
+  clearObjects(): void;
+  purgeAll(): void;
 }
 
 type StoreClass = new () => object;
 
-export async function createFauxqsStores(): Promise<FauxqsStores> {
+export async function createFauxqsStores(options: FauxqsStoreOptions = {}): Promise<FauxqsStores> {
   const dist = fauxqsDistDir();
   const load = async (file: string, name: string): Promise<StoreClass> => {
     const module = (await import(pathToFileURL(path.join(dist, file)).href)) as Record<string, StoreClass>;
@@ -49,14 +71,75 @@ export async function createFauxqsStores(): Promise<FauxqsStores> {
   ]);
 
   class ByteOrderS3Store extends S3Store {
-    listObjects(bucket: string, options?: ListOptions) {
+    listObjects(bucket: string, listOptions?: ListOptions) {
       const objectsMap = (this as unknown as S3StoreInternals).buckets.get(bucket);
       if (!objectsMap) throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${bucket}`, 404);
-      return listInByteOrder([...objectsMap.values()], options);
+      return listInByteOrder([...objectsMap.values()], listOptions);
     }
   }
 
-  return { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store: new ByteOrderS3Store() } as unknown as FauxqsStores;
+  const s3Store = options.s3DataDir ? persistent(ByteOrderS3Store, new S3ObjectFiles(options.s3DataDir)) : new ByteOrderS3Store();
+  return { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store } as unknown as FauxqsStores;
+}
+
+/** Each change is written to `files` after the in-memory store applied it (so a refused change writes nothing). */
+function persistent(Base: StoreClass, files: S3ObjectFiles): object {
+  const Parent = Base as unknown as new () => S3StoreMethods;
+  class FileBackedS3Store extends Parent {
+    constructor() {
+      super();
+      const internals = this as unknown as S3StoreInternals;
+      for (const bucket of files.loadBuckets()) {
+        internals.buckets.set(bucket.name, new Map(bucket.objects.map((object) => [object.key, object])));
+        internals.bucketCreationDates.set(bucket.name, bucket.creationDate);
+      }
+    }
+
+    override createBucket(name: string): void {
+      super.createBucket(name);
+      files.saveBucket(name, (this as unknown as S3StoreInternals).bucketCreationDates.get(name) ?? new Date());
+    }
+
+    override deleteBucket(name: string): void {
+      super.deleteBucket(name);
+      files.removeBucket(name);
+    }
+
+    override putObject(bucket: string, key: string, body: Buffer, contentType?: string, metadata?: Record<string, string>) {
+      const object = super.putObject(bucket, key, body, contentType, metadata);
+      files.saveObject(bucket, object);
+      return object;
+    }
+
+    override deleteObject(bucket: string, key: string): void {
+      super.deleteObject(bucket, key);
+      files.removeObject(bucket, key);
+    }
+
+    override completeMultipartUpload(uploadId: string, partSpecs: { partNumber: number; etag: string }[]) {
+      const bucket = (this as unknown as S3StoreInternals).multipartUploads.get(uploadId)?.bucket;
+      const object = super.completeMultipartUpload(uploadId, partSpecs);
+      if (bucket !== undefined) files.saveObject(bucket, object);
+      return object;
+    }
+
+    override emptyBucket(name: string): void {
+      super.emptyBucket(name);
+      if ((this as unknown as S3StoreInternals).buckets.has(name)) files.removeAllObjects(name);
+    }
+
+    override clearObjects(): void {
+      super.clearObjects();
+      for (const name of (this as unknown as S3StoreInternals).buckets.keys()) files.removeAllObjects(name);
+    }
+
+    override purgeAll(): void {
+      const names = [...(this as unknown as S3StoreInternals).buckets.keys()];
+      super.purgeAll();
+      for (const name of names) files.removeBucket(name);
+    }
+  }
+  return new FileBackedS3Store();
 }
 
 /** fauxqs's listing semantics (prefix, delimiter, start-after/marker, max-keys) over keys in UTF-8 byte order. */

