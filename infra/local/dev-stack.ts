@@ -13,6 +13,7 @@ import { runMigrations } from '../../shared/store/migrate.js';
 import { summarizeIngest, type IngestSummary } from '../../shared/store/reports.js';
 import { startEmulator, type RunningEmulator } from './emulator.js';
 import { redactUrl, startPostgres, type RunningPostgres } from './postgres.js';
+import { reconcileBucket } from './reconcile-on-start.js';
 import { startQueueRunner, type BatchProgress, type QueueRunner, type SqsLambdaHandler } from './queue-runner.js';
 import { uploadDirectory } from './upload-directory.js';
 
@@ -131,9 +132,12 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       log,
     });
     log(`ingest: queue runner started (batches of 10, function timeout ${functionTimeoutMs / 1000} s)`);
-    if (options.reconcile) {
+    // With notifications on, a start-up backfill pass redoes what a stop or crash left undone. With them off
+    // the user loads the bucket with `sessionlake backfill`, as the output says.
+    const reconcile = options.reconcile ?? (notifications ? () => reconcileBucket(bucket, log) : undefined);
+    if (reconcile) {
       log('ingest: reconciling the bucket with the database…');
-      await options.reconcile();
+      await reconcile();
       signal.throwIfAborted();
     }
 
@@ -179,7 +183,7 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
     );
     if (!notifications) {
       log(
-        `load it:    DATABASE_URL='${shownUrl}' SESSIONLAKE_S3_ENDPOINT=${running.endpoint} SESSIONLAKE_S3_FORCE_PATH_STYLE=true ` +
+        `load it:    DATABASE_URL='${shownUrl}' AWS_ENDPOINT_URL_S3=${running.endpoint} ` +
           `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${REGION} npx sessionlake backfill s3://${bucket}   (notifications are off)`,
       );
     }

@@ -22,7 +22,7 @@ export interface EmulatorOptions {
   /** The queue's default visibility timeout (default 30 s); the queue runner sets its own per receive. */
   visibilityTimeoutSeconds?: number;
   /** Keys that produce notifications (default suffix `.jsonl`). */
-  filter?: KeyFilter;
+  filter?: KeyFilter | KeyFilter[];
   /** Send S3 notifications to the queue (default true); off, uploads only land in the bucket. */
   notifications?: boolean;
   /** Keep the buckets' objects in files here, so they survive a restart (default: in memory only). */

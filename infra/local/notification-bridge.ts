@@ -24,12 +24,18 @@ import {
   type S3NotificationBody,
 } from './s3-event.js';
 
+/** The notification rules the deployed stack sets too: sessions, and the sidecars that re-ingest them. */
+export const DEFAULT_FILTERS: KeyFilter[] = [{ suffix: '.jsonl' }, { suffix: '.txt' }];
+
 export type FauxqsApp = ReturnType<typeof buildApp>;
 
 export interface NotificationBridgeOptions {
   region: string;
-  /** Which keys produce events (default: suffix `.jsonl`), like a bucket notification's filter rules. */
-  filter?: KeyFilter;
+  /**
+   * Which keys produce events, like a bucket notification's rules (one prefix and one suffix each): the default
+   * is sessions (suffix `.jsonl`) and Claude Code's tool-result sidecars (suffix `.txt`).
+   */
+  filter?: KeyFilter | KeyFilter[];
   /** Sends one notification body (one record, as S3 does) to the queue. */
   deliver: (body: S3NotificationBody) => Promise<void>;
   /** Fallback for sizes the request does not tell. */
@@ -63,7 +69,7 @@ interface ResponseView {
 }
 
 export function attachNotificationBridge(app: FauxqsApp, options: NotificationBridgeOptions): NotificationBridge {
-  const filter = options.filter ?? { suffix: '.jsonl' };
+  const filters = [options.filter ?? DEFAULT_FILTERS].flat();
   const nextSequencer = createSequencer();
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
@@ -75,7 +81,7 @@ export function attachNotificationBridge(app: FauxqsApp, options: NotificationBr
   let delivered = 0;
 
   const emit = (change: Omit<ObjectChange, 'sequencer' | 'eventTime' | 'region'>, sizeLater?: () => Promise<number>): void => {
-    if (!matchesKeyFilter(change.key, filter)) return;
+    if (!filters.some((filter) => matchesKeyFilter(change.key, filter))) return;
     // Numbered now, in the order the store applied the writes; sent asynchronously.
     const stamped: ObjectChange = { ...change, sequencer: nextSequencer(), eventTime: now(), region: options.region };
     const sending = (async () => {

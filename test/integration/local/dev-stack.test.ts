@@ -129,11 +129,53 @@ describe('runDevStack', () => {
 
     expect(handled).toBe(0);
     expect(lines).toContain('notifications: off — uploads land in s3://dev-quiet but no event reaches the queue, so nothing is ingested on its own');
-    expect(lines.some((line) => line.startsWith('load it:') && line.includes(`SESSIONLAKE_S3_ENDPOINT=${endpoint} `) && line.includes('npx sessionlake backfill s3://dev-quiet'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('load it:') && line.includes(`AWS_ENDPOINT_URL_S3=${endpoint} `) && line.includes('npx sessionlake backfill s3://dev-quiet'))).toBe(true);
     // The reconcile hook runs after the queue runner started and before the first upload.
     expect(linesWhenReconciled.at(-1)).toBe('ingest: reconciling the bucket with the database…');
     expect(linesWhenReconciled.some((line) => line.startsWith('ingest: queue runner started'))).toBe(true);
     expect(linesWhenReconciled.some((line) => line.startsWith('upload:'))).toBe(false);
     expect(lines.some((line) => line.startsWith('upload: 1/1 files'))).toBe(true);
+  });
+
+  it('after a restart, ingests what the bucket kept but the lost queue never delivered (start-up backfill pass)', async () => {
+    const samples = path.join(root, 'fixtures-restart');
+    const sessionKey = 'sample/raw/claude/-home-u-proj/dddddddd-0000-4000-8000-000000000004.jsonl';
+    await put(
+      path.join(samples, 'claude/projects/-home-u-proj/dddddddd-0000-4000-8000-000000000004.jsonl'),
+      '{"type":"user","timestamp":"2026-01-01T00:00:00Z","message":{"content":"kept across the restart"}}\n',
+    );
+    const stateDir = path.join(root, 'state-restart');
+    const startOnce = async (options: { notifications: boolean; samplesDir: string }): Promise<string[]> => {
+      const lines: string[] = [];
+      const controller = new AbortController();
+      await runDevStack(
+        { s3Port: 0, databaseUrl: database.url, stateDir, bucket: 'dev-restart', includeHome: false, ...options },
+        {
+          log: (line) => {
+            lines.push(line);
+            if (line.startsWith('ready:')) controller.abort();
+          },
+          signal: controller.signal,
+        },
+      );
+      return lines;
+    };
+    // First run: the upload lands in the bucket, but no notification is delivered (as if the queue was lost).
+    await startOnce({ notifications: false, samplesDir: samples });
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const before = await client.query('SELECT 1 FROM sessionlake.sessions WHERE object_uri = $1', [`s3://dev-restart/${sessionKey}`]);
+      expect(before.rowCount).toBe(0);
+
+      const lines = await startOnce({ notifications: true, samplesDir: path.join(root, 'no-samples') });
+
+      expect(lines).toContain('reconcile: 1 objects in s3://dev-restart, 1 ingested, 0 marked deleted');
+      const after = await client.query('SELECT title FROM sessionlake.sessions WHERE object_uri = $1', [`s3://dev-restart/${sessionKey}`]);
+      expect(after.rows).toEqual([{ title: 'kept across the restart' }]);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -101,14 +101,18 @@ describe('S3 → SQS notification bridge', () => {
     expect(object?.size).toBe(5 * 1024 * 1024 + 1024);
   });
 
-  it('sends nothing for a key that does not match the suffix filter', async () => {
-    await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: 'laptop/raw/claude/p/notes.txt', Body: 'x' }));
+  it('sends events for sessions and tool-result sidecars only, as the deployed notification rules do', async () => {
+    await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: 'laptop/raw/claude/p/notes.md', Body: 'x' }));
     await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: 'laptop/raw/claude/p/s.jsonl.tmp', Body: 'x' }));
     await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: 'laptop/raw/claude/p/s.jsonl', Body: 'x' }));
+    await emulator.s3.send(new PutObjectCommand({ Bucket: emulator.bucket, Key: 'laptop/raw/claude/p/s/tool-results/toolu_1.txt', Body: 'x' }));
 
     const records = await takeNotifications();
 
-    expect(records.map((record) => record.s3.object.key)).toEqual(['laptop/raw/claude/p/s.jsonl']);
+    expect(records.map((record) => record.s3.object.key).sort()).toEqual([
+      'laptop/raw/claude/p/s.jsonl',
+      'laptop/raw/claude/p/s/tool-results/toolu_1.txt',
+    ]);
   });
 
   it('numbers the events of one key in upload order and reports a delete as ObjectRemoved:Delete', async () => {
