@@ -21,7 +21,7 @@ export function createProgressWriter(
   const now = options.now ?? Date.now;
   const started = now();
   const interval = options.intervalMs ?? (stream.isTTY ? 200 : 5_000);
-  let lastWrite = 0;
+  let lastWrite = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update(progress) {

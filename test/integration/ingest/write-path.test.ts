@@ -486,3 +486,29 @@ describe('ingesting an object someone names (sessionlake ingest)', () => {
     expect(rows.rows).toEqual([]);
   });
 });
+
+describe('a sidecar arriving after its session', () => {
+  it('re-ingests the session, which reads the full output into the tool call', async () => {
+    const sessionKey = 'box/raw/claude/-home-me-app/5e55a0c1-0000-4000-8000-000000000001.jsonl';
+    const sidecarKey = 'box/raw/claude/-home-me-app/5e55a0c1-0000-4000-8000-000000000001/tool-results/toolu_s.txt';
+    const recorded = '/home/me/.claude/projects/-home-me-app/5e55a0c1-0000-4000-8000-000000000001/tool-results/toolu_s.txt';
+    const preview = `<persisted-output>\nOutput too large (40.0KB). Full output saved to: ${recorded}\n\nPreview (first 2KB):\nrow 1\n</persisted-output>`;
+    const body = [
+      { type: 'assistant', message: { id: 'm1', content: [{ type: 'tool_use', id: 'toolu_s', name: 'Bash', input: { command: 'seq' } }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_s', content: preview }] } },
+    ].map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const full = Array.from({ length: 5000 }, (_, i) => `row ${i + 1}`).join('\n');
+    const sessionEtag = await put(sessionKey, body);
+    await ingestObject({ bucket: emulator.bucket, key: sessionKey, etag: sessionEtag, sequencer: '01', size: null }, deps);
+    const result = () => pool.query(`SELECT result_text FROM sessionlake.tool_calls WHERE call_id = 'toolu_s'`);
+    expect((await result()).rows).toEqual([{ result_text: preview }]);
+    const sidecarEtag = await put(sidecarKey, full);
+
+    const outcome = await ingestObject({ bucket: emulator.bucket, key: sidecarKey, etag: sidecarEtag, sequencer: '01', size: null }, deps);
+    const again = await ingestObject({ bucket: emulator.bucket, key: sidecarKey, etag: sidecarEtag, sequencer: '01', size: null }, deps);
+
+    expect(outcome).toMatchObject({ status: 'sidecar', session: { status: 'ingested', sidecarsRead: 1 } });
+    expect(again).toEqual({ status: 'unchanged' });
+    expect((await result()).rows).toEqual([{ result_text: full }]);
+  });
+});

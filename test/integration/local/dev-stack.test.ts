@@ -31,7 +31,7 @@ describe('runDevStack', () => {
     const home = path.join(root, 'home-claude');
     await put(path.join(samples, 'claude/projects/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001.jsonl'), '{}\n');
     await put(path.join(samples, 'claude/projects/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001/subagents/agent-x.jsonl'), '{}\n');
-    await put(path.join(samples, 'claude/projects/-home-u-proj/notes.txt'), 'not a session\n');
+    await put(path.join(samples, 'claude/projects/-home-u-proj/notes.md'), 'not a session\n');
     await put(path.join(samples, 'codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl'), '{}\n');
     await put(path.join(home, '-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl'), '{}\n');
     const handledKeys: string[] = [];

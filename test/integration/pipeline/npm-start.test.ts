@@ -251,7 +251,7 @@ describe('sessionlake dev (npm start) when things are in the way', () => {
     expect(dev.output()).toContain(
       `notifications: off — uploads land in s3://${ready?.[2]} but no event reaches the queue, so nothing is ingested on its own\n`,
     );
-    expect(dev.output()).toMatch(new RegExp(`\\nload it: .*SESSIONLAKE_S3_ENDPOINT=${ready?.[1]} .*npx sessionlake backfill s3://${ready?.[2]} `));
+    expect(dev.output()).toMatch(new RegExp(`\\nload it: .*AWS_ENDPOINT_URL_S3=${ready?.[1]} .*npx sessionlake backfill s3://${ready?.[2]} `));
     expect(dev.output()).toContain('landed: 0 sessions, 0 messages, 0 tool calls\n');
   });
 });

@@ -23,4 +23,23 @@ describe('buildFunctions', () => {
     const loaded = (await import(pathToFileURL(ingest?.outfile ?? '').href)) as { handler?: unknown };
     expect(typeof loaded.handler).toBe('function');
   });
+
+  it('bundles the backfill Lambda, which loads with its settings in the environment and exports handler', async () => {
+    const outDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-build-'));
+    outDirs.push(outDir);
+    const built = await buildFunctions(outDir);
+    const backfill = built.find((fn) => fn.name === 'backfill');
+    const saved = { prefixes: process.env.SESSIONLAKE_BACKFILL_PREFIXES, queue: process.env.SESSIONLAKE_INGEST_QUEUE_URL };
+    process.env.SESSIONLAKE_BACKFILL_PREFIXES = 's3://bucket/laptop/ s3://bucket/gpu/';
+    process.env.SESSIONLAKE_INGEST_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ingest';
+    try {
+      const loaded = (await import(pathToFileURL(backfill?.outfile ?? '').href)) as { handler?: unknown };
+      expect(typeof loaded.handler).toBe('function');
+    } finally {
+      if (saved.prefixes === undefined) delete process.env.SESSIONLAKE_BACKFILL_PREFIXES;
+      else process.env.SESSIONLAKE_BACKFILL_PREFIXES = saved.prefixes;
+      if (saved.queue === undefined) delete process.env.SESSIONLAKE_INGEST_QUEUE_URL;
+      else process.env.SESSIONLAKE_INGEST_QUEUE_URL = saved.queue;
+    }
+  });
 });
