@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { backfillCommand } from './commands/backfill.js';
+import { statusCommand } from './commands/status.js';
 import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
-const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, parseCommand];
+const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, parseCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -66,7 +66,7 @@ export async function writeSession(
   });
   const sidecarsRead = await readSavedResults(writer, layout, input.sidecars, input.maxLineBytes, input.log);
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
-  const valuesRejected = outcome.rejectedValues.total;
+  const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;
   await tx.markIngested(input.version, layout.sessionId, parser.agent, {
     parserVersion: parser.version,
     bytesIngested: outcome.bytesComplete,
@@ -77,7 +77,7 @@ export async function writeSession(
     duplicateResponses: result.counts.duplicateResponses,
     valuesRejected,
     truncated: outcome.truncated,
-    note: describeOddities(outcome, result.counts.unknownTypes),
+    note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
   if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0) {
     input.log.warn('object had bad lines or values', {
@@ -170,7 +170,7 @@ function describeCount(count: number, noun: string): string {
 }
 
 /** One sentence for the objects.error column when the object landed with lines or values left out. */
-function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<string, number>): string | null {
+function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<string, number>, jsonTooDeep: number): string | null {
   const parts: string[] = [];
   const { malformedByReason, malformedSamples } = outcome.lines;
   for (const [reason, count] of Object.entries(malformedByReason)) {
@@ -182,8 +182,12 @@ function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<str
     const where = rejected.samples.map((sample) => `${sample.field} at line ${sample.lineNumber}`).join(', ');
     parts.push(`${describeCount(rejected.total, 'value')} out of range or invalid, stored as NULL (${where})`);
   }
+  if (outcome.lines.invalidUtf8 > 0) {
+    parts.push(`${describeCount(outcome.lines.invalidUtf8, 'line')} with invalid UTF-8, kept with U+FFFD in place of the bad bytes`);
+  }
+  if (jsonTooDeep > 0) parts.push(`${describeCount(jsonTooDeep, 'JSON value')} nested too deep to store, stored as NULL`);
   if (outcome.lines.controlCharacters > 0) {
-    parts.push(`${describeCount(outcome.lines.controlCharacters, 'line')} with raw control characters, kept with them removed`);
+    parts.push(`${describeCount(outcome.lines.controlCharacters, 'line')} with raw control characters, kept (NUL removed, others escaped)`);
   }
   const unknown = Object.entries(unknownTypes).map(([type, count]) => `${type}×${count}`);
   if (unknown.length > 0) parts.push(`unknown record types skipped: ${unknown.join(', ')}`);

@@ -17,6 +17,8 @@ export interface RawLine {
   terminated: boolean;
   /** The line exceeded `maxLineBytes`; `text` is empty and its bytes were skipped. */
   tooLong: boolean;
+  /** The line was not valid UTF-8; the bad bytes became U+FFFD in `text`. */
+  invalidUtf8: boolean;
 }
 
 export interface ReadLinesOptions {
@@ -35,7 +37,8 @@ export async function* readLines(
   options: ReadLinesOptions = {},
 ): AsyncGenerator<RawLine> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const lenientDecoder = new TextDecoder('utf-8');
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let overLimit = false;
@@ -46,15 +49,22 @@ export async function* readLines(
     lineNumber += 1;
     const byteLength = pendingBytes + last.length + (terminated ? 1 : 0);
     let text = '';
+    let invalidUtf8 = false;
     if (!overLimit) {
       let bytes = pending.length === 0 ? last : concat([...pending, last], pendingBytes + last.length);
       if (lineNumber === 1 && startsWithBom(bytes)) bytes = bytes.subarray(BOM.length);
       if (terminated && bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) {
         bytes = bytes.subarray(0, bytes.length - 1);
       }
-      text = decoder.decode(bytes);
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        // Only the rare bad line pays for a second, lenient decode.
+        text = lenientDecoder.decode(bytes);
+        invalidUtf8 = true;
+      }
     }
-    const line: RawLine = { text, lineNumber, byteOffset: lineStart, byteLength, terminated, tooLong: overLimit };
+    const line: RawLine = { text, lineNumber, byteOffset: lineStart, byteLength, terminated, tooLong: overLimit, invalidUtf8 };
     lineStart += byteLength;
     pending = [];
     pendingBytes = 0;

@@ -36,6 +36,8 @@ export interface LineStats {
   records: number;
   /** Lines that held raw control characters (NUL and other C0) outside JSON escapes; kept with them removed or escaped. */
   controlCharacters: number;
+  /** Lines that were not valid UTF-8; kept with the bad bytes as U+FFFD. */
+  invalidUtf8: number;
 }
 
 export interface SessionParseOutcome {
@@ -86,6 +88,7 @@ export async function parseSession(
     malformedSamples: [],
     records: 0,
     controlCharacters: 0,
+    invalidUtf8: 0,
   };
   const values = new ValueChecks();
   let definition: ParserDefinition | null = typeof selector === 'function' ? null : selector;
@@ -111,6 +114,7 @@ export async function parseSession(
       countMalformed(raw.lineNumber, raw.byteOffset, 'too-long');
       continue;
     }
+    if (raw.invalidUtf8) lines.invalidUtf8 += 1;
     if (raw.text.trim() === '') {
       lines.blank += 1;
       continue;

@@ -1,14 +1,15 @@
-import { asCount, asTimestamp } from './values.js';
+import { asCount, asTimestamp, isRecord } from './values.js';
 
 /**
  * Reads the numbers and dates a parser stores, and counts every value that was present but cannot be stored:
- * a token count that is not a whole number in 0 … 2^53−1, a timestamp that is not a date in years 1 … 9999.
+ * a token count that is not a whole number in 0 … 2^53−1, a timestamp that is not a date in years 1 … 9999,
+ * an object the format defines (`message`, `usage`, `payload`) that is something else.
  * Such a value becomes NULL and the line still lands (DESIGN.md §4: a bad value never fails the object).
  *
  * One instance per parse, owned by the driver (`parse-session.ts`), which sets `lineNumber` before each line.
  */
 
-export const REJECTED_VALUE_KINDS = ['count', 'timestamp'] as const;
+export const REJECTED_VALUE_KINDS = ['count', 'timestamp', 'object'] as const;
 export type RejectedValueKind = (typeof REJECTED_VALUE_KINDS)[number];
 
 export interface RejectedValue {
@@ -23,7 +24,7 @@ const MAX_SAMPLES = 5;
 export class ValueChecks {
   /** Line being read, for the samples. */
   lineNumber = 0;
-  private readonly byKind: Record<RejectedValueKind, number> = { count: 0, timestamp: 0 };
+  private readonly byKind: Record<RejectedValueKind, number> = { count: 0, timestamp: 0, object: 0 };
   readonly samples: RejectedValue[] = [];
 
   /** A token count, or null; a present value that is not a storable count is counted. */
@@ -40,8 +41,15 @@ export class ValueChecks {
     return timestamp;
   }
 
+  /** A JSON object the format defines, or null; a present value of another type is counted. */
+  record(value: unknown, field: string): Record<string, unknown> | null {
+    if (isRecord(value)) return value;
+    if (isPresent(value)) this.reject('object', field);
+    return null;
+  }
+
   get total(): number {
-    return this.byKind.count + this.byKind.timestamp;
+    return this.byKind.count + this.byKind.timestamp + this.byKind.object;
   }
 
   get counts(): Readonly<Record<RejectedValueKind, number>> {

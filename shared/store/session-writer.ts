@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
 import { SCHEMA } from './schema.js';
-import { sqlJson, sqlText } from './sql-values.js';
+import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
 
 /**
  * Writes one session's rows inside the object's transaction, in batches while the body streams, so
@@ -53,6 +53,8 @@ export class SessionWriter implements RecordSink {
   private pendingBytes = 0;
   private readonly batchRows: number;
   private readonly batchBytes: number;
+  /** JSON values (tool input, raw usage) too deeply nested to store: written as NULL, counted here. */
+  jsonRejected = 0;
   /** Rows written so far, for logs and tests. */
   messagesWritten = 0;
   toolCallsWritten = 0;
@@ -88,7 +90,7 @@ export class SessionWriter implements RecordSink {
   message(m: MessageRecord): void {
     const text = sqlText(m.text);
     const thinking = sqlText(m.thinking);
-    const usage = sqlJson(m.rawUsage);
+    const usage = this.json(m.rawUsage);
     this.messageRows.push([
       this.session.id, m.ordinal, m.role, m.sourceType, sqlText(m.sourceSubtype), sqlText(m.uuid), sqlText(m.parentUuid),
       m.timestamp, sqlText(m.model), text, thinking, m.isSidechain, m.isCompactBoundary, sqlText(m.responseId),
@@ -102,7 +104,7 @@ export class SessionWriter implements RecordSink {
     if (t.resultFile !== null) {
       this.savedResults.push({ messageOrdinal: t.messageOrdinal, callIndex: t.callIndex, recordedPath: t.resultFile });
     }
-    const input = sqlJson(t.input);
+    const input = this.json(t.input);
     const inputText = sqlText(t.inputText);
     const result = sqlText(t.resultText);
     this.toolCallRows.push([
@@ -110,6 +112,16 @@ export class SessionWriter implements RecordSink {
       t.isError, t.resultTimestamp,
     ]);
     this.pendingBytes += (input?.length ?? 0) + (inputText?.length ?? 0) + (result?.length ?? 0) + 100;
+  }
+
+  private json(value: unknown): string | null {
+    try {
+      return sqlJson(value);
+    } catch (error) {
+      if (!(error instanceof JsonTooDeepError)) throw error;
+      this.jsonRejected += 1;
+      return null;
+    }
   }
 
   shouldFlush(): boolean {

@@ -77,7 +77,7 @@ export class ClaudeSessionParser implements SessionParser {
     sink: RecordSink,
   ): void {
     const value = line.value;
-    const message = isRecord(value['message']) ? value['message'] : {};
+    const message = this.values.record(value['message'], 'message') ?? {};
     const content = readContent(message['content'], type === 'user');
     const isCompactSummary = asBoolean(value['isCompactSummary']) === true;
     const row = this.newRow(line, timestamp, type, type, null, content.text);

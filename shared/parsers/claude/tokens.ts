@@ -1,10 +1,10 @@
 import type { TokenCounts } from '../types.js';
 import type { ValueChecks } from '../value-checks.js';
-import { isRecord } from '../values.js';
 
 /** Token counts of a Claude `message.usage` object; null when there is no usage object. */
-export function tokensFromUsage(usage: unknown, values: ValueChecks): TokenCounts | null {
-  if (!isRecord(usage)) return null;
+export function tokensFromUsage(value: unknown, values: ValueChecks): TokenCounts | null {
+  const usage = values.record(value, 'usage');
+  if (usage === null) return null;
   return {
     input: values.count(usage['input_tokens'], 'input_tokens'),
     output: values.count(usage['output_tokens'], 'output_tokens'),

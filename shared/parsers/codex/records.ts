@@ -20,7 +20,7 @@ export interface Envelope {
 }
 
 export function readEnvelope(value: Record<string, unknown>, values: ValueChecks): Envelope {
-  const payload = isRecord(value['payload']) ? value['payload'] : null;
+  const payload = values.record(value['payload'], 'payload');
   return {
     type: asString(value['type']),
     payload,

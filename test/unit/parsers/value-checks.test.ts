@@ -39,10 +39,24 @@ describe('ValueChecks', () => {
     expect(values.timestamp('0000-01-01T00:00:00Z', 'timestamp')).toBeNull();
 
     expect(values.total).toBe(2);
-    expect(values.counts).toEqual({ count: 1, timestamp: 1 });
+    expect(values.counts).toEqual({ count: 1, timestamp: 1, object: 0 });
     expect(values.samples).toEqual([
       { lineNumber: 3, kind: 'count', field: 'output_tokens' },
       { lineNumber: 4, kind: 'timestamp', field: 'timestamp' },
+    ]);
+  });
+
+  it('counts a field the format defines as an object that holds something else', () => {
+    const values = new ValueChecks();
+    values.lineNumber = 7;
+    expect(values.record({ a: 1 }, 'usage')).toEqual({ a: 1 });
+    expect(values.record(undefined, 'usage')).toBeNull();
+    expect(values.record('x', 'usage')).toBeNull();
+    expect(values.record([1], 'message')).toBeNull();
+    expect(values.counts).toEqual({ count: 0, timestamp: 0, object: 2 });
+    expect(values.samples).toEqual([
+      { lineNumber: 7, kind: 'object', field: 'usage' },
+      { lineNumber: 7, kind: 'object', field: 'message' },
     ]);
   });
 });
