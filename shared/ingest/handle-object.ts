@@ -93,18 +93,22 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       });
     case 'sidecar': {
       const sessionKey = layout.sessionKey;
-      const recorded = await deps.store.withObjectLock(identity, async (tx) => {
-        if (isStale(notice, tx.stored)) return 'stale' as const;
-        if (isCurrent(tx.stored, etag, null) && !notice.force) return 'unchanged' as const;
-        await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
-        return 'recorded' as const;
-      });
-      if (recorded !== 'recorded') return { status: recorded };
-      // The session reads its sidecars when it is ingested: a new or changed one means ingesting it again.
+      const needed = await deps.store.withObjectLock(identity, async (tx) =>
+        isStale(notice, tx.stored) ? ('stale' as const) : isCurrent(tx.stored, etag, null) && !notice.force ? ('unchanged' as const) : null,
+      );
+      if (needed !== null) return { status: needed };
+      // The session reads its sidecars when it is ingested: a new or changed one means ingesting it again. The
+      // sidecar is recorded only after that succeeded, so a failure in between leaves it to be handled again.
       const session = await handleObject(
         { bucket: notice.bucket, key: sessionKey, change: 'created', source: 'request', etag: null, size: null, sequencer: null, force: true },
         deps,
       );
+      const recorded = await deps.store.withObjectLock(identity, async (tx) => {
+        if (isStale(notice, tx.stored)) return false;
+        await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
+        return true;
+      });
+      if (!recorded) return { status: 'stale' };
       return { status: 'sidecar', session: session.status === 'missing' ? null : session };
     }
     case 'session':

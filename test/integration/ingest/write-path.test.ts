@@ -511,4 +511,36 @@ describe('a sidecar arriving after its session', () => {
     expect(again).toEqual({ status: 'unchanged' });
     expect((await result()).rows).toEqual([{ result_text: full }]);
   });
+
+  it('when re-ingesting its session fails, leaves the sidecar to be handled again, so the retry reads it', async () => {
+    const sessionKey = 'box/raw/claude/-home-me-app/5e55a0c1-0000-4000-8000-000000000002.jsonl';
+    const sidecarKey = 'box/raw/claude/-home-me-app/5e55a0c1-0000-4000-8000-000000000002/tool-results/toolu_r.txt';
+    const recorded = '/home/me/.claude/projects/-home-me-app/5e55a0c1-0000-4000-8000-000000000002/tool-results/toolu_r.txt';
+    const body = [
+      { type: 'assistant', message: { id: 'm1', content: [{ type: 'tool_use', id: 'toolu_r', name: 'Bash', input: {} }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_r', content: 'preview' }] }, toolUseResult: { persistedOutputPath: recorded } },
+    ].map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const sessionEtag = await put(sessionKey, body);
+    await ingestObject({ bucket: emulator.bucket, key: sessionKey, etag: sessionEtag, sequencer: '01', size: null }, deps);
+    const sidecarEtag = await put(sidecarKey, 'the whole output');
+    let failOnce = true;
+    const flakyReader: ObjectReader = {
+      head: deps.reader.head,
+      async open(bucket, key, etag) {
+        if (key === sessionKey && failOnce) {
+          failOnce = false;
+          throw new TransientS3Error('throttled');
+        }
+        return deps.reader.open(bucket, key, etag);
+      },
+    };
+    const event = { bucket: emulator.bucket, key: sidecarKey, etag: sidecarEtag, sequencer: '01', size: null };
+
+    await expect(ingestObject(event, { ...deps, reader: flakyReader })).rejects.toThrow(TransientS3Error);
+    const retry = await ingestObject(event, { ...deps, reader: flakyReader });
+
+    expect(retry).toMatchObject({ status: 'sidecar', session: { status: 'ingested', sidecarsRead: 1 } });
+    const result = await pool.query(`SELECT result_text FROM sessionlake.tool_calls WHERE call_id = 'toolu_r'`);
+    expect(result.rows).toEqual([{ result_text: 'the whole output' }]);
+  });
 });
