@@ -1,0 +1,84 @@
+/**
+ * `npm run chaos -- --seed N [--sessions K] [--machines M] [--workers W] [--rounds R]`: a seeded fault-injection
+ * run over the local stack, ending in one line `chaos: … lost=0 duplicated=0 stale=0 …`; exit code 1 when any of
+ * those is not 0. Postgres: DATABASE_URL, or an embedded one in a temporary directory.
+ */
+import './quiet-sdk.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPostgres } from '../local/postgres.js';
+import { FAULT_KINDS } from './faults.js';
+import { runChaos, summaryLine } from './harness.js';
+
+const HELP = `Usage: npm run chaos -- [--seed N] [--sessions K] [--machines M] [--workers W] [--rounds R] [--writes N]
+
+  --seed N       the run's seed (default: today's date as YYYYMMDD); the same seed replays the same plan
+  --sessions K   sessions per machine (default 55; with subagents and sidecars, over 200 objects on 3 machines)
+  --machines M   machines (default 3)
+  --workers W    concurrent ingest workers on the one queue (default 4)
+  --rounds R     rounds of writes after the first upload (default 12)
+  --writes N     writes per round (default 25)
+  --verbose      list every object found lost, duplicated or stale`;
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string' },
+    sessions: { type: 'string' },
+    machines: { type: 'string' },
+    workers: { type: 'string' },
+    rounds: { type: 'string' },
+    writes: { type: 'string' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const number = (raw: string | undefined, fallback: number, name: string): number => {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+};
+const today = new Date();
+const seed = number(values.seed, today.getUTCFullYear() * 10_000 + (today.getUTCMonth() + 1) * 100 + today.getUTCDate(), 'seed');
+
+const dataDir = process.env.DATABASE_URL ? '' : await mkdtemp(path.join(tmpdir(), 'sessionlake-chaos-pg-'));
+const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, persistent: false, port: 0, database: `chaos_${seed}`, log: () => {} });
+let exitCode = 1;
+try {
+  const report = await runChaos({
+    seed,
+    sessionsPerMachine: number(values.sessions, 55, 'sessions'),
+    machines: Math.max(1, number(values.machines, 3, 'machines')),
+    workers: Math.max(1, number(values.workers, 4, 'workers')),
+    rounds: number(values.rounds, 12, 'rounds'),
+    writesPerRound: number(values.writes, 25, 'writes'),
+    databaseUrl: postgres.url,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`writes: ${Object.entries(report.writes).map(([kind, n]) => `${kind}=${n}`).join(' ')}\n`);
+  process.stdout.write(`injected: ${FAULT_KINDS.map((kind) => `${kind}=${report.injected[kind]}`).join(' ')}\n`);
+  process.stdout.write(`outcomes: ${Object.entries(report.outcomes).sort().map(([status, n]) => `${status}=${n}`).join(' ')}\n`);
+  process.stdout.write(
+    `backfill: listed=${report.backfill.listed} repaired=${report.backfill.repaired} deleted=${report.backfill.deleted} failed=${report.backfill.failed}\n`,
+  );
+  const before = report.beforeRepair;
+  process.stdout.write(
+    `before the backfill pass: lost=${before.lost.length} duplicated=${before.duplicated.length} stale=${before.stale.length} (what the events alone left)\n`,
+  );
+  process.stdout.write(`truth: live sessions=${report.verdict.liveSessions} deleted objects=${report.verdict.deletedObjects}\n`);
+  const problems = [...report.verdict.lost.map((p) => `lost ${p}`), ...report.verdict.duplicated.map((p) => `duplicated ${p}`), ...report.verdict.stale.map((p) => `stale ${p}`)];
+  for (const problem of values.verbose ? problems : problems.slice(0, 10)) process.stdout.write(`  ${problem}\n`);
+  process.stdout.write(`${summaryLine(report)}\n`);
+  exitCode = problems.length === 0 ? 0 : 1;
+} finally {
+  await postgres.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
