@@ -8,6 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { findProblems, formatStatus } from '../../cli/commands/status.js';
+import { createPool } from '../../shared/store/pool.js';
+import { readPipelineStatus } from '../../shared/store/status.js';
 import { startPostgres } from '../local/postgres.js';
 import { FAULT_KINDS } from './faults.js';
 import { runChaos, summaryLine } from './harness.js';
@@ -75,6 +78,14 @@ try {
   process.stdout.write(`truth: live sessions=${report.verdict.liveSessions} deleted objects=${report.verdict.deletedObjects}\n`);
   const problems = [...report.verdict.lost.map((p) => `lost ${p}`), ...report.verdict.duplicated.map((p) => `duplicated ${p}`), ...report.verdict.stale.map((p) => `stale ${p}`)];
   for (const problem of values.verbose ? problems : problems.slice(0, 10)) process.stdout.write(`  ${problem}\n`);
+  // What an operator would see now: `sessionlake status` on the chaos database.
+  const pool = createPool({ connectionString: postgres.url, max: 2 });
+  try {
+    const status = await readPipelineStatus(pool, { limit: 5 });
+    process.stderr.write(`\nsessionlake status after the run:\n${formatStatus(status, findProblems(status, null)).join('\n')}\n\n`);
+  } finally {
+    await pool.end();
+  }
   process.stdout.write(`${summaryLine(report)}\n`);
   exitCode = problems.length === 0 ? 0 : 1;
 } finally {
