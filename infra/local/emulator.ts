@@ -51,6 +51,8 @@ export interface RunningEmulator {
   s3: S3Client;
   sqs: SQSClient;
   bridge: NotificationBridge;
+  /** Test seam for bulk data: puts objects into the bucket's store directly (no HTTP, no notification). */
+  seedObjects(objects: Iterable<{ key: string; body: string | Uint8Array }>): void;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new Error('the ingest queue does not exist yet');
   };
   let s3: S3Client | undefined;
-  const app = buildApp({ logger: false, defaultRegion: region, stores: await createFauxqsStores({ s3DataDir: options.s3DataDir }) });
+  const stores = await createFauxqsStores({ s3DataDir: options.s3DataDir });
+  const app = buildApp({ logger: false, defaultRegion: region, stores });
   acceptEmptyUploads(app);
   const bridge = (options.notifications ?? true) ? attachNotificationBridge(app, {
     region,
@@ -126,6 +129,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       s3: s3Client,
       sqs,
       bridge,
+      seedObjects(objects) {
+        // Bulk test data: straight into the emulator's store, no HTTP request, no notification.
+        const store = stores.s3Store as unknown as { putObject(bucket: string, key: string, body: Buffer): unknown };
+        for (const object of objects) store.putObject(bucket, object.key, Buffer.from(object.body));
+      },
       async stop() {
         await bridge.idle();
         s3Client.destroy();
