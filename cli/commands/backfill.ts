@@ -54,7 +54,10 @@ export const backfillCommand: Command = {
     const concurrency = Math.max(1, integerOption(input, 'concurrency', 4));
     const pageSize = Math.min(1000, Math.max(1, integerOption(input, 'page-size', 1000)));
     const config = loadConfig();
-    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { command: 'backfill' }, (line) =>
+    // Per-object warnings (bad lines, rejected values) are on the objects rows and would bury the progress line;
+    // failures still show. SESSIONLAKE_LOG_LEVEL, when set, shows what it asks for.
+    const level = process.env['SESSIONLAKE_LOG_LEVEL'] ? config.logLevel : 'error';
+    const log = createLogger(level, { command: 'backfill' }, (line) =>
       process.stderr.write(`${line}\n`),
     );
     const { deps, pool } = createIngestDependencies({ ...config, database: { ...config.database, poolMax: concurrency } }, log);

@@ -20,7 +20,7 @@ export function ingestNow(deps: IngestDependencies, concurrency: number): Object
             onDone(item, false);
           } catch (error) {
             const { reason } = await recordObjectFailure({ bucket, key }, error, deps);
-            deps.log.warn('backfill: object failed', { uri: `s3://${bucket}/${key}`, error: reason });
+            deps.log.error('backfill: object failed', { uri: `s3://${bucket}/${key}`, error: reason });
             onDone(item, true);
           }
         }
