@@ -41,8 +41,31 @@ function parseJson(run: Run): JsonReport {
   return JSON.parse(run.stdout) as JsonReport;
 }
 
+/** Every invocation the tests look at, started together: each one pays the CLI's start-up. */
+const INVOCATIONS = {
+  dailyJson: ['daily', '--json'],
+  dailyTable: ['daily'],
+  utc: ['daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03'],
+  losAngeles: ['daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03', '--timezone', 'America/Los_Angeles'],
+  // A value starting with '-' is given with '=' (as for any option parsed by node:util parseArgs).
+  byName: ['daily', '--json', '--since', '2026-01-09', '--until', '2026-01-09', '--machine', 'sample', '--project=-Users-dev-project-alpha'],
+  byKey: ['daily', '--json', '--since', '2026-01-09', '--until', '2026-01-09', '--machine', 'sample', '--project', 'sample/-Users-dev-project-alpha'],
+  otherMachine: ['daily', '--json', '--machine', 'no-such-machine'],
+  badZone: ['daily', '--timezone', 'Mars/Olympus_Mons'],
+  badDay: ['daily', '--since', '09/03/2025'],
+  sessions: ['sessions', '--json', '--limit', '1000'],
+  models: ['models', '--json'],
+} as const;
+
+const runs = {} as Record<keyof typeof INVOCATIONS, Run>;
+
 beforeAll(async () => {
   stack = await startAnalyticsStack();
+  const names = Object.keys(INVOCATIONS) as Array<keyof typeof INVOCATIONS>;
+  const results = await Promise.all(names.map((name) => report(...INVOCATIONS[name])));
+  names.forEach((name, index) => {
+    runs[name] = results[index] as Run;
+  });
 });
 
 afterAll(async () => {
@@ -61,7 +84,7 @@ describe('sessionlake report daily', () => {
     const expected = rows[0] ?? {};
 
     // Act
-    const json = parseJson(await report('daily', '--json'));
+    const json = parseJson(runs.dailyJson);
 
     // Assess
     expect(json.report).toBe('daily');
@@ -80,11 +103,10 @@ describe('sessionlake report daily', () => {
 
   it('prints a table whose Total line has the same tokens and cost', async () => {
     // Prepare
-    const json = parseJson(await report('daily', '--json'));
-    const totals = json.totals;
+    const totals = parseJson(runs.dailyJson).totals;
 
     // Act
-    const table = await report('daily');
+    const table = runs.dailyTable;
 
     // Assess
     expect(table.code, table.stderr).toBe(0);
@@ -100,12 +122,10 @@ describe('sessionlake report daily', () => {
   it('cuts days in --timezone', async () => {
     // Prepare: 1af7fc5e…jsonl and agent-test-hash-123.jsonl were written 2025-09-03 00:47 UTC, 2025-09-02 17:47 in
     // Los Angeles. Their outputs (jq, largest per response): 953 + 10.
-    const utc = parseJson(await report('daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03'));
+    const utc = parseJson(runs.utc);
 
     // Act
-    const la = parseJson(
-      await report('daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03', '--timezone', 'America/Los_Angeles'),
-    );
+    const la = parseJson(runs.losAngeles);
 
     // Assess
     expect(utc.rows.map((row) => [row['day'], row['outputTokens']])).toEqual([['2025-09-03', 963]]);
@@ -115,13 +135,10 @@ describe('sessionlake report daily', () => {
   it('filters by --since, --until, --machine and --project', async () => {
     // Prepare: -Users-dev-project-alpha/2774dd33…jsonl, 2026-01-09: input 100 + 200 (jq). No session of that folder
     // records a cwd, so the project's name is the folder's.
-    const args = ['daily', '--json', '--since', '2026-01-09', '--until', '2026-01-09', '--machine', 'sample'];
-
     // Act
-    // A value starting with '-' is given with '=' (as for any option parsed by node:util parseArgs).
-    const byName = parseJson(await report(...args, '--project=-Users-dev-project-alpha'));
-    const byKey = parseJson(await report(...args, '--project', 'sample/-Users-dev-project-alpha'));
-    const otherMachine = parseJson(await report('daily', '--json', '--machine', 'no-such-machine'));
+    const byName = parseJson(runs.byName);
+    const byKey = parseJson(runs.byKey);
+    const otherMachine = parseJson(runs.otherMachine);
 
     // Assess
     expect(byName.rows.map((row) => [row['day'], row['inputTokens']])).toEqual([['2026-01-09', 300]]);
@@ -130,8 +147,8 @@ describe('sessionlake report daily', () => {
   });
 
   it('refuses a time zone Postgres does not know, and a day that is not YYYY-MM-DD', async () => {
-    const zone = await report('daily', '--timezone', 'Mars/Olympus_Mons');
-    const day = await report('daily', '--since', '09/03/2025');
+    const zone = runs.badZone;
+    const day = runs.badDay;
 
     expect(zone.code).toBe(1);
     expect(zone.stderr).toContain('"Mars/Olympus_Mons" is not a time zone');
@@ -146,7 +163,7 @@ describe('sessionlake report sessions and models', () => {
     const { rows } = await stack.pool.query<{ responses: string }>(`SELECT count(*) AS responses FROM sessionlake.usage`);
 
     // Act
-    const sessions = parseJson(await report('sessions', '--json', '--limit', '1000'));
+    const sessions = parseJson(runs.sessions);
 
     // Assess
     expect(sessions.totals['responses']).toBe(Number(rows[0]?.responses));
@@ -156,7 +173,7 @@ describe('sessionlake report sessions and models', () => {
   });
 
   it('lists every model with its cost, unpriced ones with unpricedResponses', async () => {
-    const models = parseJson(await report('models', '--json'));
+    const models = parseJson(runs.models);
 
     const opus5 = models.rows.find((row) => row['model'] === 'claude-opus-5');
     const codex = models.rows.find((row) => row['model'] === 'gpt-5-codex');
