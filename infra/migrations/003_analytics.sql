@@ -288,6 +288,9 @@ SELECT (m."timestamp" AT TIME ZONE 'UTC')::date AS day,
                         THEN least(coalesce(json_count(m.usage -> 'cache_creation' -> 'ephemeral_1h_input_tokens'), 0),
                                    coalesce(m.cache_creation_input_tokens, 0))
                         ELSE 0 END AS tokens) AS one_hour
+    -- OFFSET 0 keeps these as computed columns: as plain column references the cost functions below get inlined
+    -- (an argument used several times in a SQL function is inlined only when it is cheap)
+    OFFSET 0
   ) AS split
   LEFT JOIN model_aliases alias ON alias.alias = m.model
   -- a response without a time is priced at the latest price
