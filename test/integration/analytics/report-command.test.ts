@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../cli/main.js';
 import { startAnalyticsStack } from '../../support/analytics.js';
 import type { IngestStack } from '../../support/ingest-stack.js';
 
 /**
- * `sessionlake report` as a user runs it (a child process on DATABASE_URL) against the ingested fixtures: its
- * totals are those of sessionlake.daily_usage, --json is JSON, and days are cut in --timezone.
+ * `sessionlake report` against the ingested fixtures: its totals are those of sessionlake.daily_usage, --json is
+ * JSON, and days are cut in --timezone. Three runs are child processes as a user starts them (DATABASE_URL, exit
+ * code, stdout); the others call the CLI's main() in this process with stdout captured, which spares each one
+ * the CLI's start-up.
  */
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -19,7 +22,7 @@ interface Run {
 
 let stack: IngestStack;
 
-function report(...args: string[]): Promise<Run> {
+function childReport(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -41,30 +44,54 @@ function parseJson(run: Run): JsonReport {
   return JSON.parse(run.stdout) as JsonReport;
 }
 
-/** Every invocation the tests look at, started together: each one pays the CLI's start-up. */
-const INVOCATIONS = {
+/** In this process, one at a time (the capture is process-wide). */
+async function report(...args: string[]): Promise<Run> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const capture = (into: string[]) => (chunk: string | Uint8Array): boolean => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout) as typeof process.stdout.write);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr) as typeof process.stderr.write);
+  try {
+    const code = await main(['report', ...args, '--database-url', stack.database.url]);
+    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/** Started as child processes, together. */
+const CHILD_INVOCATIONS = {
   dailyJson: ['daily', '--json'],
   dailyTable: ['daily'],
+  badZone: ['daily', '--timezone', 'Mars/Olympus_Mons'],
+} as const;
+
+/** Run in this process. */
+const INVOCATIONS = {
   utc: ['daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03'],
   losAngeles: ['daily', '--json', '--since', '2025-09-02', '--until', '2025-09-03', '--timezone', 'America/Los_Angeles'],
   // A value starting with '-' is given with '=' (as for any option parsed by node:util parseArgs).
   byName: ['daily', '--json', '--since', '2026-01-09', '--until', '2026-01-09', '--machine', 'sample', '--project=-Users-dev-project-alpha'],
   byKey: ['daily', '--json', '--since', '2026-01-09', '--until', '2026-01-09', '--machine', 'sample', '--project', 'sample/-Users-dev-project-alpha'],
   otherMachine: ['daily', '--json', '--machine', 'no-such-machine'],
-  badZone: ['daily', '--timezone', 'Mars/Olympus_Mons'],
   badDay: ['daily', '--since', '09/03/2025'],
   sessions: ['sessions', '--json', '--limit', '1000'],
   models: ['models', '--json'],
 } as const;
 
-const runs = {} as Record<keyof typeof INVOCATIONS, Run>;
+const runs = {} as Record<keyof typeof INVOCATIONS | keyof typeof CHILD_INVOCATIONS, Run>;
 
 beforeAll(async () => {
   stack = await startAnalyticsStack();
-  const names = Object.keys(INVOCATIONS) as Array<keyof typeof INVOCATIONS>;
-  const results = await Promise.all(names.map((name) => report(...INVOCATIONS[name])));
-  names.forEach((name, index) => {
-    runs[name] = results[index] as Run;
+  const children = Object.keys(CHILD_INVOCATIONS) as Array<keyof typeof CHILD_INVOCATIONS>;
+  const childRuns = Promise.all(children.map((name) => childReport(...CHILD_INVOCATIONS[name])));
+  for (const name of Object.keys(INVOCATIONS) as Array<keyof typeof INVOCATIONS>) runs[name] = await report(...INVOCATIONS[name]);
+  (await childRuns).forEach((run, index) => {
+    runs[children[index] as keyof typeof CHILD_INVOCATIONS] = run;
   });
 });
 
