@@ -6,9 +6,10 @@ import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
+import { reportCommand } from './commands/report.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
-const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, parseCommand];
+const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, parseCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -1,0 +1,201 @@
+import { loadConfig } from '../../shared/config.js';
+import { databaseUrlProblem } from '../../shared/database-url.js';
+import { createPool } from '../../shared/store/pool.js';
+import {
+  checkTimezone,
+  dailyReport,
+  modelsReport,
+  sessionsReport,
+  type DailyRow,
+  type ModelRow,
+  type ReportFilters,
+  type SessionRow,
+  type TokenTotals,
+} from '../../shared/store/usage-reports.js';
+import { integerOption, stringOption, type Command, type CommandInput } from '../command.js';
+import { formatCost, formatCount, formatDuration, renderTable, truncate, type Column } from '../report-table.js';
+
+const REPORTS = ['daily', 'sessions', 'models'] as const;
+type ReportName = (typeof REPORTS)[number];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Usage and cost from the views of migration 003: per day, per session, per model. Days are cut in --timezone
+ * by Postgres; totals are those of `sessionlake.daily_usage` (the same responses, each billed once).
+ */
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'Usage and cost per day, session or model, from the usage views (table, or --json)',
+  arguments: [{ name: 'daily|sessions|models', description: 'which report' }],
+  options: {
+    since: { type: 'string', description: 'first day, YYYY-MM-DD, inclusive (in --timezone)' },
+    until: { type: 'string', description: 'last day, YYYY-MM-DD, inclusive (in --timezone)' },
+    machine: { type: 'string', description: 'only this machine' },
+    project: { type: 'string', description: 'only this project (its name, or its key <machine>/<folder>)' },
+    timezone: { type: 'string', description: 'time zone the days are cut in, e.g. Europe/Berlin (default UTC)' },
+    limit: { type: 'string', description: 'sessions report: at most this many sessions, newest first (default 50)' },
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    'database-url': { type: 'string', description: 'Postgres URL (default: DATABASE_URL / PG* variables)' },
+  },
+  notes: [
+    [
+      'Costs come from sessionlake.model_prices (see docs/queries.md, "Updating prices"). A cost marked * leaves',
+      'out responses of a model with no price; `SELECT * FROM sessionlake.unpriced_usage` lists them. In --json',
+      'they are `unpricedResponses`, and `costUsd` is the priced part.',
+    ].join('\n'),
+    [
+      'Examples:',
+      '  sessionlake report daily --since 2026-11-01 --timezone Europe/Berlin --machine laptop',
+      '  sessionlake report sessions --project=-Users-alice-code-my-app --json   (a value starting with "-" needs "=")',
+    ].join('\n'),
+  ],
+  async run(input) {
+    const report = reportName(input.positionals[0] ?? '');
+    const filters = readFilters(input);
+    const limit = Math.max(1, integerOption(input, 'limit', 50));
+    const url = databaseUrl(input);
+    const pool = createPool({ connectionString: url, max: 1 });
+    try {
+      if (!(await checkTimezone(pool, filters.timezone))) {
+        throw new Error(`--timezone: "${filters.timezone}" is not a time zone Postgres knows (see pg_timezone_names)`);
+      }
+      const json = input.values['json'] === true;
+      if (report === 'daily') print(json, report, filters, await dailyReport(pool, filters), dailyTable);
+      else if (report === 'models') print(json, report, filters, await modelsReport(pool, filters), modelsTable);
+      else print(json, report, filters, await sessionsReport(pool, filters, limit), sessionsTable);
+      return 0;
+    } finally {
+      await pool.end();
+    }
+  },
+};
+
+function reportName(value: string): ReportName {
+  const found = REPORTS.find((name) => name === value);
+  if (found === undefined) throw new Error(`unknown report "${value}": use one of ${REPORTS.join(', ')}`);
+  return found;
+}
+
+function readFilters(input: CommandInput): ReportFilters {
+  const filters: ReportFilters = { timezone: stringOption(input, 'timezone') ?? 'UTC' };
+  for (const name of ['since', 'until'] as const) {
+    const value = stringOption(input, name);
+    if (value === undefined) continue;
+    if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+      throw new Error(`--${name} must be a day as YYYY-MM-DD, got "${value}"`);
+    }
+    filters[name] = value;
+  }
+  const machine = stringOption(input, 'machine');
+  const project = stringOption(input, 'project');
+  if (machine !== undefined) filters.machine = machine;
+  if (project !== undefined) filters.project = project;
+  return filters;
+}
+
+function databaseUrl(input: CommandInput): string {
+  const option = stringOption(input, 'database-url');
+  const problem = option === undefined ? null : databaseUrlProblem(option);
+  if (problem !== null) throw new Error(`--database-url: ${problem}`);
+  const url = option ?? loadConfig().database.connectionString;
+  if (url === undefined) throw new Error('no database: pass --database-url or set DATABASE_URL');
+  return url;
+}
+
+function sumTotals(rows: TokenTotals[]): TokenTotals {
+  const sum: TokenTotals = {
+    responses: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreationInputTokens: 0,
+    cacheReadInputTokens: 0,
+    reasoningOutputTokens: 0,
+    totalTokens: 0,
+    costUsd: 0,
+    unpricedResponses: 0,
+  };
+  for (const row of rows) {
+    for (const key of Object.keys(sum) as Array<keyof TokenTotals>) sum[key] += row[key];
+  }
+  return sum;
+}
+
+function print<Row extends TokenTotals>(
+  json: boolean,
+  report: ReportName,
+  filters: ReportFilters,
+  rows: Row[],
+  table: (rows: Row[], totals: TokenTotals) => string,
+): void {
+  const totals = sumTotals(rows);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ report, filters, rows, totals }, null, 2)}\n`);
+    return;
+  }
+  const lines = [rows.length === 0 ? 'No usage in this period.' : table(rows, totals)];
+  if (totals.unpricedResponses > 0) {
+    lines.push(
+      '',
+      `* ${formatCount(totals.unpricedResponses)} responses have no price and are not in the cost ` +
+        '(SELECT * FROM sessionlake.unpriced_usage).',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function tokenColumns<Row extends TokenTotals>(): Column<Row>[] {
+  return [
+    { header: 'Input', value: (row) => formatCount(row.inputTokens), align: 'right' },
+    { header: 'Output', value: (row) => formatCount(row.outputTokens), align: 'right' },
+    { header: 'Cache write', value: (row) => formatCount(row.cacheCreationInputTokens), align: 'right' },
+    { header: 'Cache read', value: (row) => formatCount(row.cacheReadInputTokens), align: 'right' },
+    { header: 'Total tokens', value: (row) => formatCount(row.totalTokens), align: 'right' },
+    { header: 'Cost', value: (row) => formatCost(row.costUsd, row.unpricedResponses), align: 'right' },
+  ];
+}
+
+function dailyTable(rows: DailyRow[], totals: TokenTotals): string {
+  const columns: Column<DailyRow>[] = [
+    { header: 'Day', value: (row) => row.day ?? '(no time)' },
+    { header: 'Models', value: (row) => truncate(row.models.join(', '), 40) },
+    ...tokenColumns<DailyRow>(),
+  ];
+  return renderTable(columns, rows, { day: 'Total', models: [], ...totals });
+}
+
+function modelsTable(rows: ModelRow[], totals: TokenTotals): string {
+  const columns: Column<ModelRow>[] = [
+    { header: 'Model', value: (row) => row.model ?? '(no model)' },
+    { header: 'Agent', value: (row) => row.agent },
+    { header: 'Responses', value: (row) => formatCount(row.responses), align: 'right' },
+    ...tokenColumns<ModelRow>(),
+  ];
+  return renderTable(columns, rows, { model: 'Total', agent: '', pricedAs: null, ...totals });
+}
+
+function sessionsTable(rows: SessionRow[], totals: TokenTotals): string {
+  const columns: Column<SessionRow>[] = [
+    { header: 'Started', value: (row) => row.startedAt?.replace('T', ' ').slice(0, 16) ?? '' },
+    { header: 'Machine', value: (row) => row.machine },
+    { header: 'Project', value: (row) => truncate(row.project, 24) },
+    { header: 'First prompt', value: (row) => truncate(row.firstPrompt, 40) },
+    { header: 'Duration', value: (row) => formatDuration(row.durationSeconds), align: 'right' },
+    { header: 'Msgs', value: (row) => (row.sessionId === '' ? '' : formatCount(row.messages)), align: 'right' },
+    { header: 'Subagents', value: (row) => (row.sessionId === '' ? '' : formatCount(row.subagents)), align: 'right' },
+    ...tokenColumns<SessionRow>(),
+  ];
+  const footer: SessionRow = {
+    sessionId: '',
+    machine: '',
+    agent: '',
+    project: '',
+    projectKey: '',
+    firstPrompt: null,
+    startedAt: 'Total',
+    durationSeconds: null,
+    messages: 0,
+    subagents: 0,
+    ...totals,
+  };
+  return renderTable(columns, rows, footer);
+}

@@ -1,0 +1,216 @@
+import type pg from 'pg';
+import { SCHEMA } from './schema.js';
+
+/**
+ * The `sessionlake report` queries, read from the usage views (infra/migrations/003_analytics.sql). Days are
+ * computed in SQL in the requested time zone; since/until are inclusive days in that zone. A cost is the sum of
+ * the priced responses; `unpriced` says how many responses have no price (their cost is unknown, not 0).
+ */
+
+export interface ReportFilters {
+  /** First day, `YYYY-MM-DD`, inclusive, in `timezone`. */
+  since?: string;
+  /** Last day, `YYYY-MM-DD`, inclusive, in `timezone`. */
+  until?: string;
+  machine?: string;
+  /** A project's display name or its project key. */
+  project?: string;
+  /** An IANA time zone name (`Europe/Berlin`) or anything Postgres accepts; `UTC` by default. */
+  timezone: string;
+}
+
+export interface TokenTotals {
+  responses: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  reasoningOutputTokens: number;
+  totalTokens: number;
+  /** USD of the priced responses. */
+  costUsd: number;
+  /** Responses without a price: costUsd leaves them out. */
+  unpricedResponses: number;
+}
+
+export interface DailyRow extends TokenTotals {
+  /** `YYYY-MM-DD` in the report's time zone; null for usage with no timestamp. */
+  day: string | null;
+  models: string[];
+}
+
+export interface SessionRow extends TokenTotals {
+  sessionId: string;
+  machine: string;
+  agent: string;
+  project: string;
+  projectKey: string;
+  firstPrompt: string | null;
+  /** ISO-8601 with the offset of the report's time zone. */
+  startedAt: string | null;
+  durationSeconds: number | null;
+  messages: number;
+  subagents: number;
+}
+
+export interface ModelRow extends TokenTotals {
+  model: string | null;
+  agent: string;
+  /** The model_prices row it was priced as (alias resolved); null when it has no price. */
+  pricedAs: string | null;
+}
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** $1 time zone, $2 since, $3 until, $4 machine, $5 project: the WHERE every report shares, on `usage u`. */
+const USAGE_FILTER = `
+      ($2::date IS NULL OR u.ts >= ($2::date::timestamp AT TIME ZONE $1))
+  AND ($3::date IS NULL OR u.ts < (($3::date + 1)::timestamp AT TIME ZONE $1))
+  AND ($4::text IS NULL OR u.machine = $4)
+  AND ($5::text IS NULL OR u.project = $5 OR u.project_key = $5)`;
+
+/** Sums over `usage u`; `counted` is what counts a response (a column of u under an outer join). */
+const totalsOf = (counted: string): string => `
+  count(${counted}) AS responses,
+  sum(u.input_tokens) AS input_tokens,
+  sum(u.output_tokens) AS output_tokens,
+  sum(u.cache_creation_input_tokens) AS cache_creation_input_tokens,
+  sum(u.cache_read_input_tokens) AS cache_read_input_tokens,
+  sum(u.reasoning_output_tokens) AS reasoning_output_tokens,
+  coalesce(sum(u.cost_usd), 0) AS cost_usd,
+  count(${counted}) - count(u.cost_usd) AS unpriced_responses`;
+const TOTALS = totalsOf('*');
+
+function parameters(filters: ReportFilters): unknown[] {
+  return [filters.timezone, filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null];
+}
+
+type TotalsRecord = Record<
+  | 'responses'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_creation_input_tokens'
+  | 'cache_read_input_tokens'
+  | 'reasoning_output_tokens'
+  | 'cost_usd'
+  | 'unpriced_responses',
+  string | null
+>;
+
+function totals(row: TotalsRecord): TokenTotals {
+  const input = Number(row.input_tokens ?? 0);
+  const output = Number(row.output_tokens ?? 0);
+  const cacheWrite = Number(row.cache_creation_input_tokens ?? 0);
+  const cacheRead = Number(row.cache_read_input_tokens ?? 0);
+  return {
+    responses: Number(row.responses ?? 0),
+    inputTokens: input,
+    outputTokens: output,
+    cacheCreationInputTokens: cacheWrite,
+    cacheReadInputTokens: cacheRead,
+    reasoningOutputTokens: Number(row.reasoning_output_tokens ?? 0),
+    totalTokens: input + output + cacheWrite + cacheRead,
+    costUsd: Number(row.cost_usd ?? 0),
+    unpricedResponses: Number(row.unpriced_responses ?? 0),
+  };
+}
+
+/** Checks the time zone with Postgres itself, so the report accepts exactly what its SQL accepts. */
+export async function checkTimezone(db: Queryable, timezone: string): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)
+            OR EXISTS (SELECT 1 FROM pg_timezone_abbrevs WHERE abbrev = $1) AS ok`,
+    [timezone],
+  );
+  return rows[0]?.ok === true;
+}
+
+export async function dailyReport(db: Queryable, filters: ReportFilters): Promise<DailyRow[]> {
+  const { rows } = await db.query<TotalsRecord & { day: string | null; models: string[] }>(
+    `SELECT to_char((u.ts AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day,
+            array_agg(DISTINCT coalesce(u.model, '(no model)') ORDER BY coalesce(u.model, '(no model)')) AS models,
+            ${TOTALS}
+       FROM ${SCHEMA}.usage u
+      WHERE ${USAGE_FILTER}
+      GROUP BY 1
+      ORDER BY 1 NULLS LAST`,
+    parameters(filters),
+  );
+  return rows.map((row) => ({ day: row.day, models: row.models, ...totals(row) }));
+}
+
+export async function modelsReport(db: Queryable, filters: ReportFilters): Promise<ModelRow[]> {
+  const { rows } = await db.query<TotalsRecord & { model: string | null; agent: string; priced_as: string | null }>(
+    `SELECT u.model, u.agent, min(u.priced_as) AS priced_as, ${TOTALS}
+       FROM ${SCHEMA}.usage u
+      WHERE ${USAGE_FILTER}
+      GROUP BY u.model, u.agent
+      ORDER BY coalesce(sum(u.cost_usd), 0) DESC, count(*) DESC, u.model NULLS LAST`,
+    parameters(filters),
+  );
+  return rows.map((row) => ({ model: row.model, agent: row.agent, pricedAs: row.priced_as, ...totals(row) }));
+}
+
+/**
+ * Top-level sessions that started in the period, newest first, with their subagents' usage rolled in. The usage
+ * of a session is counted whole, whenever its responses happened.
+ */
+export async function sessionsReport(db: Queryable, filters: ReportFilters, limit: number): Promise<SessionRow[]> {
+  const { rows } = await db.query<
+    TotalsRecord & {
+      session_id: string;
+      machine: string;
+      agent: string;
+      project: string;
+      project_key: string;
+      first_prompt: string | null;
+      started_at: string | null;
+      duration_seconds: string | null;
+      messages: string;
+      subagents: string;
+    }
+  >(
+    `WITH RECURSIVE tree (root_id, session_id, depth) AS (
+       SELECT s.session_id, s.session_id, 0
+         FROM ${SCHEMA}.session_overview s
+        WHERE s.kind = 'session'
+          AND ($2::date IS NULL OR s.started_at >= ($2::date::timestamp AT TIME ZONE $1))
+          AND ($3::date IS NULL OR s.started_at < (($3::date + 1)::timestamp AT TIME ZONE $1))
+          AND ($4::text IS NULL OR s.machine = $4)
+          AND ($5::text IS NULL OR s.project = $5 OR s.project_key = $5)
+       UNION ALL
+       SELECT t.root_id, c.id, t.depth + 1
+         FROM tree t JOIN ${SCHEMA}.sessions c ON c.parent_session_id = t.session_id
+        WHERE t.depth < 16
+     ),
+     usage_by_root AS (
+       SELECT t.root_id, ${totalsOf('u.session_id')}
+         FROM tree t LEFT JOIN ${SCHEMA}.usage u ON u.session_id = t.session_id
+        GROUP BY t.root_id
+     )
+     SELECT s.session_id, s.machine, s.agent, s.project, s.project_key, s.first_prompt,
+            to_char(s.started_at AT TIME ZONE $1, 'YYYY-MM-DD"T"HH24:MI:SS') AS started_at,
+            extract(epoch FROM s.duration)::bigint AS duration_seconds,
+            s.message_count AS messages, s.subagents, r.responses, r.input_tokens, r.output_tokens,
+            r.cache_creation_input_tokens, r.cache_read_input_tokens, r.reasoning_output_tokens, r.cost_usd,
+            r.unpriced_responses
+       FROM ${SCHEMA}.session_overview s
+       JOIN usage_by_root r ON r.root_id = s.session_id
+      ORDER BY s.started_at DESC NULLS LAST, s.session_id
+      LIMIT $6`,
+    [...parameters(filters), limit],
+  );
+  return rows.map((row) => ({
+    sessionId: row.session_id,
+    machine: row.machine,
+    agent: row.agent,
+    project: row.project,
+    projectKey: row.project_key,
+    firstPrompt: row.first_prompt,
+    startedAt: row.started_at,
+    durationSeconds: row.duration_seconds === null ? null : Number(row.duration_seconds),
+    messages: Number(row.messages),
+    subagents: Number(row.subagents),
+    ...totals(row),
+  }));
+}

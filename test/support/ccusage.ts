@@ -1,0 +1,65 @@
+/**
+ * ccusage 20.0.11 (the native build, `ccusage` + `@ccusage/ccusage-linux-x64` from npm) run over a copy of the
+ * fixture folders, as a user would run it on their own ~/.claude and ~/.codex: `ccusage claude daily` and
+ * `ccusage codex daily`, `--offline --json --timezone UTC`.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const CCUSAGE_CLI = fileURLToPath(new URL('../../node_modules/ccusage/dist/cli.js', import.meta.url));
+
+export interface CcusageClaudeDaily {
+  daily: Array<{
+    date: string;
+    modelBreakdowns: Array<{
+      modelName: string;
+      inputTokens: number;
+      outputTokens: number;
+      cacheCreationTokens: number;
+      cacheReadTokens: number;
+      cost: number;
+    }>;
+  }>;
+}
+
+export interface CcusageCodexDaily {
+  daily: Array<{
+    date: string;
+    costUSD: number;
+    models: Record<
+      string,
+      { inputTokens: number; cacheReadTokens: number; outputTokens: number; reasoningOutputTokens: number; isFallback: boolean }
+    >;
+  }>;
+}
+
+export interface CcusageReports {
+  claude: CcusageClaudeDaily;
+  codex: CcusageCodexDaily;
+}
+
+/** Copies `claudeProjectDirs` into one `projects/` and `codexSessionDirs` into one `sessions/`, then runs both reports. */
+export async function runCcusageDaily(claudeProjectDirs: string[], codexSessionDirs: string[]): Promise<CcusageReports> {
+  const home = await mkdtemp(path.join(tmpdir(), 'sessionlake-ccusage-'));
+  try {
+    const claudeDir = path.join(home, '.claude');
+    const codexDir = path.join(home, '.codex');
+    for (const dir of claudeProjectDirs) await cp(dir, path.join(claudeDir, 'projects'), { recursive: true });
+    for (const dir of codexSessionDirs) await cp(dir, path.join(codexDir, 'sessions'), { recursive: true });
+    const env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: claudeDir, CODEX_HOME: codexDir, NO_COLOR: '1' };
+    const run = async (agent: 'claude' | 'codex'): Promise<string> => {
+      const args = [CCUSAGE_CLI, agent, 'daily', '--offline', '--json', '--timezone', 'UTC'];
+      const { stdout } = await execFileAsync(process.execPath, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      return stdout;
+    };
+    const [claude, codex] = await Promise.all([run('claude'), run('codex')]);
+    return { claude: JSON.parse(claude) as CcusageClaudeDaily, codex: JSON.parse(codex) as CcusageCodexDaily };
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
