@@ -4,14 +4,17 @@
  * `ccusage codex daily`, `--offline --json --timezone UTC`.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-const CCUSAGE_CLI = fileURLToPath(new URL('../../node_modules/ccusage/dist/cli.js', import.meta.url));
+// The native binary itself: the `ccusage` wrapper package lists a binary for every platform as optional
+// dependencies, and the registry these machines reach serves only the Linux x64 one, which `npm ci` then
+// refuses as a lock file out of sync. The wrapper only starts this binary.
+const CCUSAGE_BINARY = fileURLToPath(new URL('../../node_modules/@ccusage/ccusage-linux-x64/bin/ccusage', import.meta.url));
 
 export interface CcusageClaudeDaily {
   daily: Array<{
@@ -52,9 +55,13 @@ export async function runCcusageDaily(claudeProjectDirs: string[], codexSessionD
     for (const dir of claudeProjectDirs) await cp(dir, path.join(claudeDir, 'projects'), { recursive: true });
     for (const dir of codexSessionDirs) await cp(dir, path.join(codexDir, 'sessions'), { recursive: true });
     const env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: claudeDir, CODEX_HOME: codexDir, NO_COLOR: '1' };
+    // npm installs the file without its execute bit (the package declares no bin); run a copy that has it.
+    const binary = path.join(home, 'ccusage');
+    await copyFile(CCUSAGE_BINARY, binary);
+    await chmod(binary, 0o755);
     const run = async (agent: 'claude' | 'codex'): Promise<string> => {
-      const args = [CCUSAGE_CLI, agent, 'daily', '--offline', '--json', '--timezone', 'UTC'];
-      const { stdout } = await execFileAsync(process.execPath, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      const args = [agent, 'daily', '--offline', '--json', '--timezone', 'UTC'];
+      const { stdout } = await execFileAsync(binary, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     };
     const [claude, codex] = await Promise.all([run('claude'), run('codex')]);
