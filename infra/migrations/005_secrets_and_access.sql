@@ -60,16 +60,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog A
   WHERE a.access = 'team' AND pg_has_role(who, r.oid, 'MEMBER')
 $$;
 
--- Row-level security. The owner (who runs migrations) is not subject to it. Each `(SELECT …)` around a function
+-- Row-level security. The owner (who runs migrations) is not subject to it. Each `(SELECT …)`, `ARRAY(SELECT …)` around a function
 -- is evaluated once per statement, not once per row. Writes need the same visibility: a writer sees all.
 ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY by_machine ON sessions
-  USING ((SELECT sees_all_machines(current_user)) OR machine LIKE ANY ((SELECT visible_machine_patterns(current_user))))
+  USING ((SELECT sees_all_machines(current_user)) OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user)))))
   WITH CHECK ((SELECT sees_all_machines(current_user)));
 
 ALTER TABLE objects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY by_machine ON objects
-  USING ((SELECT sees_all_machines(current_user)) OR machine LIKE ANY ((SELECT visible_machine_patterns(current_user))))
+  USING ((SELECT sees_all_machines(current_user)) OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user)))))
   WITH CHECK ((SELECT sees_all_machines(current_user)));
 
 -- A session's rows are visible when its session is (the subquery is itself filtered by the sessions policy).
@@ -90,12 +90,12 @@ CREATE POLICY by_session ON secret_findings
 
 ALTER TABLE team_machines ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_team ON team_machines
-  USING ((SELECT sees_all_machines(current_user)) OR team = ANY ((SELECT visible_teams(current_user))))
+  USING ((SELECT sees_all_machines(current_user)) OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user)))))
   WITH CHECK ((SELECT sees_all_machines(current_user)));
 
 ALTER TABLE access_roles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_team ON access_roles
-  USING ((SELECT sees_all_machines(current_user)) OR team = ANY ((SELECT visible_teams(current_user))))
+  USING ((SELECT sees_all_machines(current_user)) OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user)))))
   WITH CHECK ((SELECT sees_all_machines(current_user)));
 
 -- Operational tables name keys and prefixes of every machine: writers and admins only.
