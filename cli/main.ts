@@ -5,9 +5,10 @@ import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
+import { rolesCommand } from './commands/roles.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
-const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, parseCommand];
+const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, parseCommand, rolesCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

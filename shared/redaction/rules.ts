@@ -185,7 +185,9 @@ const MIN_KEY_BODY = 64;
 function privateKeyRule(): SecretRule {
   const header = /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/gi;
   const footer = /-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/gi;
-  const body = /(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[nrt])*/y;
+  // Base64, PEM header lines (`Proc-Type: 4,ENCRYPTED`), whitespace and escaped newlines; a `-` only when it
+  // does not start a `-----` line, so the run stops at the next BEGIN instead of running over it.
+  const body = /(?:[A-Za-z0-9+/=:, \t\r\n]|-(?!----)|\\[nrt])*/y;
   return {
     id: 'private-key',
     keywords: ['-----begin'],
@@ -292,6 +294,8 @@ function prefixStart(text: string, keywordStart: number): number {
 }
 
 const GENERIC_ALLOW_SECRET = /^[a-zA-Z_.-]+$/;
+// Not in gitleaks: a git object id or SHA-256 digest (40 or 64 hex digits) or a UUID is an identifier, not a secret.
+const GENERIC_ALLOW_IDENTIFIER = /^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 // gitleaks' match allowlist for generic-api-key (its two `(?-i:…)` clauses for empty `NAME=` lines are left out:
 // JavaScript before Node 23 has no inline flag groups, and a value here needs 10 characters anyway).
 const GENERIC_ALLOW_MATCH =
@@ -310,7 +314,7 @@ const GLOBAL_ALLOW_SECRET = [
 
 function isGenericSecret(secret: string, whole: string): boolean {
   if (shannonEntropy(secret) < 3.5) return false;
-  if (GENERIC_ALLOW_SECRET.test(secret) || GLOBAL_ALLOW_SECRET.some((allow) => allow.test(secret))) return false;
+  if (GENERIC_ALLOW_SECRET.test(secret) || GENERIC_ALLOW_IDENTIFIER.test(secret) || GLOBAL_ALLOW_SECRET.some((allow) => allow.test(secret))) return false;
   if (GENERIC_ALLOW_MATCH.test(whole)) return false;
   const lower = secret.toLowerCase();
   return !GENERIC_STOPWORDS.some((word) => lower.includes(word));

@@ -20,6 +20,7 @@ export interface Redaction {
 }
 
 const NOTHING: Redaction['findings'] = [];
+const GENERIC = 'generic-api-key';
 
 export class SecretScanner {
   private readonly keywordPattern: RegExp;
@@ -49,7 +50,8 @@ export class SecretScanner {
       for (const match of rule.find(text, keywordAt)) matches.push({ ...match, rule: rule.id });
     }
     if (matches.length === 0) return { text, findings: NOTHING };
-    matches.sort((a, b) => a.start - b.start || b.end - a.end);
+    // Earliest first, then longest; on a tie a named rule wins over the generic one.
+    matches.sort((a, b) => a.start - b.start || b.end - a.end || Number(a.rule === GENERIC) - Number(b.rule === GENERIC));
     const parts: string[] = [];
     const findings: Finding[] = [];
     let copied = 0;
