@@ -222,7 +222,7 @@ describe('secrets planted in sessions uploaded to S3', () => {
     expect(input.rows).toEqual([{ input: CLEAN_INPUT }]);
   });
 
-  it.skipIf(!pgDumpMatchesServer())('appear nowhere in pg_dump of the schema', async () => {
+  it.skipIf(!pgDumpMatchesServer())('appear nowhere in pg_dump of the schema (skipped unless pg_dump is at least the server\'s major version; the every-value check runs everywhere)', async () => {
     const { stdout } = await run('pg_dump', ['--schema=sessionlake', '--no-owner', stack.database.url], { maxBuffer: 256 * 1024 * 1024 });
     expect(stdout).toContain('[REDACTED:');
     // COPY text escapes newlines, so multi-line values are searched line by line (needles() includes each line).
