@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { readLines } from '../shared/lines/line-reader.js';
 import { parseSession } from '../shared/parsers/parse-session.js';
 import { PARSERS } from '../shared/parsers/registry.js';
-import type { ParserDefinition } from '../shared/parsers/types.js';
+import type { ParserDefinition, RecordSink } from '../shared/parsers/types.js';
+import { RedactingSink } from '../shared/redaction/redacting-sink.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '64' }, runs: { type: 'string', default: '3' } } });
 const targetBytes = Number(values.mb) * 1024 * 1024;
@@ -79,10 +80,13 @@ async function baseline(bytes: Uint8Array): Promise<number> {
   return objects;
 }
 
-async function parse(bytes: Uint8Array, parser: ParserDefinition): Promise<number> {
+async function parse(bytes: Uint8Array, parser: ParserDefinition, options: { redact: boolean }): Promise<number> {
   let rows = 0;
-  const sink = { message: () => (rows += 1), toolCall: () => (rows += 1) };
-  await parseSession(chunks(bytes), parser, { fileStem: 'bench', projectDir: null, parentSourceSessionId: null }, sink);
+  const counter: RecordSink = { message: () => (rows += 1), toolCall: () => (rows += 1) };
+  let findings = 0;
+  const sink = options.redact ? new RedactingSink(counter, { add: () => (findings += 1) }) : counter;
+  const outcome = await parseSession(chunks(bytes), parser, { fileStem: 'bench', projectDir: null, parentSourceSessionId: null }, sink);
+  if (options.redact && outcome.result !== null) (sink as RedactingSink).redactSummary(outcome.result.summary);
   return rows;
 }
 
@@ -92,24 +96,33 @@ function median(values: number[]): number {
 }
 
 process.stdout.write(`sessionlake bench: ${values.mb} MiB per input, median of ${runs} runs, node ${process.version}\n\n`);
+const scanCost: string[] = [];
 process.stdout.write('input   step                 MiB/s   vs baseline   peak heap MiB   rows\n');
 for (const input of inputs) {
   const bytes = await syntheticObject(input.fixture);
   const mib = bytes.length / 1024 / 1024;
   const base: Measurement[] = [];
   const parsed: Measurement[] = [];
+  const redacted: Measurement[] = [];
   for (let run = 0; run < runs; run += 1) {
     base.push(await measure(() => baseline(bytes)));
-    parsed.push(await measure(() => parse(bytes, input.parser)));
+    parsed.push(await measure(() => parse(bytes, input.parser, { redact: false })));
+    redacted.push(await measure(() => parse(bytes, input.parser, { redact: true })));
   }
   const baseMs = median(base.map((m) => m.ms));
   const parseMs = median(parsed.map((m) => m.ms));
+  const redactMs = median(redacted.map((m) => m.ms));
   const row = (step: string, ms: number, ratio: string, heap: number, rows: number) =>
     `${input.name.padEnd(7)} ${step.padEnd(20)} ${(mib / (ms / 1000)).toFixed(1).padStart(6)}   ${ratio.padStart(11)}   ${heap.toFixed(1).padStart(13)}   ${rows}\n`;
   process.stdout.write(row('lines+JSON.parse', baseMs, '1.00x', median(base.map((m) => m.peakHeapMb)), base[0]?.rows ?? 0));
   process.stdout.write(
     row(`${input.parser.version} parser`, parseMs, `${(parseMs / baseMs).toFixed(2)}x`, median(parsed.map((m) => m.peakHeapMb)), parsed[0]?.rows ?? 0),
   );
+  process.stdout.write(
+    row('parser+redaction', redactMs, `${(redactMs / baseMs).toFixed(2)}x`, median(redacted.map((m) => m.peakHeapMb)), redacted[0]?.rows ?? 0),
+  );
+  scanCost.push(`${input.name}: parser+redaction / parser = ${(redactMs / parseMs).toFixed(2)}x (limit 1.30x)`);
 }
+process.stdout.write(`\nscanning cost, same bytes, same run:\n  ${scanCost.join('\n  ')}\n`);
 process.stdout.write('\nvs baseline = time relative to reading and JSON-decoding the same bytes (lower is better).\n');
 process.stdout.write('peak heap = growth over the run; it stays flat as the object grows when memory is bounded.\n');

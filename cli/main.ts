@@ -7,9 +7,12 @@ import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
 import { reportCommand } from './commands/report.js';
+import { rolesCommand } from './commands/roles.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
-const COMMANDS: Command[] = [devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, parseCommand];
+const COMMANDS: Command[] = [
+  devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, rolesCommand, parseCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

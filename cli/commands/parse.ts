@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseSession, type SessionParseOutcome } from '../../shared/parsers/parse-session.js';
 import { selectParser } from '../../shared/parsers/registry.js';
-import type { Agent } from '../../shared/parsers/types.js';
+import type { Agent, RecordSink } from '../../shared/parsers/types.js';
+import { RedactingSink } from '../../shared/redaction/redacting-sink.js';
 import { stringOption, type Command } from '../command.js';
 import { expandJsonlPaths } from '../jsonl-files.js';
 
@@ -20,7 +21,10 @@ export const parseCommand: Command = {
     },
   ],
   options: { agent: { type: 'string', description: 'claude or codex (default: rollout-*.jsonl is codex, else the content decides)' } },
-  notes: ['Prints one JSON report per file on stdout; a file in which nothing was recognised gets a warning on stderr.'],
+  notes: [
+    'Prints one JSON report per file on stdout; a file in which nothing was recognised gets a warning on stderr.',
+    'Secrets are redacted as the ingest redacts them (the title shows [REDACTED:<rule>:<hash>]); secretsRedacted counts them by rule.',
+  ],
   async run(input) {
     const agentOption = stringOption(input, 'agent');
     if (agentOption !== undefined && agentOption !== 'claude' && agentOption !== 'codex') {
@@ -31,10 +35,12 @@ export const parseCommand: Command = {
       const agent: Agent | null = agentOption ?? (fileName.startsWith('rollout-') ? 'codex' : null);
       let messages = 0;
       let toolCalls = 0;
-      const outcome = await parseFile(file, agent, {
-        message: () => (messages += 1),
-        toolCall: () => (toolCalls += 1),
-      });
+      const secretsByRule: Record<string, number> = {};
+      const counter: RecordSink = { message: () => (messages += 1), toolCall: () => (toolCalls += 1) };
+      // The same redaction as the ingest: what is printed is what would be stored.
+      const sink = new RedactingSink(counter, { add: (finding) => (secretsByRule[finding.rule] = (secretsByRule[finding.rule] ?? 0) + 1) });
+      const outcome = await parseFile(file, agent, sink);
+      const summary = outcome.result === null ? null : sink.redactSummary(outcome.result.summary);
       const report = {
         file,
         agent: outcome.parser?.agent ?? null,
@@ -42,8 +48,9 @@ export const parseCommand: Command = {
         toolCalls,
         lines: outcome.lines,
         truncated: outcome.truncated,
-        summary: outcome.result?.summary ?? null,
+        summary,
         counts: outcome.result?.counts ?? null,
+        secretsRedacted: { total: sink.findingsReported, byRule: secretsByRule },
       };
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (messages === 0 && hasRecords(outcome)) {

@@ -1,17 +1,20 @@
 import { sidecarKey, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
 import { parseSession, type SessionParseOutcome } from '../parsers/parse-session.js';
-import { selectParser } from '../parsers/registry.js';
+import { selectParser, storedParserVersion } from '../parsers/registry.js';
+import { RedactingSink } from '../redaction/redacting-sink.js';
 import { ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader } from '../s3/object-reader.js';
 import type { ObjectTransaction, ObjectVersion } from '../store/object-store.js';
+import type { SecretFindingWriter } from '../store/secret-findings.js';
 import type { SessionWriter } from '../store/session-writer.js';
 
 /**
  * Streams one session object into its rows, inside the object's locked transaction: the old rows go, the new
  * ones are written in batches while the body streams, and the objects row records what was read. Content that
  * holds no session record (empty, whitespace, random bytes, the other agent's format) is rolled back to the
- * savepoint and recorded as skipped, so it never becomes a session with no messages.
+ * savepoint and recorded as skipped, so it never becomes a session with no messages. Secrets are redacted from
+ * every row (and the sidecars read into them) before anything is written: see shared/redaction/.
  */
 
 export interface WrittenSession {
@@ -23,6 +26,8 @@ export interface WrittenSession {
   truncated: boolean;
   /** Tool results read in full from their sidecar files. */
   sidecarsRead: number;
+  /** Secrets found and redacted (rows of secret_findings). */
+  secretsFound: number;
 }
 
 export type WriteResult = { status: 'written'; session: WrittenSession } | { status: 'skipped'; reason: string };
@@ -47,28 +52,37 @@ export async function writeSession(
     kind: layout.kind,
     parentSessionId: layout.parentSessionId,
   });
-  const outcome = await parseSession(input.body, selectParser(layout.agent), layout.parserContext, writer, {
+  const findings = await tx.beginSecretFindings(layout.sessionId);
+  const sink = new RedactingSink(writer, findings);
+  const outcome = await parseSession(input.body, selectParser(layout.agent), layout.parserContext, sink, {
     maxLineBytes: input.maxLineBytes,
   });
   const notSession = whyNotASession(outcome, layout);
   if (notSession !== null || outcome.parser === null || outcome.result === null) {
     await tx.rollbackTo('session_rows');
     const reason = notSession ?? 'no session record';
-    await tx.markSkipped(input.version, reason, outcome.parser?.version ?? null);
+    await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
     return { status: 'skipped', reason };
   }
   const { parser, result } = outcome;
   await writer.finish({
     agent: parser.agent,
-    summary: result.summary,
+    summary: sink.redactSummary(result.summary),
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
   });
-  const sidecarsRead = await readSavedResults(writer, layout, input.sidecars, input.maxLineBytes, input.log);
+  const sidecarsRead = await readSavedResults(
+    { writer, sink, findings },
+    layout,
+    input.sidecars,
+    input.maxLineBytes,
+    input.log,
+  );
+  const secretsFound = await findings.finish();
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;
   await tx.markIngested(input.version, layout.sessionId, parser.agent, {
-    parserVersion: parser.version,
+    parserVersion: storedParserVersion(parser),
     bytesIngested: outcome.bytesComplete,
     linesTotal: outcome.lines.total,
     linesMalformed: outcome.lines.malformed,
@@ -98,6 +112,7 @@ export async function writeSession(
       valuesRejected,
       truncated: outcome.truncated,
       sidecarsRead,
+      secretsFound,
     },
   };
 }
@@ -107,7 +122,7 @@ export async function writeSession(
  * is tolerated (the preview stays): when it arrives, its event or the backfill ingests this session again.
  */
 async function readSavedResults(
-  writer: SessionWriter,
+  { writer, sink, findings }: { writer: SessionWriter; sink: RedactingSink; findings: SecretFindingWriter },
   layout: SessionLayout,
   sidecars: { reader: ObjectReader; bucket: string },
   maxBytes: number,
@@ -129,7 +144,9 @@ async function readSavedResults(
       log.warn('sidecar larger than the line limit, preview kept', { key });
       continue;
     }
-    await writer.setSavedResult(ref, text);
+    const where = { messageOrdinal: ref.messageOrdinal, callIndex: ref.callIndex };
+    await findings.forgetToolResult(where);
+    await writer.setSavedResult(ref, sink.redactSidecar(text, where));
     read += 1;
   }
   return read;

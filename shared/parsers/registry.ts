@@ -1,3 +1,4 @@
+import { RULESET_VERSION } from '../redaction/rules.js';
 import { claudeParser } from './claude/index.js';
 import { codexParser, looksLikeCodex } from './codex/index.js';
 import type { ParserSelector } from './parse-session.js';
@@ -31,10 +32,18 @@ function looksLikeClaude(record: Record<string, unknown>): boolean {
   return typeof record['sessionId'] === 'string' || typeof record['uuid'] === 'string';
 }
 
+/**
+ * The version stored on an objects row: the parser's and the redaction rule set's (`claude/2+r1`), so that a
+ * change to either makes the backfill re-ingest the object (and redact what an older rule set let through).
+ */
+export function storedParserVersion(parser: ParserDefinition): string {
+  return `${parser.version}+${RULESET_VERSION}`;
+}
+
 /** The parser version an object's stored rows must carry to count as current. */
 export function currentParserVersion(agent: Agent | null, stored: string | null): boolean {
   if (stored === null) return false;
   return agent === null
-    ? Object.values(PARSERS).some((parser) => parser.version === stored)
-    : PARSERS[agent].version === stored;
+    ? Object.values(PARSERS).some((parser) => storedParserVersion(parser) === stored)
+    : storedParserVersion(PARSERS[agent]) === stored;
 }

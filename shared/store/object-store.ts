@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ObjectKind } from '../layout/s3-key.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
+import { SecretFindingWriter } from './secret-findings.js';
 import { SessionWriter, type SessionIdentity } from './session-writer.js';
 
 /**
@@ -219,6 +220,11 @@ export class ObjectTransaction {
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity, options: { batchRows?: number; batchBytes?: number } = {}): Promise<SessionWriter> {
     return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, options);
+  }
+
+  /** Starts replacing the session's secret findings (after beginSession: they reference its row). */
+  async beginSecretFindings(sessionId: string): Promise<SecretFindingWriter> {
+    return SecretFindingWriter.begin(this.client, sessionId);
   }
 
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {

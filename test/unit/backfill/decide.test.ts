@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadBackfillConfig } from '../../../shared/backfill/config.js';
 import { decideListed } from '../../../shared/backfill/decide.js';
 import { parseTarget } from '../../../shared/backfill/reconcile.js';
-import { PARSERS } from '../../../shared/parsers/registry.js';
+import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
 import type { StoredState } from '../../../shared/store/backfill-store.js';
 
 const KEY = 'laptop/raw/claude/-p/s1.jsonl';
 const stored = (overrides: Partial<StoredState> = {}): StoredState => ({
   etag: 'e1',
   state: 'ingested',
-  parserVersion: PARSERS.claude.version,
+  parserVersion: storedParserVersion(PARSERS.claude),
   agent: 'claude',
   kind: 'session',
   ...overrides,

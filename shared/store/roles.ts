@@ -1,0 +1,112 @@
+import pg from 'pg';
+import { SCHEMA } from './schema.js';
+
+/**
+ * The database roles of docs/security.md. Roles are cluster-wide, so their names are the installer's choice;
+ * each is created NOLOGIN when missing (grant it to login roles), granted what it needs in the schema, and
+ * recorded in access_roles, which the row-level security policies of migration 005 read.
+ *
+ * - writer: what the ingest and backfill write path runs, and nothing more (no DDL, no TRUNCATE).
+ * - analyst: SELECT on the schema's tables and views (also those created later by the same owner); on its own it
+ *   sees no session rows: a team role (a member of it) sees its team's machines, the admin role sees all.
+ */
+
+export interface RoleNames {
+  writer: string;
+  analyst: string;
+  admin: string;
+}
+
+export interface TeamBinding {
+  team: string;
+  role: string;
+  /** `LIKE` patterns of the team's machine names (`gpu-%`, or an exact name). */
+  machines: string[];
+}
+
+// What the write path does, table by table (SELECT too: ON CONFLICT, FOR UPDATE and WHERE clauses read rows).
+const WRITER_GRANTS: Record<string, string> = {
+  objects: 'SELECT, INSERT, UPDATE',
+  sessions: 'SELECT, INSERT, UPDATE',
+  messages: 'SELECT, INSERT, DELETE',
+  tool_calls: 'SELECT, INSERT, UPDATE, DELETE',
+  secret_findings: 'SELECT, INSERT, DELETE',
+  message_failures: 'SELECT, INSERT, UPDATE',
+  backfill_runs: 'SELECT, INSERT, UPDATE',
+  backfill_leases: 'SELECT, INSERT, UPDATE, DELETE',
+  session_link_locks: 'SELECT, INSERT, UPDATE',
+};
+const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
+
+export async function installRoles(pool: pg.Pool, names: RoleNames): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const id = (name: string) => client.escapeIdentifier(name);
+    for (const name of [names.writer, names.analyst, names.admin]) await createRole(client, name);
+    await client.query(`GRANT USAGE ON SCHEMA ${SCHEMA} TO ${id(names.writer)}, ${id(names.analyst)}`);
+    for (const [table, privileges] of Object.entries(WRITER_GRANTS)) {
+      await client.query(`GRANT ${privileges} ON ${SCHEMA}.${table} TO ${id(names.writer)}`);
+    }
+    for (const sequence of WRITER_SEQUENCES) await client.query(`GRANT USAGE ON SEQUENCE ${SCHEMA}.${sequence} TO ${id(names.writer)}`);
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO ${id(names.analyst)}`);
+    // Views added by later migrations (run by the same owner) are readable too.
+    await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${SCHEMA} GRANT SELECT ON TABLES TO ${id(names.analyst)}`);
+    await client.query(`GRANT ${id(names.analyst)} TO ${id(names.admin)}`);
+    await recordAccess(client, names.writer, 'writer', null);
+    await recordAccess(client, names.admin, 'admin', null);
+  });
+}
+
+/** A team role: an analyst that sees the rows of the team's machines only. */
+export async function bindTeam(pool: pg.Pool, analystRole: string, binding: TeamBinding): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await createRole(client, binding.role);
+    await client.query(`GRANT ${client.escapeIdentifier(analystRole)} TO ${client.escapeIdentifier(binding.role)}`);
+    await recordAccess(client, binding.role, 'team', binding.team);
+    for (const pattern of binding.machines) {
+      await client.query(
+        `INSERT INTO ${SCHEMA}.team_machines (team, machine_pattern) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [binding.team, pattern],
+      );
+    }
+  });
+}
+
+/** Drops the roles (after revoking what they were granted) and forgets them; for uninstalling and tests. */
+export async function dropRoles(pool: pg.Pool, roles: string[]): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    for (const role of roles) {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      await client.query(`DELETE FROM ${SCHEMA}.access_roles WHERE role_name = $1`, [role]);
+      if (exists.rowCount === 0) continue;
+      await client.query(`DROP OWNED BY ${client.escapeIdentifier(role)}`);
+      await client.query(`DROP ROLE ${client.escapeIdentifier(role)}`);
+    }
+  });
+}
+
+async function createRole(client: pg.PoolClient, name: string): Promise<void> {
+  const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+  if (exists.rowCount === 0) await client.query(`CREATE ROLE ${client.escapeIdentifier(name)} NOLOGIN`);
+}
+
+async function recordAccess(client: pg.PoolClient, role: string, access: 'writer' | 'admin' | 'team', team: string | null): Promise<void> {
+  await client.query(
+    `INSERT INTO ${SCHEMA}.access_roles (role_name, access, team) VALUES ($1, $2, $3)
+     ON CONFLICT (role_name) DO UPDATE SET access = EXCLUDED.access, team = EXCLUDED.team`,
+    [role, access, team],
+  );
+}
+
+async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
