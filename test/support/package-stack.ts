@@ -1,0 +1,51 @@
+/**
+ * Runs the packaging the way a user does, with no AWS credentials or config: the AWS_* variables removed and
+ * HOME an empty folder (no ~/.aws). `packageInRepository` is `npm run package` itself; `packageCopy` packages
+ * a copy of serverless.yml with other parameters in a folder of its own, so it can run beside the first.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildFunctions } from '../../infra/build.js';
+
+const run = promisify(execFile);
+export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Packaged {
+  /** The folder holding cloudformation-template-update-stack.json and the function zips. */
+  dir: string;
+  stdout: string;
+}
+
+export async function packageInRepository(extraEnv: Record<string, string> = {}): Promise<Packaged> {
+  const { stdout } = await run('npm', ['run', 'package'], {
+    cwd: repositoryRoot,
+    env: { ...(await credentialFreeEnv()), ...extraEnv },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return { dir: path.join(repositoryRoot, '.serverless'), stdout };
+}
+
+export async function packageCopy(params: Record<string, string>): Promise<Packaged> {
+  const serviceDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-package-'));
+  await copyFile(path.join(repositoryRoot, 'serverless.yml'), path.join(serviceDir, 'serverless.yml'));
+  await buildFunctions(path.join(serviceDir, 'dist'));
+  const osls = path.join(repositoryRoot, 'node_modules', '.bin', 'osls');
+  const args = ['package', ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)];
+  const { stdout } = await run(osls, args, { cwd: serviceDir, env: await credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 });
+  return { dir: path.join(serviceDir, '.serverless'), stdout };
+}
+
+async function credentialFreeEnv(): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith('AWS_')) env[name] = value;
+  }
+  env['HOME'] = await mkdtemp(path.join(tmpdir(), 'sessionlake-empty-home-'));
+  env['SLS_TELEMETRY_DISABLED'] = '1';
+  env['SLS_NOTIFICATIONS_MODE'] = 'off';
+  return env;
+}
