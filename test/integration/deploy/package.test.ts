@@ -1,11 +1,16 @@
 /**
  * `npm run package` with no AWS credentials, then the CloudFormation it leaves in .serverless/, read as
  * CloudFormation would apply it with the default parameters (template-parameters.test.ts covers the others).
- * The expectations are the issue's and AWS's rules, not a copy of serverless.yml.
+ * The expectations are the issue's and AWS's rules, not a copy of serverless.yml. Then the zips it made, run
+ * outside the repository by plain Node against the local S3/SQS and Postgres.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSqsRecord } from '../../../infra/local/queue-runner.js';
 import { DEFAULT_FILTERS } from '../../../infra/local/notification-bridge.js';
 import {
   actionsOf,
@@ -17,7 +22,10 @@ import {
   type PolicyStatement,
   type Template,
 } from '../../support/cloudformation.js';
+import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
+import { unpackFunction, type PackagedFunction } from '../../support/packaged-lambda.js';
 import { packageInRepository, type Packaged } from '../../support/package-stack.js';
+import { startSecretsEndpoint, type SecretsEndpoint } from '../../support/secrets-endpoint.js';
 
 // A DATABASE_URL in the packaging environment must not find its way into the template.
 const SENTINEL_PASSWORD = 'sentinel-password-5d1f';
@@ -258,5 +266,132 @@ describe('IAM, least privilege', () => {
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
       for (const target of [statement.Resource].flat()) expect(target).not.toBe('*');
     }
+  });
+});
+
+describe('the packaged bundles, run as the Lambda runtime runs them', () => {
+  const FIXTURES = fileURLToPath(new URL('../../fixtures/claude/projects/', import.meta.url));
+  const FIRST = { fixture: '-tmp/79884cdc-3688-47b0-817b-e651751e068c.jsonl', key: 'laptop/raw/claude/-tmp/79884cdc-3688-47b0-817b-e651751e068c.jsonl' };
+  const SECOND = {
+    fixture: '-Users-dev-project-alpha/2774dd33-dd96-41cc-827b-13ea916c86d1.jsonl',
+    key: 'gpu-01/raw/claude/-Users-dev-project-alpha/2774dd33-dd96-41cc-827b-13ea916c86d1.jsonl',
+  };
+  const PARAMETER = '/sessionlake/test/database-url';
+  let stack: IngestStack;
+  let secrets: SecretsEndpoint;
+  let ingest: PackagedFunction;
+  let backfill: PackagedFunction;
+  let lambdaEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    [stack, secrets] = await Promise.all([startIngestStack(), startSecretsEndpoint()]);
+    secrets.parameters.set(PARAMETER, stack.database.url);
+    ingest = await unpackFunction(path.join(packaged.dir, 'ingest.zip'), 'dist/ingest/index.handler', 'sessionlake-test-ingest');
+    backfill = await unpackFunction(path.join(packaged.dir, 'backfill.zip'), 'dist/backfill/index.handler', 'sessionlake-test-backfill');
+    // What the template gives the functions, with the endpoints pointed at the local stack: the database URL only by
+    // the SSM parameter's name.
+    lambdaEnv = {
+      ...secrets.env,
+      AWS_REGION: stack.emulator.region,
+      AWS_ENDPOINT_URL_S3: stack.emulator.endpoint,
+      AWS_ENDPOINT_URL_SQS: stack.emulator.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SESSIONLAKE_DATABASE_URL_PARAMETER: PARAMETER,
+      SESSIONLAKE_TIME_RESERVE_MS: '1000',
+      SESSIONLAKE_BACKFILL_PREFIXES: `s3://${stack.emulator.bucket}/`,
+      SESSIONLAKE_INGEST_QUEUE_URL: stack.emulator.queueUrl,
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([stack?.stop(), secrets?.stop()]);
+  });
+
+  async function upload(fixture: string, key: string): Promise<string> {
+    const put = await stack.emulator.s3.send(
+      new PutObjectCommand({ Bucket: stack.emulator.bucket, Key: key, Body: await readFile(path.join(FIXTURES, fixture)) }),
+    );
+    await stack.emulator.bridge.idle();
+    return (put.ETag ?? '').replaceAll('"', '');
+  }
+
+  /** Every message now on the ingest queue, removed from it, as the records of one SQS event. */
+  async function takeQueuedEvent(): Promise<{ Records: ReturnType<typeof toSqsRecord>[] }> {
+    const { Messages = [] } = await stack.emulator.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.emulator.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    for (const message of Messages) {
+      await stack.emulator.sqs.send(new DeleteMessageCommand({ QueueUrl: stack.emulator.queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+    return { Records: Messages.map((message) => toSqsRecord(message, stack.emulator.queueArn, stack.emulator.region)) };
+  }
+
+  const objectRow = async (key: string) =>
+    (
+      await stack.pool.query<{ state: string; etag: string }>('SELECT state, etag FROM sessionlake.objects WHERE uri = $1', [
+        `s3://${stack.emulator.bucket}/${key}`,
+      ])
+    ).rows[0];
+
+  const sessionIdOf = async (fixture: string): Promise<string> =>
+    (JSON.parse((await readFile(path.join(FIXTURES, fixture), 'utf8')).split('\n')[0] ?? '{}') as { sessionId: string }).sessionId;
+
+  it('hold nothing but their bundle', () => {
+    expect(ingest.files).toEqual(['dist/ingest/index.mjs']);
+    expect(backfill.files).toEqual(['dist/backfill/index.mjs']);
+    expect(ingest.taskRoot.startsWith(path.resolve(fileURLToPath(new URL('../../..', import.meta.url))))).toBe(false);
+  });
+
+  it('ingest: reads DATABASE_URL from SSM at cold start and ingests the object of a real S3 notification', async () => {
+    const etag = await upload(FIRST.fixture, FIRST.key);
+    const event = await takeQueuedEvent();
+    expect(event.Records).toHaveLength(1);
+    secrets.calls.length = 0;
+
+    const { result } = await ingest.invoke(event, lambdaEnv);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(secrets.calls).toEqual([{ target: 'AmazonSSM.GetParameter', body: { Name: PARAMETER, WithDecryption: true } }]);
+    expect(await objectRow(FIRST.key)).toEqual({ state: 'ingested', etag });
+    const session = await stack.pool.query<{ source_session_id: string; messages: string }>(
+      `SELECT s.source_session_id, (SELECT count(*) FROM sessionlake.messages m WHERE m.session_id = s.id) AS messages
+         FROM sessionlake.sessions s WHERE s.object_uri = $1`,
+      [`s3://${stack.emulator.bucket}/${FIRST.key}`],
+    );
+    expect(session.rows).toEqual([{ source_session_id: await sessionIdOf(FIRST.fixture), messages: expect.not.stringMatching(/^0$/) }]);
+  });
+
+  it('backfill: on a scheduled event, marks a vanished object deleted and queues a missed one, which ingest then loads', async () => {
+    // Both events are lost: the new upload's and the deletion's.
+    await upload(SECOND.fixture, SECOND.key);
+    await stack.emulator.s3.send(new DeleteObjectCommand({ Bucket: stack.emulator.bucket, Key: FIRST.key }));
+    await stack.emulator.bridge.idle();
+    await takeQueuedEvent();
+    const scheduled = {
+      version: '0',
+      id: 'c2a7b5d2-5d6b-4c7e-9f8a-1a2b3c4d5e6f',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: stack.emulator.region,
+      resources: ['arn:aws:events:us-east-1:123456789012:rule/sessionlake-backfill'],
+      detail: {},
+    };
+
+    const { result } = await backfill.invoke(scheduled, lambdaEnv);
+
+    expect(result).toMatchObject({
+      results: [{ prefix: `s3://${stack.emulator.bucket}/`, result: { status: 'finished', counts: { listed: 1, new: 1, deleted: 1, enqueued: 1 } } }],
+    });
+    expect((await objectRow(FIRST.key))?.state).toBe('deleted');
+    const queued = await takeQueuedEvent();
+    expect(queued.Records.map((record) => (JSON.parse(record.body) as { Records: Array<{ s3: { object: { key: string } } }> }).Records[0]?.s3.object.key)).toEqual([
+      SECOND.key,
+    ]);
+
+    const { result: ingested } = await ingest.invoke(queued, lambdaEnv);
+
+    expect(ingested).toEqual({ batchItemFailures: [] });
+    expect((await objectRow(SECOND.key))?.state).toBe('ingested');
   });
 });
