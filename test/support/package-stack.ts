@@ -1,15 +1,15 @@
 /**
  * Runs the packaging the way a user does, with no AWS credentials or config: the AWS_* variables removed and
  * HOME an empty folder (no ~/.aws). `packageInRepository` is `npm run package` itself; `packageCopy` packages
- * a copy of serverless.yml with other parameters in a folder of its own, so it can run beside the first.
+ * a copy of serverless.yml with other parameters in a folder of its own, so it can run beside the first. The
+ * copy is for reading its template only: its zips hold placeholders, not bundles.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { buildFunctions } from '../../infra/build.js';
 
 const run = promisify(execFile);
 export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +32,11 @@ export async function packageInRepository(extraEnv: Record<string, string> = {})
 export async function packageCopy(params: Record<string, string>): Promise<Packaged> {
   const serviceDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-package-'));
   await copyFile(path.join(repositoryRoot, 'serverless.yml'), path.join(serviceDir, 'serverless.yml'));
-  await buildFunctions(path.join(serviceDir, 'dist'));
+  for (const entry of await readdir(path.join(repositoryRoot, 'functions'), { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    await mkdir(path.join(serviceDir, 'dist', entry.name), { recursive: true });
+    await writeFile(path.join(serviceDir, 'dist', entry.name, 'index.mjs'), '// placeholder: only the template is read\n');
+  }
   const osls = path.join(repositoryRoot, 'node_modules', '.bin', 'osls');
   const args = ['package', ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)];
   const { stdout } = await run(osls, args, { cwd: serviceDir, env: await credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 });
