@@ -105,7 +105,7 @@ export function resource(template: Template, id: string): Resource {
 
 /** Every statement of a role's inline policies. */
 export function roleStatements(role: Resource): PolicyStatement[] {
-  const policies = (role.Properties?.['Policies'] ?? []) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>;
+  const policies = (role.Properties?.['Policies'] ?? []) as unknown as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>;
   return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
