@@ -20,8 +20,22 @@ export interface Packaged {
   stdout: string;
 }
 
-export async function packageInRepository(extraEnv: Record<string, string> = {}): Promise<Packaged> {
-  const { stdout } = await run('npm', ['run', 'package'], {
+/**
+ * Whether commands can be run with no network at all (`unshare -n`: a network namespace with only a loopback that
+ * is down; needs root or user namespaces). Where it cannot, packaging runs with the machine's network.
+ */
+export async function canRunWithoutNetwork(): Promise<boolean> {
+  try {
+    await run('unshare', ['-n', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function packageInRepository(extraEnv: Record<string, string> = {}, options: { withoutNetwork: boolean }): Promise<Packaged> {
+  const [command, args] = options.withoutNetwork ? ['unshare', ['-n', 'npm', 'run', 'package']] : ['npm', ['run', 'package']];
+  const { stdout } = await run(command as string, args as string[], {
     cwd: repositoryRoot,
     env: { ...(await credentialFreeEnv()), ...extraEnv },
     maxBuffer: 16 * 1024 * 1024,

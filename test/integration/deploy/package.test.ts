@@ -1,5 +1,6 @@
 /**
- * `npm run package` with no AWS credentials, then the CloudFormation it leaves in .serverless/, read as
+ * `npm run package` with no AWS credentials and, where `unshare -n` works (root here and in CI), no network at
+ * all; then the CloudFormation it leaves in .serverless/, read as
  * CloudFormation would apply it with the default parameters (template-parameters.test.ts covers the others).
  * The expectations are the issue's and AWS's rules, not a copy of serverless.yml. Then the zips it made, run
  * outside the repository by plain Node against the local S3/SQS and Postgres.
@@ -24,19 +25,22 @@ import {
 } from '../../support/cloudformation.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 import { unpackFunction, type PackagedFunction } from '../../support/packaged-lambda.js';
-import { packageInRepository, type Packaged } from '../../support/package-stack.js';
+import { canRunWithoutNetwork, packageInRepository, type Packaged } from '../../support/package-stack.js';
 import { startSecretsEndpoint, type SecretsEndpoint } from '../../support/secrets-endpoint.js';
 
 // A DATABASE_URL in the packaging environment must not find its way into the template.
 const SENTINEL_PASSWORD = 'sentinel-password-5d1f';
 const SENTINEL_URL = `postgres://writer:${SENTINEL_PASSWORD}@db.example:5432/sessionlake`;
 
+const withoutNetwork = await canRunWithoutNetwork();
+if (!withoutNetwork) process.stderr.write('package.test: unshare -n is not available here, so npm run package runs with the network\n');
+
 let packaged: Packaged;
 let template: Template;
 let templateText: string;
 
 beforeAll(async () => {
-  packaged = await packageInRepository({ DATABASE_URL: SENTINEL_URL });
+  packaged = await packageInRepository({ DATABASE_URL: SENTINEL_URL }, { withoutNetwork });
   const file = path.join(packaged.dir, 'cloudformation-template-update-stack.json');
   templateText = await readFile(file, 'utf8');
   template = await readAppliedTemplate(file);
