@@ -8,10 +8,11 @@ import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { createLogger } from '../../shared/log.js';
 import { createObjectLister } from '../../shared/s3/listing.js';
+import { resolveDatabaseUrl } from '../../shared/secrets.js';
 import { BackfillStore } from '../../shared/store/backfill-store.js';
 
-// Built once per execution environment and reused by every invocation it serves.
-const config = loadConfig();
+// Built once per execution environment (the database URL fetched from its secret) and reused by every invocation.
+const config = loadConfig(await resolveDatabaseUrl(process.env));
 const backfill = loadBackfillConfig();
 const log = createLogger(config.logLevel, { function: 'backfill' });
 const { deps, pool } = createIngestDependencies(config, log);

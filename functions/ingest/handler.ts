@@ -3,9 +3,10 @@ import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { processSqsBatch } from '../../shared/ingest/sqs-batch.js';
 import { createLogger } from '../../shared/log.js';
+import { resolveDatabaseUrl } from '../../shared/secrets.js';
 
-// Built once per execution environment and reused by every invocation it serves.
-const config = loadConfig();
+// Built once per execution environment (the database URL fetched from its secret) and reused by every invocation.
+const config = loadConfig(await resolveDatabaseUrl(process.env));
 const log = createLogger(config.logLevel, { function: 'ingest' });
 const { deps } = createIngestDependencies(config, log);
 

@@ -2,21 +2,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildFunctions } from '../../../infra/build.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFunctions, type BuiltFunction } from '../../../infra/build.js';
 
 describe('buildFunctions', () => {
-  const outDirs: string[] = [];
+  let outDir: string;
+  let built: BuiltFunction[];
+  // One build for both tests: each bundles every function.
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-build-'));
+    built = await buildFunctions(outDir);
+  }, 120_000);
   afterAll(async () => {
-    await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    await rm(outDir, { recursive: true, force: true });
   });
 
   it('bundles the ingest Lambda into one ESM file that loads and exports handler', async () => {
-    const outDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-build-'));
-    outDirs.push(outDir);
-
-    const built = await buildFunctions(outDir);
-
     const ingest = built.find((fn) => fn.name === 'ingest');
     expect(ingest?.outfile).toBe(path.join(outDir, 'ingest', 'index.mjs'));
     // Loading the bundle runs its module scope (config, pool, S3 client) without connecting anywhere.
@@ -25,9 +26,6 @@ describe('buildFunctions', () => {
   });
 
   it('bundles the backfill Lambda, which loads with its settings in the environment and exports handler', async () => {
-    const outDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-build-'));
-    outDirs.push(outDir);
-    const built = await buildFunctions(outDir);
     const backfill = built.find((fn) => fn.name === 'backfill');
     const saved = { prefixes: process.env.SESSIONLAKE_BACKFILL_PREFIXES, queue: process.env.SESSIONLAKE_INGEST_QUEUE_URL };
     process.env.SESSIONLAKE_BACKFILL_PREFIXES = 's3://bucket/laptop/ s3://bucket/gpu/';

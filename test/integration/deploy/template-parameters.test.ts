@@ -1,0 +1,155 @@
+/**
+ * The stack packaged with every optional setting used: an existing bucket under a key prefix, the database URL
+ * in Secrets Manager behind a customer managed key and RDS Proxy, a VPC, an alarm topic, other queue sizing.
+ * package.test.ts covers the defaults.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  actionsOf,
+  readAppliedTemplate,
+  resource,
+  resourcesOfType,
+  roleStatements,
+  type Json,
+  type PolicyStatement,
+  type Template,
+} from '../../support/cloudformation.js';
+import { packageCopy } from '../../support/package-stack.js';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sessionlake/writer-AbCdEf';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
+const PARAMS = {
+  rawBucket: 'acme-agent-logs',
+  createBucket: 'false',
+  keyPrefix: 'team-a/',
+  databaseSecretArn: SECRET_ARN,
+  databaseKmsKeyArn: KEY_ARN,
+  databaseHost: 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com',
+  databaseName: 'lake',
+  subnetIds: 'subnet-0a,subnet-0b',
+  securityGroupIds: 'sg-0c',
+  batchSize: '25',
+  batchingWindowSeconds: '30',
+  maxConcurrency: '3',
+  backfillRate: 'rate(1 hour)',
+  alarmTopicArn: TOPIC_ARN,
+  queueAgeAlarmSeconds: '900',
+  logRetentionDays: '7',
+};
+
+let template: Template;
+let templateText: string;
+
+beforeAll(async () => {
+  const packaged = await packageCopy(PARAMS);
+  const file = path.join(packaged.dir, 'cloudformation-template-update-stack.json');
+  templateText = await readFile(file, 'utf8');
+  template = await readAppliedTemplate(file);
+}, 180_000);
+
+const props = (id: string): Record<string, Json> => resource(template, id).Properties ?? {};
+const envOf = (id: string): Record<string, Json> => (props(id)['Environment'] as { Variables: Record<string, Json> }).Variables;
+const statementsWith = (roleId: string, action: string): PolicyStatement[] =>
+  roleStatements(resource(template, roleId)).filter((s) => actionsOf(s).includes(action));
+
+describe('an existing bucket under a key prefix', () => {
+  it('creates no bucket (its notification is merged by hand) but lets that bucket send to the queue', () => {
+    expect(resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket']);
+    expect(templateText).toContain('acme-agent-logs');
+    const statement = (props('IngestQueuePolicy')['PolicyDocument'] as unknown as { Statement: PolicyStatement[] }).Statement[0];
+    expect(statement?.Condition).toEqual({
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-agent-logs' } },
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+  });
+
+  it('reads objects under the prefix only, and the backfill lists under the prefix only', () => {
+    for (const role of ['IngestRole', 'BackfillRole']) {
+      expect(statementsWith(role, 's3:GetObject').map((s) => s.Resource)).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-agent-logs/team-a/*' }]);
+    }
+    expect(statementsWith('BackfillRole', 's3:ListBucket')).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::acme-agent-logs' },
+        Condition: { StringLike: { 's3:prefix': ['team-a/*'] } },
+      }),
+    ]);
+    expect(envOf('BackfillLambdaFunction')['SESSIONLAKE_BACKFILL_PREFIXES']).toBe('s3://acme-agent-logs/team-a/');
+  });
+});
+
+describe('the database secret in Secrets Manager, behind RDS Proxy', () => {
+  it('gives the functions the secret ARN and the proxy endpoint, no SSM parameter', () => {
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
+      expect(envOf(id)).toMatchObject({ SESSIONLAKE_DATABASE_SECRET_ID: SECRET_ARN, PGHOST: PARAMS.databaseHost, PGDATABASE: 'lake' });
+      expect(envOf(id)['SESSIONLAKE_DATABASE_URL_PARAMETER']).toBeUndefined();
+    }
+  });
+
+  it('may read that secret and decrypt with that key only', () => {
+    for (const role of ['IngestRole', 'BackfillRole']) {
+      expect(statementsWith(role, 'secretsmanager:GetSecretValue').map((s) => s.Resource)).toEqual([SECRET_ARN]);
+      expect(statementsWith(role, 'kms:Decrypt').map((s) => s.Resource)).toEqual([KEY_ARN]);
+      expect(statementsWith(role, 'ssm:GetParameter')).toEqual([]);
+    }
+  });
+});
+
+describe('a database in a VPC', () => {
+  it('runs both functions in the given subnets and security groups', () => {
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
+      expect(props(id)['VpcConfig']).toEqual({
+        SubnetIds: { 'Fn::Split': [',', 'subnet-0a,subnet-0b'] },
+        SecurityGroupIds: { 'Fn::Split': [',', 'sg-0c'] },
+      });
+    }
+  });
+
+  it('grants the network-interface actions, the one place Resource "*" appears (EC2 takes nothing narrower)', () => {
+    for (const role of ['IngestRole', 'BackfillRole']) {
+      const anyResource = roleStatements(resource(template, role)).filter((s) => [s.Resource].flat().includes('*'));
+      expect(anyResource.flatMap(actionsOf).sort()).toEqual([
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:UnassignPrivateIpAddresses',
+      ]);
+    }
+  });
+});
+
+describe('sizing, schedule, alarms and logs from parameters', () => {
+  it('sizes the event source and keeps ReportBatchItemFailures', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.[1].Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 30,
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+  });
+
+  it('schedules the backfill at the given rate', () => {
+    expect(resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties?.['ScheduleExpression'])).toEqual(['rate(1 hour)']);
+  });
+
+  it('notifies the SNS topic from every alarm, on alarm and on recovery', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties ?? {});
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) {
+      expect(alarm['AlarmActions']).toEqual([TOPIC_ARN]);
+      expect(alarm['OKActions']).toEqual([TOPIC_ARN]);
+    }
+    // A --param arrives as a string; CloudFormation reads "900" for a number as it reads a Ref to a parameter.
+    expect(alarms.find((alarm) => alarm['MetricName'] === 'ApproximateAgeOfOldestMessage')?.['Threshold']).toBe('900');
+  });
+
+  it('keeps logs the given number of days', () => {
+    for (const [, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) expect(group.Properties?.['RetentionInDays']).toBe(7);
+  });
+});
