@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { classifyKey, sidecarKey } from '../../shared/layout/s3-key.js';
 import { parseSessionBytes } from '../../shared/parsers/parse-session.js';
-import { PARSERS, selectParser } from '../../shared/parsers/registry.js';
+import { PARSERS, selectParser, storedParserVersion } from '../../shared/parsers/registry.js';
 import type { ChaosBucket } from './bucket.js';
 
 /**
@@ -104,7 +104,7 @@ export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucke
     } else if ((row.lines ?? []).join() !== session.lines.join()) {
       verdict.stale.push(`${session.key}: message rows from other lines than the object's`);
     }
-    const current = PARSERS[row.agent === 'codex' ? 'codex' : 'claude'].version;
+    const current = storedParserVersion(PARSERS[row.agent === 'codex' ? 'codex' : 'claude']);
     const sums = [Number(row.input ?? 0), Number(row.output ?? 0), Number(row.cache_read ?? 0), Number(row.cache_write ?? 0)];
     const want = [session.tokens.input, session.tokens.output, session.tokens.cacheRead, session.tokens.cacheWrite];
     if (row.etag !== session.etag || row.state !== 'ingested' || row.parser_version !== current) {

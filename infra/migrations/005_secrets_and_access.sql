@@ -107,3 +107,56 @@ ALTER TABLE backfill_leases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operators ON backfill_leases USING ((SELECT sees_all_machines(current_user)));
 ALTER TABLE session_link_locks ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operators ON session_link_locks USING ((SELECT sees_all_machines(current_user)));
+
+-- session_overview (migration 003) gains the session's count of redacted secrets, as its last column.
+CREATE OR REPLACE VIEW session_overview WITH (security_invoker = true) AS
+WITH RECURSIVE tree (root_id, session_id, depth) AS (
+  SELECT id, id, 0 FROM sessions
+  UNION ALL
+  SELECT t.root_id, c.id, t.depth + 1
+    FROM tree t JOIN sessions c ON c.parent_session_id = t.session_id
+   WHERE t.depth < 16
+),
+own AS (
+  SELECT session_id, count(*) AS responses,
+         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+         sum(cache_creation_input_tokens) AS cache_creation_input_tokens,
+         sum(cache_read_input_tokens) AS cache_read_input_tokens,
+         sum(reasoning_output_tokens) AS reasoning_output_tokens,
+         coalesce(sum(cost_usd), 0) AS priced_cost_usd,
+         count(*) - count(cost_usd) AS unpriced_responses
+    FROM usage GROUP BY session_id
+),
+rolled AS (
+  SELECT t.root_id,
+         count(*) FILTER (WHERE t.depth > 0) AS subagents,
+         coalesce(sum(o.priced_cost_usd) FILTER (WHERE t.depth > 0), 0) AS subagent_cost_usd,
+         coalesce(sum(o.unpriced_responses) FILTER (WHERE t.depth > 0), 0) AS subagent_unpriced_responses,
+         coalesce(sum(o.input_tokens + o.output_tokens + o.cache_creation_input_tokens + o.cache_read_input_tokens)
+                  FILTER (WHERE t.depth > 0), 0) AS subagent_tokens
+    FROM tree t LEFT JOIN own o ON o.session_id = t.session_id
+   GROUP BY t.root_id
+)
+SELECT s.id AS session_id, s.machine, s.agent, s.kind, sp.project_key, sp.project, s.git_branch,
+       s.title AS first_prompt, s.model, s.started_at, s.ended_at, s.ended_at - s.started_at AS duration,
+       s.message_count, s.user_message_count, s.tool_call_count,
+       s.parent_session_id, r.subagents,
+       coalesce(o.responses, 0) AS responses,
+       coalesce(o.input_tokens, 0) AS input_tokens,
+       coalesce(o.output_tokens, 0) AS output_tokens,
+       coalesce(o.cache_creation_input_tokens, 0) AS cache_creation_input_tokens,
+       coalesce(o.cache_read_input_tokens, 0) AS cache_read_input_tokens,
+       coalesce(o.reasoning_output_tokens, 0) AS reasoning_output_tokens,
+       CASE WHEN coalesce(o.unpriced_responses, 0) = 0 THEN coalesce(o.priced_cost_usd, 0) END AS cost_usd,
+       r.subagent_tokens,
+       CASE WHEN r.subagent_unpriced_responses = 0 THEN r.subagent_cost_usd END AS subagent_cost_usd,
+       CASE WHEN coalesce(o.unpriced_responses, 0) + r.subagent_unpriced_responses = 0
+            THEN coalesce(o.priced_cost_usd, 0) + r.subagent_cost_usd END AS total_cost_usd,
+       coalesce(o.priced_cost_usd, 0) + r.subagent_cost_usd AS priced_total_cost_usd,
+       coalesce(o.unpriced_responses, 0) + r.subagent_unpriced_responses AS unpriced_responses,
+       s.malformed_lines, s.is_truncated, s.deleted_at,
+       s.secrets_found
+  FROM sessions s
+  JOIN session_projects sp ON sp.session_id = s.id
+  JOIN rolled r ON r.root_id = s.id
+  LEFT JOIN own o ON o.session_id = s.id;

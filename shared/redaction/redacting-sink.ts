@@ -2,6 +2,7 @@ import { toTitle } from '../parsers/claude/prompts.js';
 import type { BufferedSink } from '../parsers/parse-session.js';
 import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
 import { SecretScanner, type Finding } from './scanner.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../store/sql-values.js';
 
 /**
  * The one place secrets are taken out of a session: between the parser and whatever stores or prints its rows.
@@ -51,7 +52,9 @@ export class RedactingSink implements BufferedSink {
 
   toolCall(record: ToolCallRecord): void {
     const where = { messageOrdinal: record.messageOrdinal, callIndex: record.callIndex };
-    const input = this.scanJson(record.input, where);
+    // Input nested deeper than the writer stores is stored as NULL (and counted) there; scanning it would only
+    // overflow the stack.
+    const input = nestsDeeperThan(record.input, MAX_JSON_DEPTH) ? record.input : this.scanJson(record.input, where);
     const inputText = this.scan(record.inputText, 'tool_input', where);
     const resultText = this.scan(record.resultText, 'tool_result', where);
     const unchanged = input === record.input && inputText === record.inputText && resultText === record.resultText;

@@ -103,6 +103,9 @@ const PER_MACHINE_TABLES: Record<string, string> = {
   messages: `SELECT session_id || '/' || ordinal AS row, session_id AS owner FROM sessionlake.messages`,
   tool_calls: `SELECT session_id || '/' || call_id AS row, session_id AS owner FROM sessionlake.tool_calls`,
   secret_findings: `SELECT id::text AS row, session_id AS owner FROM sessionlake.secret_findings`,
+  // The analysts' views (migration 003) are security_invoker: the tables' policies apply through them.
+  usage: `SELECT session_id || '/' || message_ordinal AS row, session_id AS owner FROM sessionlake.usage`,
+  session_overview: `SELECT session_id || '/' || secrets_found AS row, session_id AS owner FROM sessionlake.session_overview`,
 };
 
 async function machineOf(): Promise<(owner: string) => string> {
