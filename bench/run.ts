@@ -81,7 +81,7 @@ async function baseline(bytes: Uint8Array): Promise<number> {
 
 async function parse(bytes: Uint8Array, parser: ParserDefinition): Promise<number> {
   let rows = 0;
-  const sink = { message: () => (rows += 1), toolCall: () => (rows += 1) };
+  const sink = { message: () => (rows += 1), toolCall: () => (rows += 1), revise: () => {} };
   await parseSession(chunks(bytes), parser, { fileStem: 'bench', projectDir: null, parentSourceSessionId: null }, sink);
   return rows;
 }

@@ -34,6 +34,7 @@ export const parseCommand: Command = {
       const outcome = await parseFile(file, agent, {
         message: () => (messages += 1),
         toolCall: () => (toolCalls += 1),
+        revise: () => {},
       });
       const report = {
         file,
@@ -69,7 +70,7 @@ function hasRecords(outcome: SessionParseOutcome): boolean {
 
 /** Why no message came out: the wrong --agent (the content says which is right), or content neither parser knows. */
 async function nothingRecognised(file: string, agent: Agent | null): Promise<string> {
-  const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {} })).parser?.agent ?? null;
+  const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {}, revise: () => {} })).parser?.agent ?? null;
   if (agent !== null && byContent !== null && byContent !== agent) {
     return (
       `no ${AGENT_NAMES[agent]} messages; it looks like a ${AGENT_NAMES[byContent]} session ` +

@@ -70,12 +70,29 @@ export type Metered =
  * - Legacy usage (old `info` keys, `turn.completed.usage`) counts only while no modern event has been seen,
  *   so a file carrying both never counts a response twice.
  */
+export interface TokenMeterState {
+  previousTotals: Usage | null;
+  modernSeen: boolean;
+}
+
 export class TokenMeter {
   private previousTotals: Usage | null = null;
   private previousKey: string | null = null;
   private modernSeen = false;
 
-  constructor(private readonly values: ValueChecks) {}
+  constructor(
+    private readonly values: ValueChecks,
+    state?: TokenMeterState,
+  ) {
+    if (state === undefined) return;
+    this.previousTotals = state.previousTotals === null ? null : { ...state.previousTotals };
+    this.previousKey = state.previousTotals === null ? null : totalsKey(state.previousTotals);
+    this.modernSeen = state.modernSeen;
+  }
+
+  snapshot(): TokenMeterState {
+    return { previousTotals: this.previousTotals === null ? null : { ...this.previousTotals }, modernSeen: this.modernSeen };
+  }
 
   tokenCount(info: unknown): Metered {
     if (!isRecord(info)) return { kind: 'none' };
