@@ -52,6 +52,19 @@ export interface IngestStats {
   note: string | null;
 }
 
+/** Where an ingested object can be read on from (migration 006, shared/parsers/resume-state.ts). */
+export interface ObjectCheckpoint {
+  /** The object version the state was taken from. */
+  etag: string;
+  parserVersion: string;
+  format: number;
+  byteOffset: number;
+  /** SHA-256 of the `tailBytes` bytes before `byteOffset`. */
+  tailSha256: Buffer;
+  tailBytes: number;
+  state: unknown;
+}
+
 /** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
@@ -219,6 +232,67 @@ export class ObjectTransaction {
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity, options: { batchRows?: number; batchBytes?: number } = {}): Promise<SessionWriter> {
     return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, options);
+  }
+
+  /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
+  async resumeSession(
+    session: SessionIdentity,
+    fromOrdinal: number,
+    options: { batchRows?: number; batchBytes?: number } = {},
+  ): Promise<SessionWriter> {
+    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, options);
+  }
+
+  async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
+    const result = await this.client.query<{
+      etag: string;
+      parser_version: string;
+      format: number;
+      byte_offset: string;
+      tail_sha256: Buffer;
+      tail_bytes: number;
+      state: unknown;
+    }>(
+      `SELECT etag, parser_version, format, byte_offset, tail_sha256, tail_bytes, state
+       FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`,
+      [this.identity.uri],
+    );
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      etag: row.etag,
+      parserVersion: row.parser_version,
+      format: row.format,
+      byteOffset: Number(row.byte_offset),
+      tailSha256: row.tail_sha256,
+      tailBytes: row.tail_bytes,
+      state: row.state,
+    };
+  }
+
+  /** Records where the version just ingested can be read on from; null: it cannot (a later change is read in full). */
+  async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
+    if (checkpoint === null) {
+      await this.client.query(`DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`, [this.identity.uri]);
+      return;
+    }
+    await this.client.query(
+      `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)
+       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
+         format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
+         tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
+      [
+        this.identity.uri,
+        checkpoint.etag,
+        checkpoint.parserVersion,
+        checkpoint.format,
+        checkpoint.byteOffset,
+        checkpoint.tailBytes,
+        checkpoint.tailSha256,
+        JSON.stringify(checkpoint.state),
+      ],
+    );
   }
 
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {

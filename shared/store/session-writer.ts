@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
 import { SCHEMA } from './schema.js';
 import { sqlJson, sqlText } from './sql-values.js';
 
@@ -47,15 +47,22 @@ export interface SavedResultRef {
 const DEFAULT_BATCH_ROWS = 500;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
+type ToolResultRevision = Extract<RowRevision, { kind: 'tool-result' }>;
+type TokensRevision = Extract<RowRevision, { kind: 'billed-tokens' }>;
+
 export class SessionWriter implements RecordSink {
   private messageRows: unknown[][] = [];
   private toolCallRows: unknown[][] = [];
+  private resultRevisions: ToolResultRevision[] = [];
+  private tokenRevisions: TokensRevision[] = [];
   private pendingBytes = 0;
   private readonly batchRows: number;
   private readonly batchBytes: number;
   /** Rows written so far, for logs and tests. */
   messagesWritten = 0;
   toolCallsWritten = 0;
+  /** Rows of an earlier ingest changed by a resumed parse. */
+  rowsRevised = 0;
   /** Tool calls whose full result was saved to a file beside the log (read in after the rows are written). */
   readonly savedResults: SavedResultRef[] = [];
 
@@ -68,11 +75,35 @@ export class SessionWriter implements RecordSink {
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   }
 
+  /** Replaces the session's rows: the old messages and tool calls go. */
   static async begin(
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
     options: { batchRows?: number; batchBytes?: number },
   ): Promise<SessionWriter> {
+    await SessionWriter.claim(client, session);
+    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
+    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
+    return new SessionWriter(client, session, options);
+  }
+
+  /**
+   * Continues the session's rows from a resume point (delta ingest): rows from `fromOrdinal` on were written
+   * after the point was taken and go; the parser writes them again, and revises earlier rows it held.
+   */
+  static async resume(
+    client: pg.PoolClient,
+    session: SessionIdentity & { objectUri: string },
+    fromOrdinal: number,
+    options: { batchRows?: number; batchBytes?: number },
+  ): Promise<SessionWriter> {
+    await SessionWriter.claim(client, session);
+    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND message_ordinal >= $2`, [session.id, fromOrdinal]);
+    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ordinal >= $2`, [session.id, fromOrdinal]);
+    return new SessionWriter(client, session, options);
+  }
+
+  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }): Promise<void> {
     await client.query(
       `INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -80,9 +111,6 @@ export class SessionWriter implements RecordSink {
          agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()`,
       [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId],
     );
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
-    return new SessionWriter(client, session, options);
   }
 
   message(m: MessageRecord): void {
@@ -112,20 +140,85 @@ export class SessionWriter implements RecordSink {
     this.pendingBytes += (input?.length ?? 0) + (inputText?.length ?? 0) + (result?.length ?? 0) + 100;
   }
 
+  revise(revision: RowRevision): void {
+    if (revision.kind === 'tool-result') {
+      if (revision.resultFile !== null) {
+        this.savedResults.push({ messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex, recordedPath: revision.resultFile });
+      }
+      this.resultRevisions.push(revision);
+      this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
+    } else {
+      this.tokenRevisions.push(revision);
+      this.pendingBytes += 100;
+    }
+  }
+
   shouldFlush(): boolean {
-    return this.messageRows.length + this.toolCallRows.length >= this.batchRows || this.pendingBytes >= this.batchBytes;
+    const rows = this.messageRows.length + this.toolCallRows.length + this.resultRevisions.length + this.tokenRevisions.length;
+    return rows >= this.batchRows || this.pendingBytes >= this.batchBytes;
   }
 
   async flush(): Promise<void> {
     const messages = this.messageRows;
     const toolCalls = this.toolCallRows;
+    const results = this.resultRevisions;
+    const tokens = this.tokenRevisions;
     this.messageRows = [];
     this.toolCallRows = [];
+    this.resultRevisions = [];
+    this.tokenRevisions = [];
     this.pendingBytes = 0;
     await this.insert('messages', MESSAGE_COLUMNS, messages);
     await this.insert('tool_calls', TOOL_CALL_COLUMNS, toolCalls);
+    await this.reviseResults(results);
+    await this.reviseTokens(tokens);
     this.messagesWritten += messages.length;
     this.toolCallsWritten += toolCalls.length;
+    this.rowsRevised += results.length + tokens.length;
+  }
+
+  /** Results that arrived for calls an earlier ingest wrote as pending. */
+  private async reviseResults(revisions: ToolResultRevision[]): Promise<void> {
+    if (revisions.length === 0) return;
+    await this.client.query(
+      `UPDATE ${SCHEMA}.tool_calls t
+       SET result_text = v.result_text, is_error = v.is_error, result_timestamp = v.result_timestamp
+       FROM unnest($2::int[], $3::int[], $4::text[], $5::boolean[], $6::timestamptz[])
+         AS v (message_ordinal, call_index, result_text, is_error, result_timestamp)
+       WHERE t.session_id = $1 AND t.message_ordinal = v.message_ordinal AND t.call_index = v.call_index`,
+      [
+        this.session.id,
+        revisions.map((r) => r.messageOrdinal),
+        revisions.map((r) => r.callIndex),
+        revisions.map((r) => sqlText(r.resultText)),
+        revisions.map((r) => r.isError),
+        revisions.map((r) => r.resultTimestamp),
+      ],
+    );
+  }
+
+  /** A response's billed tokens, on rows an earlier ingest wrote. */
+  private async reviseTokens(revisions: TokensRevision[]): Promise<void> {
+    if (revisions.length === 0) return;
+    const column = (pick: (tokens: NonNullable<TokensRevision['tokens']>) => number | null) =>
+      revisions.map((r) => (r.tokens === null ? null : pick(r.tokens)));
+    await this.client.query(
+      `UPDATE ${SCHEMA}.messages m
+       SET input_tokens = v.input, output_tokens = v.output, cache_creation_input_tokens = v.cache_creation,
+         cache_read_input_tokens = v.cache_read, reasoning_output_tokens = v.reasoning
+       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+         AS v (ordinal, input, output, cache_creation, cache_read, reasoning)
+       WHERE m.session_id = $1 AND m.ordinal = v.ordinal`,
+      [
+        this.session.id,
+        revisions.map((r) => r.ordinal),
+        column((t) => t.input),
+        column((t) => t.output),
+        column((t) => t.cacheCreationInput),
+        column((t) => t.cacheReadInput),
+        column((t) => t.reasoningOutput),
+      ],
+    );
   }
 
   /** Writes what is left and the session's summary columns. */
