@@ -72,6 +72,7 @@ export async function writeSession(
   });
   const notSession = whyNotASession(outcome, layout);
   if (notSession !== null || outcome.parser === null || outcome.result === null) {
+    await writer.settle();
     await tx.rollbackTo('session_rows');
     const reason = notSession ?? 'no session record';
     await tx.markSkipped(input.version, reason, outcome.parser?.version ?? null);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ObjectKind } from '../layout/s3-key.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
-import { SessionWriter, type SessionIdentity } from './session-writer.js';
+import { SessionWriter, type SessionIdentity, type WriterOptions } from './session-writer.js';
 
 /**
  * The object-level SQL of the write path (DESIGN.md §4): lock the object's row, look at what is stored,
@@ -71,7 +71,7 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { lockTimeoutMs: number },
+    private readonly options: { lockTimeoutMs: number; writer?: WriterOptions },
   ) {}
 
   /**
@@ -126,7 +126,7 @@ export class ObjectStore {
         sessionId: row.session_id,
         updatedAt: row.updated_at,
       };
-      const result = await work(new ObjectTransaction(client, identity, stored));
+      const result = await work(new ObjectTransaction(client, identity, stored, this.options.writer ?? {}));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -185,6 +185,7 @@ export class ObjectTransaction {
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
     readonly stored: StoredObject,
+    private readonly writerOptions: WriterOptions = {},
   ) {}
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
@@ -230,17 +231,13 @@ export class ObjectTransaction {
   }
 
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
-  async beginSession(session: SessionIdentity, options: { batchRows?: number; batchBytes?: number } = {}): Promise<SessionWriter> {
-    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, options);
+  async beginSession(session: SessionIdentity): Promise<SessionWriter> {
+    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
   }
 
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
-  async resumeSession(
-    session: SessionIdentity,
-    fromOrdinal: number,
-    options: { batchRows?: number; batchBytes?: number } = {},
-  ): Promise<SessionWriter> {
-    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, options);
+  async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
+    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
   }
 
   async loadCheckpoint(): Promise<ObjectCheckpoint | null> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import { insertRows, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
 import { sqlJson, sqlText } from './sql-values.js';
 
@@ -24,17 +25,35 @@ export interface SessionFinish {
   truncated: boolean;
 }
 
-const MESSAGE_COLUMNS = [
-  'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
-  'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
-  'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
-  'line_number', 'byte_offset',
-] as const;
+const MESSAGES: TableShape = {
+  table: 'messages',
+  columns: [
+    'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
+    'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
+    'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
+    'line_number', 'byte_offset',
+  ],
+  types: [
+    'text', 'int', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'boolean', 'boolean',
+    'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'jsonb', 'int', 'bigint',
+  ],
+};
 
-const TOOL_CALL_COLUMNS = [
-  'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
-  'result_timestamp',
-] as const;
+const TOOL_CALLS: TableShape = {
+  table: 'tool_calls',
+  columns: [
+    'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
+    'result_timestamp',
+  ],
+  types: ['text', 'int', 'int', 'text', 'text', 'jsonb', 'text', 'text', 'boolean', 'timestamptz'],
+};
+
+export interface WriterOptions {
+  batchRows?: number;
+  batchBytes?: number;
+  /** How batches are inserted (see row-inserts.ts); `copy` unless a benchmark asks for another. */
+  insertMethod?: InsertMethod;
+}
 
 /** A tool call whose full result lives in a sidecar file. */
 export interface SavedResultRef {
@@ -51,13 +70,16 @@ type ToolResultRevision = Extract<RowRevision, { kind: 'tool-result' }>;
 type TokensRevision = Extract<RowRevision, { kind: 'billed-tokens' }>;
 
 export class SessionWriter implements RecordSink {
-  private messageRows: unknown[][] = [];
-  private toolCallRows: unknown[][] = [];
+  private messageRows: RowValue[][] = [];
+  private toolCallRows: RowValue[][] = [];
   private resultRevisions: ToolResultRevision[] = [];
   private tokenRevisions: TokensRevision[] = [];
   private pendingBytes = 0;
   private readonly batchRows: number;
   private readonly batchBytes: number;
+  private readonly insertMethod: InsertMethod;
+  /** The batch being written while the parser fills the next one; its failure surfaces at the next flush. */
+  private inFlight: Promise<void> = Promise.resolve();
   /** Rows written so far, for logs and tests. */
   messagesWritten = 0;
   toolCallsWritten = 0;
@@ -69,17 +91,18 @@ export class SessionWriter implements RecordSink {
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly session: SessionIdentity & { objectUri: string },
-    options: { batchRows?: number; batchBytes?: number },
+    options: WriterOptions,
   ) {
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    this.insertMethod = options.insertMethod ?? 'copy';
   }
 
   /** Replaces the session's rows: the old messages and tool calls go. */
   static async begin(
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
-    options: { batchRows?: number; batchBytes?: number },
+    options: WriterOptions,
   ): Promise<SessionWriter> {
     await SessionWriter.claim(client, session);
     await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
@@ -95,7 +118,7 @@ export class SessionWriter implements RecordSink {
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
     fromOrdinal: number,
-    options: { batchRows?: number; batchBytes?: number },
+    options: WriterOptions,
   ): Promise<SessionWriter> {
     await SessionWriter.claim(client, session);
     await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND message_ordinal >= $2`, [session.id, fromOrdinal]);
@@ -158,23 +181,47 @@ export class SessionWriter implements RecordSink {
     return rows >= this.batchRows || this.pendingBytes >= this.batchBytes;
   }
 
+  /**
+   * Hands the rows held so far to Postgres and returns as soon as the previous batch is written, so the parser
+   * fills the next batch while this one is in flight (one connection: statements still run in order).
+   */
   async flush(): Promise<void> {
-    const messages = this.messageRows;
-    const toolCalls = this.toolCallRows;
-    const results = this.resultRevisions;
-    const tokens = this.tokenRevisions;
+    await this.inFlight;
+    const batch = {
+      messages: this.messageRows,
+      toolCalls: this.toolCallRows,
+      results: this.resultRevisions,
+      tokens: this.tokenRevisions,
+    };
     this.messageRows = [];
     this.toolCallRows = [];
     this.resultRevisions = [];
     this.tokenRevisions = [];
     this.pendingBytes = 0;
-    await this.insert('messages', MESSAGE_COLUMNS, messages);
-    await this.insert('tool_calls', TOOL_CALL_COLUMNS, toolCalls);
-    await this.reviseResults(results);
-    await this.reviseTokens(tokens);
-    this.messagesWritten += messages.length;
-    this.toolCallsWritten += toolCalls.length;
-    this.rowsRevised += results.length + tokens.length;
+    const writing = this.write(batch);
+    // Awaited at the next flush or in finish; until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
+    this.inFlight = writing;
+  }
+
+  /** Waits for the batch in flight (and fails with it). */
+  async settle(): Promise<void> {
+    await this.inFlight;
+  }
+
+  private async write(batch: {
+    messages: RowValue[][];
+    toolCalls: RowValue[][];
+    results: ToolResultRevision[];
+    tokens: TokensRevision[];
+  }): Promise<void> {
+    await insertRows(this.client, MESSAGES, batch.messages, this.insertMethod);
+    await insertRows(this.client, TOOL_CALLS, batch.toolCalls, this.insertMethod);
+    await this.reviseResults(batch.results);
+    await this.reviseTokens(batch.tokens);
+    this.messagesWritten += batch.messages.length;
+    this.toolCallsWritten += batch.toolCalls.length;
+    this.rowsRevised += batch.results.length + batch.tokens.length;
   }
 
   /** Results that arrived for calls an earlier ingest wrote as pending. */
@@ -224,6 +271,7 @@ export class SessionWriter implements RecordSink {
   /** Writes what is left and the session's summary columns. */
   async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<void> {
     await this.flush();
+    await this.settle();
     const s = summary;
     await this.client.query(
       `UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
@@ -294,18 +342,5 @@ export class SessionWriter implements RecordSink {
         [this.session.id, agent, summary.sourceSessionId, this.session.machine, this.session.kind],
       );
     }
-  }
-
-  private async insert(table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
-    if (rows.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const placeholders = row.map((value) => {
-        values.push(value);
-        return `$${values.length}`;
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    await this.client.query(`INSERT INTO ${SCHEMA}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
 }
