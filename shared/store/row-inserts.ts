@@ -17,6 +17,8 @@ export const INSERT_METHODS = ['values', 'unnest', 'copy'] as const;
 export type InsertMethod = (typeof INSERT_METHODS)[number];
 
 export interface TableShape {
+  /** Default: the sessionlake schema. */
+  schema?: string;
   table: string;
   /** Column names as SQL (quoted where needed). */
   columns: readonly string[];
@@ -39,6 +41,10 @@ export async function insertRows(client: pg.PoolClient, shape: TableShape, rows:
   }
 }
 
+function tableName(shape: TableShape): string {
+  return `${shape.schema ?? SCHEMA}.${shape.table}`;
+}
+
 async function insertValues(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
   const values: RowValue[] = [];
   const tuples = rows.map((row) => {
@@ -48,20 +54,20 @@ async function insertValues(client: pg.PoolClient, shape: TableShape, rows: RowV
     });
     return `(${placeholders.join(', ')})`;
   });
-  await client.query(`INSERT INTO ${SCHEMA}.${shape.table} (${shape.columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+  await client.query(`INSERT INTO ${tableName(shape)} (${shape.columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
 }
 
 async function insertUnnest(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
   const arrays = shape.columns.map((_, column) => rows.map((row) => row[column] ?? null));
   const params = shape.types.map((type, index) => `$${index + 1}::${type}[]`);
   await client.query(
-    `INSERT INTO ${SCHEMA}.${shape.table} (${shape.columns.join(', ')}) SELECT * FROM unnest(${params.join(', ')})`,
+    `INSERT INTO ${tableName(shape)} (${shape.columns.join(', ')}) SELECT * FROM unnest(${params.join(', ')})`,
     arrays,
   );
 }
 
 async function copyRows(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
-  const stream = client.query(pgCopyStreams.from(`COPY ${SCHEMA}.${shape.table} (${shape.columns.join(', ')}) FROM STDIN`));
+  const stream = client.query(pgCopyStreams.from(`COPY ${tableName(shape)} (${shape.columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(copyChunks(rows)), stream);
 }
 

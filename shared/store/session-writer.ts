@@ -25,7 +25,7 @@ export interface SessionFinish {
   truncated: boolean;
 }
 
-const MESSAGES: TableShape = {
+export const MESSAGES: TableShape = {
   table: 'messages',
   columns: [
     'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
@@ -39,7 +39,7 @@ const MESSAGES: TableShape = {
   ],
 };
 
-const TOOL_CALLS: TableShape = {
+export const TOOL_CALLS: TableShape = {
   table: 'tool_calls',
   columns: [
     'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
