@@ -50,8 +50,15 @@ function minus(current: number | null, previous: number | null): number | null {
   return current === null ? null : Math.max(current - (previous ?? 0), 0);
 }
 
-function totalsKey(usage: Usage): string {
-  return [usage.input, usage.cachedInput, usage.output, usage.reasoningOutput, usage.cacheWrite].join(',');
+function sameTotals(a: Usage, b: Usage | null): boolean {
+  return (
+    b !== null &&
+    a.input === b.input &&
+    a.cachedInput === b.cachedInput &&
+    a.output === b.output &&
+    a.reasoningOutput === b.reasoningOutput &&
+    a.cacheWrite === b.cacheWrite
+  );
 }
 
 export type Metered =
@@ -77,7 +84,6 @@ export interface TokenMeterState {
 
 export class TokenMeter {
   private previousTotals: Usage | null = null;
-  private previousKey: string | null = null;
   private modernSeen = false;
 
   constructor(
@@ -86,7 +92,6 @@ export class TokenMeter {
   ) {
     if (state === undefined) return;
     this.previousTotals = state.previousTotals === null ? null : { ...state.previousTotals };
-    this.previousKey = state.previousTotals === null ? null : totalsKey(state.previousTotals);
     this.modernSeen = state.modernSeen;
   }
 
@@ -101,11 +106,9 @@ export class TokenMeter {
     if (last === null && total === null) return this.legacy(readLegacyUsage(info, this.values));
     this.modernSeen = true;
     if (total !== null) {
-      const key = totalsKey(total);
-      if (key === this.previousKey) return { kind: 'repeat' };
+      if (sameTotals(total, this.previousTotals)) return { kind: 'repeat' };
       const previous = this.previousTotals;
       this.previousTotals = total;
-      this.previousKey = key;
       return metered(last ?? subtract(total, previous));
     }
     return metered(last);

@@ -125,6 +125,14 @@ function outputText(output: unknown): string | null {
 const EXIT_CODE_LINE = /^Process exited with code (-?\d+)\s*$/mu;
 
 /**
+ * Whether JSON text can hold an `exit_code` or `success` key: only then is it worth parsing (outputs are often
+ * large JSON). A key spelled with `\u` escapes is the one way to hold either without the plain name.
+ */
+function mayNameErrorKeys(text: string): boolean {
+  return text.includes('exit_code') || text.includes('success') || text.includes('\\u');
+}
+
+/**
  * The output says the call failed when: the payload or its output object says `success: false` /
  * `isError: true` / a failed status; the output is the JSON `{output, metadata: {exit_code}}` shape with a
  * non-zero exit code; or it is unified-exec text with a `Process exited with code N` line, N ≠ 0.
@@ -136,7 +144,7 @@ function outputIsError(payload: Record<string, unknown>, output: unknown, text: 
   }
   if (text === null) return false;
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{')) {
+  if (trimmed.startsWith('{') && mayNameErrorKeys(trimmed)) {
     const parsed = parseJsonText(trimmed).value;
     if (isRecord(parsed)) {
       const metadata = parsed['metadata'];
