@@ -111,8 +111,14 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       return { status: 'sidecar', session: session.status === 'missing' ? null : session };
     }
     case 'session':
-    case 'subagent':
+    case 'subagent': {
+      // Most notices of a stored object need nothing (a duplicate, a re-sync of the same bytes): say so from a
+      // plain read, without the transaction and row lock (a commit) the write path takes. Decided again under it.
+      const seen = notice.force ? null : await deps.store.peek(identity.uri);
+      if (seen !== null && isStale(notice, seen)) return { status: 'stale' };
+      if (seen !== null && isCurrent(seen, version.etag, layout)) return { status: 'unchanged' };
       return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
+    }
   }
 }
 

@@ -159,6 +159,31 @@ export class ObjectStore {
       });
   }
 
+  /**
+   * The object's row as last committed, read without a lock or a transaction: enough to see that a notice
+   * needs nothing (same ETag already ingested, or older than what was applied) without writing anything.
+   */
+  async peek(uri: string): Promise<StoredObject | null> {
+    const result = await this.pool
+      .query<{ etag: string | null; sequencer: string | null; state: ObjectState; parser_version: string | null; session_id: string | null; updated_at: Date }>(
+        `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1`,
+        [uri],
+      )
+      .catch((error: unknown) => {
+        throw translatePgError(error);
+      });
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      etag: row.etag,
+      sequencer: row.sequencer,
+      state: row.state,
+      parserVersion: row.parser_version,
+      sessionId: row.session_id,
+      updatedAt: row.updated_at,
+    };
+  }
+
   /** Records why an SQS message could not be processed; the DLQ keeps the message, this keeps the reason. */
   async recordMessageFailure(failure: {
     messageId: string;
