@@ -87,11 +87,37 @@ export function maxTimestamp(a: string | null, b: string | null): string | null 
 
 /** Parses text that should hold JSON; returns the text itself alongside when it does not parse. */
 export function parseJsonText(text: string): { value: unknown; unparsed: string | null } {
+  // A failed JSON.parse throws, and throwing costs more than parsing: text that visibly is not JSON skips it.
+  if (!mayBeJson(text)) return { value: null, unparsed: text };
   try {
     return { value: JSON.parse(text), unparsed: null };
   } catch {
     return { value: null, unparsed: text };
   }
+}
+
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Characters a JSON value can start with: `{ [ " - 0-9 t f n`. */
+const VALUE_START = /[{["\-0-9tfn]/;
+
+function nextSignificant(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && JSON_WHITESPACE.has(text.charCodeAt(at))) at += 1;
+  return at;
+}
+
+/**
+ * False only for text JSON.parse is certain to reject: nothing but whitespace, a first character no JSON value
+ * starts with, or an object or array whose first member cannot start there (`[REDACTED …]`, `{oops}`).
+ */
+function mayBeJson(text: string): boolean {
+  const first = nextSignificant(text, 0);
+  const open = text[first];
+  if (open === undefined || !VALUE_START.test(open)) return false;
+  if (open !== '{' && open !== '[') return true;
+  const second = text[nextSignificant(text, first + 1)];
+  if (second === undefined) return false;
+  return open === '{' ? second === '"' || second === '}' : second === ']' || VALUE_START.test(second);
 }
 
 /** Last segment of a POSIX or Windows path (a session's project is the basename of its cwd). */
