@@ -19,7 +19,18 @@ import { startPostgres } from '../infra/local/postgres.js';
 import { INSERT_METHODS, insertRows, type InsertMethod, type RowValue } from '../shared/store/row-inserts.js';
 import { MESSAGES } from '../shared/store/session-writer.js';
 import { appendedLines, buildCorpus, claudeSessionText, retag } from './corpus.js';
-import { baselineIngest, countRows, startBenchStack, syncAndIngest, timed, uploadLarge, type BenchStack } from './ingest-bench.js';
+import {
+  baselineIngest,
+  countRows,
+  startBenchStack,
+  syncAndIngest,
+  timed,
+  uploadLarge,
+  uploadThenIngest,
+  type BenchStack,
+  type FetchStats,
+  type Timed,
+} from './ingest-bench.js';
 import { parseBench } from './parse-bench.js';
 import { ingestInChild } from './peak-rss.js';
 
@@ -147,6 +158,24 @@ try {
   const writePath = await writePathBench(stack, settings.writeRows);
   results['writePath'] = writePath;
 
+  // 3–5 again on a second corpus of the same shape (machine `drain`), each upload done before the queue is
+  // drained: the ingester's own time, without the in-process emulator's upload work competing with it.
+  const drainCorpus = await buildCorpus({ totalMb: settings.corpusMb, sessionMb: settings.sessionMb, claudeShare: settings.claudeShare }, 'drain');
+  const drainFirst = await uploadThenIngest(stack, drainCorpus);
+  const drainUnchanged = await uploadThenIngest(stack, drainCorpus);
+  const drainGrown = drainCorpus.map((object, index) => {
+    const added = object.grows ? appendedLines(object, settings.appendPct / 100, `app${index}`) : Buffer.alloc(0);
+    return { key: object.key, bytes: Buffer.concat([object.bytes, added]), added: added.length };
+  });
+  const drainAppend = await uploadThenIngest(stack, drainGrown);
+  const drainAppended = drainGrown.reduce((sum, object) => sum + object.added, 0);
+  const phase = (run: Timed & FetchStats) => ({ ms: run.ms, handlerMs: run.handlerMs, bytesFetched: run.bytes, gets: run.gets, pctOfFirst: (100 * run.ms) / drainFirst.ms });
+  results['drainOnly'] = {
+    first: phase(drainFirst),
+    unchanged: phase(drainUnchanged),
+    append: { ...phase(drainAppend), appendedBytes: drainAppended, fetchedPerAppended: drainAppend.bytes / drainAppended },
+  };
+
   // 6. one large session object
   const big = await bigObject(stack, settings.bigMb);
   results['largeObject'] = big;
@@ -165,6 +194,7 @@ try {
   const pct = (part: number, whole: number) => `${fixed((100 * part) / whole, 1)} %`;
   out(`4. unchanged re-sync: ${unchanged.bytes} bytes fetched in ${unchanged.gets} GETs; handler ${fixed(unchanged.handlerMs / 1000)} s = ${pct(unchanged.handlerMs, first.handlerMs)} of first ingest's; wall (re-upload included) ${fixed(unchanged.ms / 1000)} s = ${pct(unchanged.ms, first.ms)}`);
   out(`5. +${settings.appendPct} % appended: ${appended.bytes} bytes fetched for ${appendedBytes} appended = ${fixed(appended.bytes / appendedBytes, 3)}x; handler ${fixed(appended.handlerMs / 1000)} s = ${pct(appended.handlerMs, first.handlerMs)} of first ingest's; wall (whole files re-uploaded) ${fixed(appended.ms / 1000)} s = ${pct(appended.ms, first.ms)}; ${afterAppend.messages - rows.messages} rows added`);
+  out(`   queue drained after the uploads (ingester only): first ${fixed(drainFirst.ms / 1000)} s; unchanged ${fixed(drainUnchanged.ms / 1000)} s = ${pct(drainUnchanged.ms, drainFirst.ms)} (${drainUnchanged.bytes} bytes fetched); +${settings.appendPct} % ${fixed(drainAppend.ms / 1000)} s = ${pct(drainAppend.ms, drainFirst.ms)} (${fixed(drainAppend.bytes / drainAppended, 3)}x the appended bytes fetched)`);
   out(`6. one ${settings.bigMb} MiB session object: peak RSS ${fixed(big.peakRssMb, 0)} MiB, ${fixed(big.ms / 1000, 1)} s (${fixed(settings.bigMb / (big.ms / 1000), 1)} MiB/s)`);
   if (profile !== null) {
     out('\nfirst ingest, CPU profile of the bench process: top functions by self time');
