@@ -229,9 +229,8 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
         await client.query('DROP SCHEMA IF EXISTS bench_write CASCADE; CREATE SCHEMA bench_write');
         await client.query('CREATE TABLE bench_write.messages (LIKE sessionlake.messages INCLUDING ALL)');
         const shape = { ...MESSAGES, schema: 'bench_write' };
-        const pool = { query: client.query.bind(client) } as unknown as pg.PoolClient;
         const time = await timed(async () => {
-          for (let offset = 0; offset < rows.length; offset += 500) await insertRows(pool, shape, rows.slice(offset, offset + 500), method);
+          for (let offset = 0; offset < rows.length; offset += 500) await insertRows(client, shape, rows.slice(offset, offset + 500), method);
         });
         samples.set(method, [...(samples.get(method) ?? []), time.ms]);
       }

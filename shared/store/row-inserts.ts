@@ -29,7 +29,7 @@ export interface TableShape {
 /** Row values: null, string, number, boolean. jsonb values are JSON text. */
 export type RowValue = string | number | boolean | null;
 
-export async function insertRows(client: pg.PoolClient, shape: TableShape, rows: RowValue[][], method: InsertMethod): Promise<void> {
+export async function insertRows(client: pg.ClientBase, shape: TableShape, rows: RowValue[][], method: InsertMethod): Promise<void> {
   if (rows.length === 0) return;
   switch (method) {
     case 'values':
@@ -45,7 +45,7 @@ function tableName(shape: TableShape): string {
   return `${shape.schema ?? SCHEMA}.${shape.table}`;
 }
 
-async function insertValues(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
+async function insertValues(client: pg.ClientBase, shape: TableShape, rows: RowValue[][]): Promise<void> {
   const values: RowValue[] = [];
   const tuples = rows.map((row) => {
     const placeholders = row.map((value) => {
@@ -57,7 +57,7 @@ async function insertValues(client: pg.PoolClient, shape: TableShape, rows: RowV
   await client.query(`INSERT INTO ${tableName(shape)} (${shape.columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
 }
 
-async function insertUnnest(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
+async function insertUnnest(client: pg.ClientBase, shape: TableShape, rows: RowValue[][]): Promise<void> {
   const arrays = shape.columns.map((_, column) => rows.map((row) => row[column] ?? null));
   const params = shape.types.map((type, index) => `$${index + 1}::${type}[]`);
   await client.query(
@@ -66,7 +66,7 @@ async function insertUnnest(client: pg.PoolClient, shape: TableShape, rows: RowV
   );
 }
 
-async function copyRows(client: pg.PoolClient, shape: TableShape, rows: RowValue[][]): Promise<void> {
+async function copyRows(client: pg.ClientBase, shape: TableShape, rows: RowValue[][]): Promise<void> {
   const stream = client.query(pgCopyStreams.from(`COPY ${tableName(shape)} (${shape.columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(copyChunks(rows)), stream);
 }
