@@ -1,93 +1,263 @@
 /**
- * `npm run bench`: parser throughput and memory on a large synthetic session, each against a baseline
- * measured in the same run on the same bytes (line reader + JSON.parse, the floor any parser pays).
- * Input: real fixture sessions repeated until the object reaches --mb megabytes (default 64), with response
- * ids made unique per repetition so deduplication works as on a real long session.
+ * `npm run bench [-- --quick] [-- --profile]`: every figure against a baseline measured in the same run on the
+ * same machine, printed as a table and written to bench/results/latest.json.
+ *  1. parse: each parser vs reading lines + JSON.parse of the same bytes;
+ *  2. write path: the same rows written by INSERT … VALUES, INSERT … SELECT FROM unnest, and COPY;
+ *  3. first ingest of a corpus through the local stack (upload → notification → queue → handler → Postgres)
+ *     vs GET + JSON.parse + COPY of the same rows;
+ *  4. the corpus re-synced unchanged; 5. +1 % appended to every session and re-synced (delta ingest);
+ *  6. one large session object ingested by `sessionlake ingest`: peak RSS.
+ * The corpus (bench/corpus.ts) is built deterministically from the fixtures; sizes are flags.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { readLines } from '../shared/lines/line-reader.js';
-import { parseSession } from '../shared/parsers/parse-session.js';
-import { PARSERS } from '../shared/parsers/registry.js';
-import type { ParserDefinition, RecordSink } from '../shared/parsers/types.js';
-import { RedactingSink } from '../shared/redaction/redacting-sink.js';
+import pg from 'pg';
+import { startPostgres } from '../infra/local/postgres.js';
+import { INSERT_METHODS, insertRows, type InsertMethod, type RowValue } from '../shared/store/row-inserts.js';
+import { MESSAGES } from '../shared/store/session-writer.js';
+import { appendedLines, buildCorpus, claudeSessionText, retag } from './corpus.js';
+import {
+  baselineIngest,
+  countRows,
+  startBenchStack,
+  syncAndIngest,
+  timed,
+  uploadLarge,
+  uploadThenIngest,
+  type BenchStack,
+  type FetchStats,
+  type Timed,
+} from './ingest-bench.js';
+import { parseBench } from './parse-bench.js';
+import { ingestInChild } from './peak-rss.js';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '64' }, runs: { type: 'string', default: '3' } } });
-const targetBytes = Number(values.mb) * 1024 * 1024;
-const runs = Number(values.runs);
-const CHUNK = 64 * 1024;
+// The AWS SDK's Node < 22 notice, switched off as bin/sessionlake.js does (that warning only).
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
-  {
-    name: 'claude',
-    fixture: 'claude/projects/-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl',
-    parser: PARSERS.claude,
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'parse-mb': { type: 'string' },
+    runs: { type: 'string' },
+    'corpus-mb': { type: 'string' },
+    'session-mb': { type: 'string' },
+    'claude-share': { type: 'string' },
+    'append-pct': { type: 'string' },
+    'big-mb': { type: 'string' },
+    'write-rows': { type: 'string' },
   },
-  {
-    name: 'codex',
-    fixture: 'codex/sessions/2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl',
-    parser: PARSERS.codex,
-  },
-];
+});
+const quick = flags.quick === true;
+const settings = {
+  parseMb: Number(flags['parse-mb'] ?? (quick ? 16 : 64)),
+  runs: Number(flags.runs ?? (quick ? 3 : 5)),
+  corpusMb: Number(flags['corpus-mb'] ?? (quick ? 24 : 128)),
+  sessionMb: Number(flags['session-mb'] ?? (quick ? 2 : 4)),
+  claudeShare: Number(flags['claude-share'] ?? 0.55),
+  appendPct: Number(flags['append-pct'] ?? 1),
+  bigMb: Number(flags['big-mb'] ?? (quick ? 256 : 1024)),
+  writeRows: Number(flags['write-rows'] ?? (quick ? 20_000 : 100_000)),
+};
 
-async function syntheticObject(fixture: string): Promise<Uint8Array> {
-  const text = await readFile(fileURLToPath(new URL(`../test/fixtures/${fixture}`, import.meta.url)), 'utf8');
-  const body = text.endsWith('\n') ? text : `${text}\n`;
-  const parts: string[] = [];
-  let size = 0;
-  for (let repetition = 0; size < targetBytes; repetition += 1) {
-    const part = body.replace(/"(id|call_id|tool_use_id|requestId|uuid|parentUuid)":"/g, `"$1":"r${repetition}-`);
-    parts.push(part);
-    size += Buffer.byteLength(part);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const mib = (bytes: number) => bytes / 1024 / 1024;
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+out(`sessionlake bench${quick ? ' --quick' : ''}: node ${process.version}, ${os.availableParallelism()} cores, ${JSON.stringify(settings)}`);
+const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), settings };
+
+// 1. parse
+out('\n1. parse (median of runs; ratio = time / lines+JSON.parse of the same bytes)');
+out('input   parser      MiB/s   floor MiB/s   ratio   peak heap MiB');
+const parse = await parseBench(settings.parseMb, settings.runs);
+for (const row of parse) {
+  out(`${row.input.padEnd(7)} ${row.parser.padEnd(10)} ${fixed(row.parserMibPerS, 1).padStart(6)}   ${fixed(row.floorMibPerS, 1).padStart(11)}   ${fixed(row.ratio).padStart(5)}x   ${fixed(row.peakHeapMb, 1).padStart(13)}`);
+  out(`        + redaction ${fixed(row.redactedMibPerS, 1).padStart(6)}   parser+redaction / parser = ${fixed(row.redactionRatio)}x (limit 1.30x)`);
+}
+results['parse'] = parse;
+
+const postgres = await startPostgres({
+  databaseUrl: process.env['DATABASE_URL'] || undefined,
+  dataDir: fileURLToPath(new URL('../.sessionlake/bench-postgres', import.meta.url)),
+  persistent: false,
+  port: 0,
+  log: () => {},
+});
+const stack = await startBenchStack(postgres.url, 'copy');
+try {
+  const corpus = await buildCorpus({ totalMb: settings.corpusMb, sessionMb: settings.sessionMb, claudeShare: settings.claudeShare });
+  const corpusBytes = corpus.reduce((sum, object) => sum + object.bytes.length, 0);
+
+  // 3. first ingest (run before the write-path part, which reads its rows)
+  let profile: unknown = null;
+  const inspector = flags.profile === true ? new Session() : null;
+  if (inspector !== null) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
   }
-  return new TextEncoder().encode(parts.join(''));
-}
+  const first = await syncAndIngest(stack, corpus);
+  if (inspector !== null) {
+    profile = (await inspector.post('Profiler.stop')).profile;
+    inspector.disconnect();
+  }
+  const rows = await countRows(stack.pool);
+  if (rows.failed > 0) throw new Error(`${rows.failed} objects did not land in the first ingest`);
+  const baseline = await baselineIngest(stack, corpus);
+  const firstResult = {
+    objects: corpus.length,
+    mb: mib(corpusBytes),
+    ms: first.ms,
+    baselineMs: baseline.ms,
+    ratio: first.ms / baseline.ms,
+    messages: rows.messages,
+    toolCalls: rows.toolCalls,
+    messagesPerS: rows.messages / (first.ms / 1000),
+    mbPerS: mib(corpusBytes) / (first.ms / 1000),
+    mbPerCpuS: mib(corpusBytes) / (first.cpuMs / 1000),
+    bytesFetched: first.bytes,
+    handlerMs: first.handlerMs,
+  };
+  results['firstIngest'] = firstResult;
 
-async function* chunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  for (let offset = 0; offset < bytes.length; offset += CHUNK) yield bytes.subarray(offset, offset + CHUNK);
-}
+  // 4. unchanged re-sync
+  const unchanged = await syncAndIngest(stack, corpus);
+  results['unchanged'] = {
+    ms: unchanged.ms,
+    pctOfFirst: (100 * unchanged.ms) / first.ms,
+    handlerMs: unchanged.handlerMs,
+    handlerPctOfFirst: (100 * unchanged.handlerMs) / first.handlerMs,
+    bytesFetched: unchanged.bytes,
+    gets: unchanged.gets,
+  };
 
-interface Measurement {
-  ms: number;
-  peakHeapMb: number;
-  rows: number;
-}
+  // 5. +N % appended to every session
+  const grown = corpus.map((object, index) => {
+    const added = object.grows ? appendedLines(object, settings.appendPct / 100, `app${index}`) : Buffer.alloc(0);
+    return { key: object.key, bytes: Buffer.concat([object.bytes, added]), added: added.length };
+  });
+  const appendedBytes = grown.reduce((sum, object) => sum + object.added, 0);
+  const appended = await syncAndIngest(stack, grown);
+  const afterAppend = await countRows(stack.pool);
+  results['append'] = {
+    pct: settings.appendPct,
+    appendedBytes,
+    bytesFetched: appended.bytes,
+    fetchedPerAppended: appended.bytes / appendedBytes,
+    ms: appended.ms,
+    pctOfFirst: (100 * appended.ms) / first.ms,
+    handlerMs: appended.handlerMs,
+    handlerPctOfFirst: (100 * appended.handlerMs) / first.handlerMs,
+    messagesAdded: afterAppend.messages - rows.messages,
+  };
 
-async function measure(work: () => Promise<number>): Promise<Measurement> {
-  global.gc?.();
-  const baseHeap = process.memoryUsage().heapUsed;
-  let peak = baseHeap;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  }, 5);
-  const start = performance.now();
-  const rows = await work();
-  const ms = performance.now() - start;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
-  return { ms, peakHeapMb: (peak - baseHeap) / 1024 / 1024, rows };
-}
+  // 2. write path: the same rows, batches of 500, each method into fresh tables shaped like ours
+  const writePath = await writePathBench(stack, settings.writeRows);
+  results['writePath'] = writePath;
 
-async function baseline(bytes: Uint8Array): Promise<number> {
-  let objects = 0;
-  for await (const line of readLines(chunks(bytes))) {
-    if (line.text !== '') {
-      JSON.parse(line.text);
-      objects += 1;
+  // 3–5 again on a second corpus of the same shape (machine `drain`), each upload done before the queue is
+  // drained: the ingester's own time, without the in-process emulator's upload work competing with it.
+  const drainCorpus = await buildCorpus({ totalMb: settings.corpusMb, sessionMb: settings.sessionMb, claudeShare: settings.claudeShare }, 'drain');
+  const drainFirst = await uploadThenIngest(stack, drainCorpus);
+  const drainUnchanged = await uploadThenIngest(stack, drainCorpus);
+  const drainGrown = drainCorpus.map((object, index) => {
+    const added = object.grows ? appendedLines(object, settings.appendPct / 100, `app${index}`) : Buffer.alloc(0);
+    return { key: object.key, bytes: Buffer.concat([object.bytes, added]), added: added.length };
+  });
+  const drainAppend = await uploadThenIngest(stack, drainGrown);
+  const drainAppended = drainGrown.reduce((sum, object) => sum + object.added, 0);
+  const phase = (run: Timed & FetchStats) => ({ ms: run.ms, handlerMs: run.handlerMs, bytesFetched: run.bytes, gets: run.gets, pctOfFirst: (100 * run.ms) / drainFirst.ms });
+  results['drainOnly'] = {
+    first: phase(drainFirst),
+    unchanged: phase(drainUnchanged),
+    append: { ...phase(drainAppend), appendedBytes: drainAppended, fetchedPerAppended: drainAppend.bytes / drainAppended },
+  };
+
+  // 6. one large session object
+  const big = await bigObject(stack, settings.bigMb);
+  results['largeObject'] = big;
+
+  if (profile !== null) results['firstIngestProfile'] = topFunctions(profile, 15);
+
+  out(`\n2. write path: ${writePath.rows} message rows in batches of 500 (ratio = time / copy)`);
+  out('method   ms        rows/s     ratio');
+  const copyMs = writePath.methods.find((m) => m.method === 'copy')?.ms ?? 1;
+  for (const method of writePath.methods) {
+    out(`${method.method.padEnd(8)} ${fixed(method.ms, 0).padStart(6)}   ${fixed(writePath.rows / (method.ms / 1000), 0).padStart(9)}   ${fixed(method.ms / copyMs).padStart(5)}x`);
+  }
+  out(`\n3. first ingest: ${corpus.length} objects, ${fixed(mib(corpusBytes), 1)} MiB, upload → notification → handler → Postgres`);
+  out(`   ${fixed(first.ms / 1000)} s vs baseline GET+JSON.parse+COPY ${fixed(baseline.ms / 1000)} s: ${fixed(firstResult.ratio)}x (handler time ${fixed(first.handlerMs / 1000)} s)`);
+  out(`   ${fixed(firstResult.messagesPerS, 0)} messages/s, ${fixed(firstResult.mbPerS, 1)} MiB/s wall, ${fixed(firstResult.mbPerCpuS, 1)} MiB per CPU-second of the bench process (emulator and uploads included)`);
+  const pct = (part: number, whole: number) => `${fixed((100 * part) / whole, 1)} %`;
+  out(`4. unchanged re-sync: ${unchanged.bytes} bytes fetched in ${unchanged.gets} GETs; handler ${fixed(unchanged.handlerMs / 1000)} s = ${pct(unchanged.handlerMs, first.handlerMs)} of first ingest's; wall (re-upload included) ${fixed(unchanged.ms / 1000)} s = ${pct(unchanged.ms, first.ms)}`);
+  out(`5. +${settings.appendPct} % appended: ${appended.bytes} bytes fetched for ${appendedBytes} appended = ${fixed(appended.bytes / appendedBytes, 3)}x; handler ${fixed(appended.handlerMs / 1000)} s = ${pct(appended.handlerMs, first.handlerMs)} of first ingest's; wall (whole files re-uploaded) ${fixed(appended.ms / 1000)} s = ${pct(appended.ms, first.ms)}; ${afterAppend.messages - rows.messages} rows added`);
+  out(`   queue drained after the uploads (ingester only): first ${fixed(drainFirst.ms / 1000)} s; unchanged ${fixed(drainUnchanged.ms / 1000)} s = ${pct(drainUnchanged.ms, drainFirst.ms)} (${drainUnchanged.bytes} bytes fetched); +${settings.appendPct} % ${fixed(drainAppend.ms / 1000)} s = ${pct(drainAppend.ms, drainFirst.ms)} (${fixed(drainAppend.bytes / drainAppended, 3)}x the appended bytes fetched)`);
+  out(`6. one ${settings.bigMb} MiB session object: peak RSS ${fixed(big.peakRssMb, 0)} MiB, ${fixed(big.ms / 1000, 1)} s (${fixed(settings.bigMb / (big.ms / 1000), 1)} MiB/s)`);
+  if (profile !== null) {
+    out('\nfirst ingest, CPU profile of the bench process: top functions by self time');
+    for (const entry of topFunctions(profile, 15)) out(`  ${fixed(entry.pct, 1).padStart(5)} %  ${entry.name}  ${entry.where}`);
+  }
+} finally {
+  await stack.stop();
+  await postgres.stop();
+}
+await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+await writeFile(fileURLToPath(new URL('./results/latest.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
+out('\nwritten to bench/results/latest.json');
+
+async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows: number; methods: { method: InsertMethod; ms: number }[] }> {
+  const client = new pg.Client({ connectionString: bench.databaseUrl });
+  await client.connect();
+  try {
+    const source = await client.query({
+      text: `SELECT session_id, ordinal, role, source_type, source_subtype, uuid, parent_uuid, "timestamp"::text, model, text, thinking,
+               is_sidechain, is_compact_boundary, message_id, request_id, input_tokens, output_tokens, cache_creation_input_tokens,
+               cache_read_input_tokens, reasoning_output_tokens, usage::text, line_number, byte_offset
+             FROM sessionlake.messages ORDER BY session_id, ordinal LIMIT $1`,
+      values: [limit],
+      rowMode: 'array',
+    });
+    const rows = source.rows as RowValue[][];
+    const methods: { method: InsertMethod; ms: number }[] = [];
+    // Interleaved rounds, so load from the other engineers on this machine falls on every method alike.
+    const samples = new Map<InsertMethod, number[]>();
+    for (let round = 0; round < 3; round += 1) {
+      for (const method of INSERT_METHODS) {
+        await client.query('DROP SCHEMA IF EXISTS bench_write CASCADE; CREATE SCHEMA bench_write');
+        await client.query('CREATE TABLE bench_write.messages (LIKE sessionlake.messages INCLUDING ALL)');
+        const shape = { ...MESSAGES, schema: 'bench_write' };
+        const time = await timed(async () => {
+          for (let offset = 0; offset < rows.length; offset += 500) await insertRows(client, shape, rows.slice(offset, offset + 500), method);
+        });
+        samples.set(method, [...(samples.get(method) ?? []), time.ms]);
+      }
     }
+    for (const method of INSERT_METHODS) methods.push({ method, ms: median(samples.get(method) ?? []) });
+    return { rows: rows.length, methods };
+  } finally {
+    await client.query('DROP SCHEMA IF EXISTS bench_write CASCADE').catch(() => undefined);
+    await client.end();
   }
-  return objects;
 }
 
-async function parse(bytes: Uint8Array, parser: ParserDefinition, options: { redact: boolean }): Promise<number> {
-  let rows = 0;
-  const counter: RecordSink = { message: () => (rows += 1), toolCall: () => (rows += 1) };
-  let findings = 0;
-  const sink = options.redact ? new RedactingSink(counter, { add: () => (findings += 1) }) : counter;
-  const outcome = await parseSession(chunks(bytes), parser, { fileStem: 'bench', projectDir: null, parentSourceSessionId: null }, sink);
-  if (options.redact && outcome.result !== null) (sink as RedactingSink).redactSummary(outcome.result.summary);
-  return rows;
+async function bigObject(bench: BenchStack, sizeMb: number): Promise<{ mb: number; ms: number; peakRssMb: number; outcome: string }> {
+  const template = await claudeSessionText();
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (let repetition = 0; size < sizeMb * 1024 * 1024; repetition += 1) {
+    const part = Buffer.from(retag(template, `big${repetition}`));
+    parts.push(part);
+    size += part.length;
+  }
+  const key = 'big/raw/claude/-home-bench-big/5c0375b4-57a5-4f26-b12d-b16b16b16b16.jsonl';
+  await uploadLarge(bench, key, Buffer.concat(parts));
+  parts.length = 0;
+  const run = await ingestInChild(bench, key);
+  return { mb: mib(size), ...run };
 }
 
 function median(values: number[]): number {
@@ -95,34 +265,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-process.stdout.write(`sessionlake bench: ${values.mb} MiB per input, median of ${runs} runs, node ${process.version}\n\n`);
-const scanCost: string[] = [];
-process.stdout.write('input   step                 MiB/s   vs baseline   peak heap MiB   rows\n');
-for (const input of inputs) {
-  const bytes = await syntheticObject(input.fixture);
-  const mib = bytes.length / 1024 / 1024;
-  const base: Measurement[] = [];
-  const parsed: Measurement[] = [];
-  const redacted: Measurement[] = [];
-  for (let run = 0; run < runs; run += 1) {
-    base.push(await measure(() => baseline(bytes)));
-    parsed.push(await measure(() => parse(bytes, input.parser, { redact: false })));
-    redacted.push(await measure(() => parse(bytes, input.parser, { redact: true })));
-  }
-  const baseMs = median(base.map((m) => m.ms));
-  const parseMs = median(parsed.map((m) => m.ms));
-  const redactMs = median(redacted.map((m) => m.ms));
-  const row = (step: string, ms: number, ratio: string, heap: number, rows: number) =>
-    `${input.name.padEnd(7)} ${step.padEnd(20)} ${(mib / (ms / 1000)).toFixed(1).padStart(6)}   ${ratio.padStart(11)}   ${heap.toFixed(1).padStart(13)}   ${rows}\n`;
-  process.stdout.write(row('lines+JSON.parse', baseMs, '1.00x', median(base.map((m) => m.peakHeapMb)), base[0]?.rows ?? 0));
-  process.stdout.write(
-    row(`${input.parser.version} parser`, parseMs, `${(parseMs / baseMs).toFixed(2)}x`, median(parsed.map((m) => m.peakHeapMb)), parsed[0]?.rows ?? 0),
-  );
-  process.stdout.write(
-    row('parser+redaction', redactMs, `${(redactMs / baseMs).toFixed(2)}x`, median(redacted.map((m) => m.peakHeapMb)), redacted[0]?.rows ?? 0),
-  );
-  scanCost.push(`${input.name}: parser+redaction / parser = ${(redactMs / parseMs).toFixed(2)}x (limit 1.30x)`);
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
 }
-process.stdout.write(`\nscanning cost, same bytes, same run:\n  ${scanCost.join('\n  ')}\n`);
-process.stdout.write('\nvs baseline = time relative to reading and JSON-decoding the same bytes (lower is better).\n');
-process.stdout.write('peak heap = growth over the run; it stays flat as the object grows when memory is bounded.\n');
+
+/** Self time per function (by name and place) as a share of all samples. */
+function topFunctions(profile: unknown, count: number): { pct: number; name: string; where: string }[] {
+  const nodes = (profile as { nodes: ProfileNode[] }).nodes;
+  const total = nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+  const byFunction = new Map<string, { hits: number; name: string; where: string }>();
+  for (const node of nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url === '' ? '' : `${url.replace(/^.*\/(node_modules|wt-[^/]+|main)\//, '$1/')}:${lineNumber + 1}`;
+    const key = `${functionName}@${where}`;
+    const entry = byFunction.get(key) ?? { hits: 0, name: functionName || '(anonymous)', where };
+    entry.hits += node.hitCount ?? 0;
+    byFunction.set(key, entry);
+  }
+  return [...byFunction.values()]
+    .sort((a, b) => b.hits - a.hits)
+    .slice(0, count)
+    .map((entry) => ({ pct: (100 * entry.hits) / Math.max(1, total), name: entry.name, where: entry.where }));
+}

@@ -36,7 +36,7 @@ export const parseCommand: Command = {
       let messages = 0;
       let toolCalls = 0;
       const secretsByRule: Record<string, number> = {};
-      const counter: RecordSink = { message: () => (messages += 1), toolCall: () => (toolCalls += 1) };
+      const counter: RecordSink = { message: () => (messages += 1), toolCall: () => (toolCalls += 1), revise: () => {} };
       // The same redaction as the ingest: what is printed is what would be stored.
       const sink = new RedactingSink(counter, { add: (finding) => (secretsByRule[finding.rule] = (secretsByRule[finding.rule] ?? 0) + 1) });
       const outcome = await parseFile(file, agent, sink);
@@ -76,7 +76,7 @@ function hasRecords(outcome: SessionParseOutcome): boolean {
 
 /** Why no message came out: the wrong --agent (the content says which is right), or content neither parser knows. */
 async function nothingRecognised(file: string, agent: Agent | null): Promise<string> {
-  const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {} })).parser?.agent ?? null;
+  const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {}, revise: () => {} })).parser?.agent ?? null;
   if (agent !== null && byContent !== null && byContent !== agent) {
     return (
       `no ${AGENT_NAMES[agent]} messages; it looks like a ${AGENT_NAMES[byContent]} session ` +

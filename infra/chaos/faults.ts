@@ -167,6 +167,11 @@ export function faultyReader(
       maybeFail();
       return reader.head(bucket, key);
     },
+    // A delta's ranged read: the same error answers; its body is short, so the body faults stay on full reads.
+    async openFrom(bucket, key, etag, start) {
+      maybeFail();
+      return reader.openFrom(bucket, key, etag, start);
+    },
     async open(bucket, key, etag) {
       maybeFail();
       if (faults.roll('s3-rewrite-before-read', random, rates.rewriteBeforeRead) && (await context.rewrite(key))) {

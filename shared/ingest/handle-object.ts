@@ -2,16 +2,19 @@ import { describeError, isRetryable } from '../errors.js';
 import { compareSequencers } from '../events/s3-event.js';
 import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
-import { currentParserVersion } from '../parsers/registry.js';
+import { resumeParse } from '../parsers/parse-session.js';
+import { currentParserVersion, PARSERS } from '../parsers/registry.js';
+import { readResumePoint, RESUME_FORMAT } from '../parsers/resume-state.js';
 import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
-import type { ObjectReader } from '../s3/object-reader.js';
+import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
 import type { ObjectIdentity, ObjectStore, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
-import { writeSession, type WrittenSession } from './write-session.js';
+import { writeSession, writeSessionDelta, type DeltaPlan, type WrittenSession } from './write-session.js';
 
 /**
  * The one decision for one object (DESIGN.md §4), whoever noticed it: an S3 event, a backfill listing, or a
  * person naming it on the command line. It owns every outcome (ingest, unchanged, stale, superseded, deleted,
- * skipped, re-ingest for a newer parser version) so the event path and the backfill cannot decide differently.
+ * skipped, re-ingest for a newer parser version) so the event path and the backfill cannot decide differently,
+ * and how a session is read: in full, or only what a grown object appended (delta, see planDelta).
  */
 
 export interface ObjectNotice {
@@ -112,8 +115,14 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       return { status: 'sidecar', session: session.status === 'missing' ? null : session };
     }
     case 'session':
-    case 'subagent':
+    case 'subagent': {
+      // Most notices of a stored object need nothing (a duplicate, a re-sync of the same bytes): say so from a
+      // plain read, without the transaction and row lock (a commit) the write path takes. Decided again under it.
+      const seen = notice.force ? null : await deps.store.peek(identity.uri);
+      if (seen !== null && isStale(notice, seen)) return { status: 'stale' };
+      if (seen !== null && isCurrent(seen, version.etag, layout)) return { status: 'unchanged' };
       return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
+    }
   }
 }
 
@@ -126,9 +135,55 @@ async function ingestSession(
 ): Promise<ObjectOutcome> {
   if (isStale(notice, tx.stored)) return { status: 'stale' };
   if (isCurrent(tx.stored, version.etag, layout) && !notice.force) return { status: 'unchanged' };
-  let opened;
+  const input = {
+    maxLineBytes: deps.maxLineBytes,
+    log: deps.log,
+    sidecars: { reader: deps.reader, bucket: notice.bucket },
+  };
+  // A changed sidecar is read into its calls by a full ingest only (force).
+  const plan = notice.force ? null : await planDelta(tx, layout, version);
+  if (plan !== null && version.etag !== null) {
+    const etag = version.etag;
+    const opened = await openOrOutcome(() => deps.reader.openFrom(notice.bucket, notice.key, etag, plan.readFrom), notice, tx);
+    if (!('body' in opened)) return opened;
+    const written = await writeSessionDelta(tx, layout, { ...input, body: opened.body, plan, version: openedVersion(version, opened) });
+    if (written.status === 'written') return { status: 'ingested', ...written.session };
+    if (written.status === 'skipped') return written;
+    deps.log.info('object no longer starts with the bytes ingested: reading it in full', { key: notice.key });
+  }
+  const opened = await openOrOutcome(() => deps.reader.open(notice.bucket, notice.key, version.etag), notice, tx);
+  if (!('body' in opened)) return opened;
+  const written = await writeSession(tx, layout, { ...input, body: opened.body, version: openedVersion(version, opened) });
+  return written.status === 'skipped' ? written : { status: 'ingested', ...written.session };
+}
+
+/**
+ * Whether this version can be read from where the stored one ended (delta ingest), and from where: only an
+ * ingested object with a resume state taken from its stored version by the current parser, and a new version
+ * at least as long. The bytes before that point are checked once fetched (writeSessionDelta).
+ */
+async function planDelta(tx: ObjectTransaction, layout: SessionLayout, version: ObjectVersion): Promise<DeltaPlan | null> {
+  const { stored } = tx;
+  if (stored.state !== 'ingested' || stored.etag === null || version.etag === null || version.size === null) return null;
+  if (!currentParserVersion(layout.agent, stored.parserVersion)) return null;
+  const checkpoint = await tx.loadCheckpoint();
+  if (checkpoint === null || checkpoint.etag !== stored.etag || checkpoint.parserVersion !== stored.parserVersion) return null;
+  if (checkpoint.format !== RESUME_FORMAT || version.size < checkpoint.byteOffset) return null;
+  const point = readResumePoint(checkpoint.state);
+  if (point === null || point.byteOffset !== checkpoint.byteOffset) return null;
+  const resume = resumeParse(PARSERS[layout.agent], layout.parserContext, point);
+  if (resume === null) return null;
+  return { checkpoint, resume, readFrom: checkpoint.byteOffset - checkpoint.tailBytes };
+}
+
+/** The opened stream, or the outcome when the version asked for is gone (changed again, or deleted). */
+async function openOrOutcome(
+  open: () => Promise<OpenedObject>,
+  notice: ObjectNotice,
+  tx: ObjectTransaction,
+): Promise<OpenedObject | ObjectOutcome> {
   try {
-    opened = await deps.reader.open(notice.bucket, notice.key, version.etag);
+    return await open();
   } catch (error) {
     if (error instanceof ObjectChangedError) return { status: 'superseded' };
     if (error instanceof ObjectMissingError) {
@@ -137,14 +192,10 @@ async function ingestSession(
     }
     throw error;
   }
-  const written = await writeSession(tx, layout, {
-    body: opened.body,
-    version: { ...version, etag: opened.etag, size: opened.size ?? version.size, lastModified: opened.lastModified },
-    maxLineBytes: deps.maxLineBytes,
-    log: deps.log,
-    sidecars: { reader: deps.reader, bucket: notice.bucket },
-  });
-  return written.status === 'skipped' ? written : { status: 'ingested', ...written.session };
+}
+
+function openedVersion(version: ObjectVersion, opened: OpenedObject): ObjectVersion {
+  return { ...version, etag: opened.etag, size: opened.size ?? version.size, lastModified: opened.lastModified };
 }
 
 async function remove(notice: ObjectNotice, identity: ObjectIdentity, deps: IngestDependencies): Promise<ObjectOutcome> {

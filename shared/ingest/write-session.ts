@@ -1,26 +1,41 @@
 import { sidecarKey, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
-import { parseSession, type SessionParseOutcome } from '../parsers/parse-session.js';
+import { parseSession, type ResumedParse, type SessionParseOutcome } from '../parsers/parse-session.js';
 import { selectParser, storedParserVersion } from '../parsers/registry.js';
+import { RESUME_FORMAT } from '../parsers/resume-state.js';
+import type { ParserDefinition, ParseResult } from '../parsers/types.js';
 import { RedactingSink } from '../redaction/redacting-sink.js';
 import { ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader } from '../s3/object-reader.js';
-import type { ObjectTransaction, ObjectVersion } from '../store/object-store.js';
+import type { ObjectCheckpoint, ObjectTransaction, ObjectVersion } from '../store/object-store.js';
 import type { SecretFindingWriter } from '../store/secret-findings.js';
-import type { SessionWriter } from '../store/session-writer.js';
+import type { SessionIdentity, SessionWriter } from '../store/session-writer.js';
+import { LineTail, sha256, splitHead } from './line-tail.js';
 
 /**
- * Streams one session object into its rows, inside the object's locked transaction: the old rows go, the new
- * ones are written in batches while the body streams, and the objects row records what was read. Content that
- * holds no session record (empty, whitespace, random bytes, the other agent's format) is rolled back to the
- * savepoint and recorded as skipped, so it never becomes a session with no messages. Secrets are redacted from
- * every row (and the sidecars read into them) before anything is written: see shared/redaction/.
+ * Streams one session object into its rows, inside the object's locked transaction, in one of two ways:
+ * - full: the old rows go, the new ones are written in batches while the body streams, and the objects row
+ *   records what was read. Content that holds no session record (empty, whitespace, random bytes, the other
+ *   agent's format) is rolled back to the savepoint and recorded as skipped, so it never becomes a session
+ *   with no messages;
+ * - delta: the body is the object from a little before the end of what was ingested; once those bytes are
+ *   checked against the hash stored with the resume state, the parser continues from that state and the new
+ *   rows are added (see shared/parsers/resume-state.ts). Bytes that do not match leave everything untouched
+ *   and say so: the caller reads the object in full.
+ * Either way the state to resume from next time is stored with the objects row. Secrets are redacted from every
+ * row (and the sidecars read into them) before anything is written: see shared/redaction/.
  */
 
 export interface WrittenSession {
   sessionId: string;
+  /** How the object was read: whole, or only the bytes after what was already ingested. */
+  read: 'full' | 'delta';
+  /** Bytes fetched from S3 for this ingest (a delta's includes the re-read tail it checks). */
+  bytesFetched: number;
   messages: number;
   toolCalls: number;
+  /** Rows of an earlier ingest that a delta changed (results of pending calls, a response's tokens). */
+  rowsRevised: number;
   malformedLines: number;
   valuesRejected: number;
   truncated: boolean;
@@ -32,57 +47,126 @@ export interface WrittenSession {
 
 export type WriteResult = { status: 'written'; session: WrittenSession } | { status: 'skipped'; reason: string };
 
+export interface SessionInput {
+  version: ObjectVersion;
+  maxLineBytes: number;
+  log: Logger;
+  /** Where the session's sidecars are read from (its own bucket). */
+  sidecars: { reader: ObjectReader; bucket: string };
+}
+
+/** What a delta continues from: the stored checkpoint and the parser restored from it. */
+export interface DeltaPlan {
+  checkpoint: ObjectCheckpoint;
+  resume: ResumedParse;
+  /** The offset the body starts at: the checked tail, then the new bytes. */
+  readFrom: number;
+}
+
 export async function writeSession(
   tx: ObjectTransaction,
   layout: SessionLayout,
-  input: {
-    body: AsyncIterable<Uint8Array>;
-    version: ObjectVersion;
-    maxLineBytes: number;
-    log: Logger;
-    /** Where the session's sidecars are read from (its own bucket). */
-    sidecars: { reader: ObjectReader; bucket: string };
-  },
+  input: SessionInput & { body: AsyncIterable<Uint8Array> },
 ): Promise<WriteResult> {
   await tx.savepoint('session_rows');
-  const writer = await tx.beginSession({
+  const writer = await tx.beginSession(sessionIdentity(layout));
+  const findings = await tx.beginSecretFindings(layout.sessionId);
+  const sink = new RedactingSink(writer, findings);
+  const tail = new LineTail();
+  const fetched = new ByteCounter();
+  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, sink, {
+    maxLineBytes: input.maxLineBytes,
+  });
+  const notSession = whyNotASession(outcome, layout);
+  if (notSession !== null || outcome.parser === null || outcome.result === null) {
+    await writer.settle();
+    await tx.rollbackTo('session_rows');
+    const reason = notSession ?? 'no session record';
+    await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
+    await tx.saveCheckpoint(null);
+    return { status: 'skipped', reason };
+  }
+  const parsed = { outcome, parser: outcome.parser, result: outcome.result };
+  return {
+    status: 'written',
+    session: await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes }),
+  };
+}
+
+/**
+ * Adds what a new version of the object appended. Returns 'prefix-changed' (nothing written) when the bytes
+ * before the resume point are not the ones ingested.
+ */
+export async function writeSessionDelta(
+  tx: ObjectTransaction,
+  layout: SessionLayout,
+  input: SessionInput & { body: AsyncIterable<Uint8Array>; plan: DeltaPlan },
+): Promise<WriteResult | { status: 'prefix-changed' }> {
+  const { checkpoint, resume } = input.plan;
+  const fetched = new ByteCounter();
+  const { head, rest, cancel } = await splitHead(fetched.count(input.body), checkpoint.tailBytes);
+  if (head.length !== checkpoint.tailBytes || !sha256(head).equals(checkpoint.tailSha256)) {
+    await cancel();
+    return { status: 'prefix-changed' };
+  }
+  const fromOrdinal = resume.point.nextOrdinal;
+  const writer = await tx.resumeSession(sessionIdentity(layout), fromOrdinal);
+  // The findings of rows written again (from the resume point on) go with them; the others stay.
+  const findings = await tx.resumeSecretFindings(layout.sessionId, fromOrdinal);
+  const sink = new RedactingSink(writer, findings);
+  const tail = new LineTail({ bytes: head, end: checkpoint.byteOffset });
+  const outcome = await parseSession(tail.watch(rest), resume.definition, layout.parserContext, sink, {
+    maxLineBytes: input.maxLineBytes,
+    resume,
+  });
+  if (outcome.result === null) throw new Error('a resumed parse ended without a result');
+  const parsed = { outcome, parser: resume.definition, result: outcome.result };
+  return {
+    status: 'written',
+    session: await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'delta', bytesFetched: fetched.bytes }),
+  };
+}
+
+function sessionIdentity(layout: SessionLayout): SessionIdentity {
+  return {
     id: layout.sessionId,
     machine: layout.machine,
     agent: layout.agent,
     kind: layout.kind,
     parentSessionId: layout.parentSessionId,
-  });
-  const findings = await tx.beginSecretFindings(layout.sessionId);
-  const sink = new RedactingSink(writer, findings);
-  const outcome = await parseSession(input.body, selectParser(layout.agent), layout.parserContext, sink, {
-    maxLineBytes: input.maxLineBytes,
-  });
-  const notSession = whyNotASession(outcome, layout);
-  if (notSession !== null || outcome.parser === null || outcome.result === null) {
-    await tx.rollbackTo('session_rows');
-    const reason = notSession ?? 'no session record';
-    await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
-    return { status: 'skipped', reason };
-  }
-  const { parser, result } = outcome;
+  };
+}
+
+interface SessionSinks {
+  writer: SessionWriter;
+  /** Between the parser and the writer: every row's text goes through it (shared/redaction/). */
+  sink: RedactingSink;
+  findings: SecretFindingWriter;
+}
+
+/** The session's summary, its sidecars, the objects row and the next resume point: the same after either read. */
+async function finishSession(
+  tx: ObjectTransaction,
+  layout: SessionLayout,
+  { writer, sink, findings }: SessionSinks,
+  { outcome, parser, result }: { outcome: SessionParseOutcome; parser: ParserDefinition; result: ParseResult },
+  tail: LineTail,
+  input: SessionInput,
+  read: Pick<WrittenSession, 'read' | 'bytesFetched'>,
+): Promise<WrittenSession> {
   await writer.finish({
     agent: parser.agent,
     summary: sink.redactSummary(result.summary),
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
   });
-  const sidecarsRead = await readSavedResults(
-    { writer, sink, findings },
-    layout,
-    input.sidecars,
-    input.maxLineBytes,
-    input.log,
-  );
+  const sidecarsRead = await readSavedResults({ writer, sink, findings }, layout, input.sidecars, input.maxLineBytes, input.log);
   const secretsFound = await findings.finish();
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;
+  const parserVersion = storedParserVersion(parser);
   await tx.markIngested(input.version, layout.sessionId, parser.agent, {
-    parserVersion: storedParserVersion(parser),
+    parserVersion,
     bytesIngested: outcome.bytesComplete,
     linesTotal: outcome.lines.total,
     linesMalformed: outcome.lines.malformed,
@@ -93,6 +177,7 @@ export async function writeSession(
     truncated: outcome.truncated,
     note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
+  await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink));
   if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0) {
     input.log.warn('object had bad lines or values', {
       sessionId: layout.sessionId,
@@ -103,18 +188,52 @@ export async function writeSession(
     });
   }
   return {
-    status: 'written',
-    session: {
-      sessionId: layout.sessionId,
-      messages: writer.messagesWritten,
-      toolCalls: writer.toolCallsWritten,
-      malformedLines: outcome.lines.malformed,
-      valuesRejected,
-      truncated: outcome.truncated,
-      sidecarsRead,
-      secretsFound,
-    },
+    sessionId: layout.sessionId,
+    ...read,
+    messages: writer.messagesWritten,
+    toolCalls: writer.toolCallsWritten,
+    rowsRevised: writer.rowsRevised,
+    malformedLines: outcome.lines.malformed,
+    valuesRejected,
+    truncated: outcome.truncated,
+    sidecarsRead,
+    secretsFound,
   };
+}
+
+/** Where the next version can be read on from; null when it cannot (it is then read in full). */
+function checkpointOf(
+  outcome: SessionParseOutcome,
+  tail: LineTail,
+  version: ObjectVersion,
+  parserVersion: string,
+  sink: RedactingSink,
+): ObjectCheckpoint | null {
+  const point = outcome.resumePoint;
+  // At offset 0 there is nothing to skip; a tail that ends elsewhere than the point cannot vouch for it.
+  if (point === null || point.byteOffset === 0 || version.etag === null || tail.tail.end !== point.byteOffset) return null;
+  return {
+    etag: version.etag,
+    parserVersion,
+    format: RESUME_FORMAT,
+    byteOffset: point.byteOffset,
+    tailBytes: tail.tail.bytes.length,
+    tailSha256: sha256(tail.tail.bytes),
+    // The state keeps the session's title (the only text in it): stored redacted, like the sessions row's.
+    state: { ...point, parser: sink.redactTitles(point.parser) },
+  };
+}
+
+/** Counts the bytes that pass. */
+class ByteCounter {
+  bytes = 0;
+
+  async *count(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+  }
 }
 
 /**

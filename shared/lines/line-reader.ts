@@ -24,6 +24,11 @@ export interface RawLine {
 export interface ReadLinesOptions {
   /** Longest line kept, in bytes (default 64 MiB). */
   maxLineBytes?: number;
+  /**
+   * Where `source` starts in the object, for a read resumed at a line boundary (delta ingest): offsets and
+   * line numbers continue from there, and no BOM is looked for (only the object's first bytes can hold one).
+   */
+  start?: { byteOffset: number; linesBefore: number };
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -42,8 +47,9 @@ export async function* readLines(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let overLimit = false;
-  let lineStart = 0;
-  let lineNumber = 0;
+  let lineStart = options.start?.byteOffset ?? 0;
+  let lineNumber = options.start?.linesBefore ?? 0;
+  const bomPossible = lineStart === 0;
 
   const finishLine = (last: Uint8Array, terminated: boolean): RawLine => {
     lineNumber += 1;
@@ -52,7 +58,7 @@ export async function* readLines(
     let invalidUtf8 = false;
     if (!overLimit) {
       let bytes = pending.length === 0 ? last : concat([...pending, last], pendingBytes + last.length);
-      if (lineNumber === 1 && startsWithBom(bytes)) bytes = bytes.subarray(BOM.length);
+      if (bomPossible && lineNumber === 1 && startsWithBom(bytes)) bytes = bytes.subarray(BOM.length);
       if (terminated && bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) {
         bytes = bytes.subarray(0, bytes.length - 1);
       }

@@ -1,4 +1,5 @@
 import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
+import { RESUME_FORMAT, type LineStatsState, type ResumePoint } from './resume-state.js';
 import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
 import type {
@@ -7,6 +8,8 @@ import type {
   ParserContext,
   ParserDefinition,
   RecordSink,
+  RowRevision,
+  SessionParser,
   ToolCallRecord,
 } from './types.js';
 
@@ -56,6 +59,27 @@ export interface SessionParseOutcome {
   bytesComplete: number;
   /** Numbers and dates present in the log that cannot be stored: set to NULL, counted here. */
   rejectedValues: ValueChecks;
+  /** Where a later delta can continue from (see resume-state.ts); null when no parser read the object. */
+  resumePoint: ResumePoint | null;
+}
+
+/** A parse continuing from a saved point: the source then holds the object's bytes from `point.byteOffset`. */
+export interface ResumedParse {
+  definition: ParserDefinition;
+  parser: SessionParser;
+  values: ValueChecks;
+  point: ResumePoint;
+}
+
+/** The parser and counters restored from `point`, or null when the point cannot be resumed by `definition`. */
+export function resumeParse(definition: ParserDefinition, context: ParserContext, point: ResumePoint): ResumedParse | null {
+  const values = new ValueChecks(point.values);
+  const parser = definition.resume(context, values, point.parser);
+  return parser === null ? null : { definition, parser, values, point };
+}
+
+export interface ParseSessionOptions extends Omit<ReadLinesOptions, 'start'> {
+  resume?: ResumedParse;
 }
 
 /** A sink that holds rows and writes them in batches; the driver gives it a chance to flush after each line. */
@@ -78,25 +102,33 @@ export async function parseSession(
   selector: ParserSelector,
   context: ParserContext,
   sink: RecordSink,
-  options: ReadLinesOptions = {},
+  options: ParseSessionOptions = {},
 ): Promise<SessionParseOutcome> {
-  const lines: LineStats = {
-    total: 0,
-    blank: 0,
-    malformed: 0,
-    malformedByReason: { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 },
-    malformedSamples: [],
-    records: 0,
-    controlCharacters: 0,
-    invalidUtf8: 0,
-  };
-  const values = new ValueChecks();
-  let definition: ParserDefinition | null = typeof selector === 'function' ? null : selector;
-  let parser = definition?.create(context, values) ?? null;
+  const { resume } = options;
+  const lines: LineStats = resume === undefined ? emptyLineStats() : cloneLineStats(resume.point.lines);
+  const values = resume?.values ?? new ValueChecks();
+  let definition: ParserDefinition | null = resume?.definition ?? (typeof selector === 'function' ? null : selector);
+  let parser: SessionParser | null = resume?.parser ?? definition?.create(context, values) ?? null;
   let unroutable = false;
   let truncated = false;
-  let bytesRead = 0;
-  let bytesComplete = 0;
+  const start = resume === undefined ? 0 : resume.point.byteOffset;
+  let bytesRead = start;
+  let bytesComplete = start;
+  let resumePoint: ResumePoint | null = null;
+  const takeResumePoint = (byteOffset: number): ResumePoint | null => {
+    const snapshot = parser?.snapshot() ?? null;
+    if (snapshot === null) return null;
+    return {
+      format: RESUME_FORMAT,
+      byteOffset,
+      linesBefore: lines.total,
+      nextOrdinal: snapshot.nextOrdinal,
+      lines: cloneLineStats(lines),
+      values: values.snapshot(),
+      parser: snapshot.state,
+    };
+  };
+  let pointTaken = false;
 
   const countMalformed = (lineNumber: number, byteOffset: number, reason: MalformedReason): void => {
     lines.malformed += 1;
@@ -106,7 +138,16 @@ export async function parseSession(
     }
   };
 
-  for await (const raw of readLines(source, options)) {
+  const readOptions: ReadLinesOptions = {
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    ...(resume === undefined ? {} : { start: { byteOffset: start, linesBefore: resume.point.linesBefore } }),
+  };
+  for await (const raw of readLines(source, readOptions)) {
+    // A final line without newline is read again, whole, by the next delta: the resume point goes before it.
+    if (!raw.terminated) {
+      resumePoint = takeResumePoint(raw.byteOffset);
+      pointTaken = true;
+    }
     lines.total += 1;
     bytesRead = raw.byteOffset + raw.byteLength;
     if (raw.terminated) bytesComplete = bytesRead;
@@ -155,6 +196,7 @@ export async function parseSession(
     if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
   }
 
+  if (!pointTaken) resumePoint = takeResumePoint(bytesRead);
   return {
     parser: definition,
     result: parser === null ? null : parser.finish(sink),
@@ -163,6 +205,28 @@ export async function parseSession(
     bytesRead,
     bytesComplete,
     rejectedValues: values,
+    resumePoint,
+  };
+}
+
+function emptyLineStats(): LineStats {
+  return {
+    total: 0,
+    blank: 0,
+    malformed: 0,
+    malformedByReason: { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 },
+    malformedSamples: [],
+    records: 0,
+    controlCharacters: 0,
+    invalidUtf8: 0,
+  };
+}
+
+function cloneLineStats(stats: LineStatsState): LineStats {
+  return {
+    ...stats,
+    malformedByReason: { ...stats.malformedByReason },
+    malformedSamples: stats.malformedSamples.map((sample) => ({ ...sample })),
   };
 }
 
@@ -195,20 +259,26 @@ function decodeJson(text: string): unknown {
 export interface CollectedSession {
   messages: MessageRecord[];
   toolCalls: ToolCallRecord[];
+  /** Changes to rows of an earlier part (only when resumed). */
+  revisions: RowRevision[];
   outcome: SessionParseOutcome;
 }
 
-/** Parses a whole in-memory object and collects every row: for tests, the CLI and benchmarks. */
+/**
+ * Parses a whole in-memory object (or, with `resume`, the bytes after the resume point) and collects every
+ * row: for tests, the CLI and benchmarks.
+ */
 export async function parseSessionBytes(
   bytes: Uint8Array | string,
   selector: ParserSelector,
   context: ParserContext,
-  options: ReadLinesOptions & { chunkSize?: number } = {},
+  options: ParseSessionOptions & { chunkSize?: number } = {},
 ): Promise<CollectedSession> {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  const chunkSize = options.chunkSize ?? 64 * 1024;
+  const { chunkSize = 64 * 1024, ...parseOptions } = options;
   const messages: MessageRecord[] = [];
   const toolCalls: ToolCallRecord[] = [];
+  const revisions: RowRevision[] = [];
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (let offset = 0; offset < data.length; offset += chunkSize) yield data.subarray(offset, offset + chunkSize);
   }
@@ -216,10 +286,10 @@ export async function parseSessionBytes(
     chunks(),
     selector,
     context,
-    { message: (m) => messages.push(m), toolCall: (t) => toolCalls.push(t) },
-    options,
+    { message: (m) => messages.push(m), toolCall: (t) => toolCalls.push(t), revise: (r) => revisions.push(r) },
+    parseOptions,
   );
   messages.sort((a, b) => a.ordinal - b.ordinal);
   toolCalls.sort((a, b) => a.messageOrdinal - b.messageOrdinal || a.callIndex - b.callIndex);
-  return { messages, toolCalls, outcome };
+  return { messages, toolCalls, revisions, outcome };
 }

@@ -83,10 +83,32 @@ export interface ToolCallRecord {
   resultFile: string | null;
 }
 
-/** Where finished rows go. Rows may arrive in any order; each arrives once. */
+/**
+ * A change to a row emitted before the point a parse resumed from (delta ingest, see resume-state.ts). Only a
+ * resumed parser emits revisions, and only for rows an earlier ingest of the same object wrote.
+ */
+export type RowRevision =
+  /** The result of a call that was still pending: the same columns a paired call gets. */
+  | {
+      kind: 'tool-result';
+      messageOrdinal: number;
+      callIndex: number;
+      resultText: string | null;
+      isError: boolean | null;
+      resultTimestamp: string | null;
+      resultFile: string | null;
+    }
+  /** A response's billed tokens, set on the row that carries them and null on its other rows. */
+  | { kind: 'billed-tokens'; ordinal: number; tokens: TokenCounts | null };
+
+/**
+ * Where finished rows go. Rows may arrive in any order; each arrives once. A sink that wraps another (e.g. one
+ * that rewrites text) must pass revisions on too: `tool-result` carries result text.
+ */
 export interface RecordSink {
   message(record: MessageRecord): void;
   toolCall(record: ToolCallRecord): void;
+  revise(revision: RowRevision): void;
 }
 
 export interface SessionSummary {
@@ -142,6 +164,18 @@ export interface SessionParser {
   line(line: JsonLine, sink: RecordSink): void;
   /** Flush what is still held (pending tool calls, an open response) and summarise the session. */
   finish(sink: RecordSink): ParseResult;
+  /**
+   * The state to resume from after the lines consumed so far, or null when this point cannot be resumed
+   * from. See resume-state.ts for what it holds and why.
+   */
+  snapshot(): ParserSnapshot | null;
+}
+
+export interface ParserSnapshot {
+  /** The ordinal the next row gets: rows at or past it are written after the snapshot, and rewritten on resume. */
+  nextOrdinal: number;
+  /** JSON-serialisable; references to rows, no row content. */
+  state: unknown;
 }
 
 export interface ParserDefinition {
@@ -150,4 +184,6 @@ export interface ParserDefinition {
   version: string;
   /** `values` reads and counts stored numbers and dates; the driver passes its own to collect the counts. */
   create(context: ParserContext, values?: ValueChecks): SessionParser;
+  /** A parser continuing from `snapshot()`'s state; null when the state is not one this version wrote. */
+  resume(context: ParserContext, values: ValueChecks, state: unknown): SessionParser | null;
 }

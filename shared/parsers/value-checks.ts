@@ -1,3 +1,4 @@
+import type { ValueChecksState } from './resume-state.js';
 import { asCount, asTimestamp, isRecord } from './values.js';
 
 /**
@@ -24,8 +25,17 @@ const MAX_SAMPLES = 5;
 export class ValueChecks {
   /** Line being read, for the samples. */
   lineNumber = 0;
-  private readonly byKind: Record<RejectedValueKind, number> = { count: 0, timestamp: 0, object: 0 };
-  readonly samples: RejectedValue[] = [];
+  private readonly byKind: Record<RejectedValueKind, number>;
+  readonly samples: RejectedValue[];
+
+  constructor(state?: ValueChecksState) {
+    this.byKind = { count: state?.byKind.count ?? 0, timestamp: state?.byKind.timestamp ?? 0, object: state?.byKind.object ?? 0 };
+    this.samples = state === undefined ? [] : state.samples.map((sample) => ({ ...sample }));
+  }
+
+  snapshot(): ValueChecksState {
+    return { byKind: { ...this.byKind }, samples: this.samples.map((sample) => ({ ...sample })) };
+  }
 
   /** A token count, or null; a present value that is not a storable count is counted. */
   count(value: unknown, field: string): number | null {

@@ -1,6 +1,6 @@
 import { toTitle } from '../parsers/claude/prompts.js';
 import type { BufferedSink } from '../parsers/parse-session.js';
-import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
 import { SecretScanner, type Finding } from './scanner.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../store/sql-values.js';
 
@@ -29,6 +29,7 @@ export interface FindingSink {
 }
 
 const DEFAULT_SCANNER = new SecretScanner();
+const TITLE_KEYS = new Set(['title', 'mainTitle', 'anyTitle']);
 
 export class RedactingSink implements BufferedSink {
   /** Titles cut from prompts that held secrets, before → after redaction (see redactSummary). */
@@ -59,6 +60,33 @@ export class RedactingSink implements BufferedSink {
     const resultText = this.scan(record.resultText, 'tool_result', where);
     const unchanged = input === record.input && inputText === record.inputText && resultText === record.resultText;
     this.inner.toolCall(unchanged ? record : { ...record, input, inputText, resultText });
+  }
+
+  /** A delta's change to a row an earlier ingest wrote: a result that arrived for a pending call is scanned too. */
+  revise(revision: RowRevision): void {
+    if (revision.kind !== 'tool-result') {
+      this.inner.revise(revision);
+      return;
+    }
+    const resultText = this.scan(revision.resultText, 'tool_result', { messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex });
+    this.inner.revise(resultText === revision.resultText ? revision : { ...revision, resultText });
+  }
+
+  /**
+   * A parser's saved state with its titles (`title`, `mainTitle`, `anyTitle`: the only text it keeps) redacted as
+   * the session's title is, so the state stored for a later delta holds no secret either.
+   */
+  redactTitles(state: unknown): unknown {
+    if (Array.isArray(state)) return state.map((item) => this.redactTitles(item));
+    if (state === null || typeof state !== 'object') return state;
+    return Object.fromEntries(
+      Object.entries(state).map(([key, value]) => [
+        key,
+        TITLE_KEYS.has(key) && typeof value === 'string'
+          ? (this.redactedTitles.get(value) ?? this.scanner.redact(value).text)
+          : this.redactTitles(value),
+      ]),
+    );
   }
 
   shouldFlush(): boolean {

@@ -20,6 +20,8 @@ export interface ObjectReader {
   head(bucket: string, key: string): Promise<ObjectHead>;
   /** Streams the object; with `etag`, only that version (If-Match), else ObjectChangedError. */
   open(bucket: string, key: string, etag: string | null): Promise<OpenedObject>;
+  /** Streams the bytes from `start` to the end of exactly that version (Range + If-Match). */
+  openFrom(bucket: string, key: string, etag: string, start: number): Promise<OpenedObject>;
 }
 
 export function createObjectReader(s3: S3Client): ObjectReader {
@@ -36,24 +38,38 @@ export function createObjectReader(s3: S3Client): ObjectReader {
         throw translateS3Error(error, bucket, key);
       }
     },
-    async open(bucket, key, etag) {
-      try {
-        const response = await s3.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag === null ? {} : { IfMatch: `"${etag}"` }) }),
-        );
-        const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-        if (body === undefined) throw new TransientS3Error(`GetObject s3://${bucket}/${key} returned no body`);
-        return {
-          body: translateStreamErrors(body, bucket, key),
-          etag: response.ETag ? normalizeEtag(response.ETag) : etag,
-          size: response.ContentLength ?? null,
-          lastModified: response.LastModified ?? null,
-        };
-      } catch (error) {
-        throw translateS3Error(error, bucket, key);
-      }
-    },
+    open: (bucket, key, etag) => get(s3, bucket, key, etag, null),
+    openFrom: (bucket, key, etag, start) => get(s3, bucket, key, etag, start),
   };
+}
+
+async function get(s3: S3Client, bucket: string, key: string, etag: string | null, start: number | null): Promise<OpenedObject> {
+  try {
+    const response = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(etag === null ? {} : { IfMatch: `"${etag}"` }),
+        ...(start === null ? {} : { Range: `bytes=${start}-` }),
+      }),
+    );
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    if (body === undefined) throw new TransientS3Error(`GetObject s3://${bucket}/${key} returned no body`);
+    return {
+      body: translateStreamErrors(body, bucket, key),
+      etag: response.ETag ? normalizeEtag(response.ETag) : etag,
+      size: start === null ? (response.ContentLength ?? null) : objectSizeOf(response.ContentRange),
+      lastModified: response.LastModified ?? null,
+    };
+  } catch (error) {
+    throw translateS3Error(error, bucket, key);
+  }
+}
+
+/** The whole object's size from a `Content-Range: bytes a-b/size` header. */
+function objectSizeOf(contentRange: string | undefined): number | null {
+  const total = contentRange?.split('/')[1];
+  return total === undefined || total === '*' ? null : Number(total);
 }
 
 async function* translateStreamErrors(body: AsyncIterable<Uint8Array>, bucket: string, key: string) {

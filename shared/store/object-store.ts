@@ -3,7 +3,7 @@ import type { ObjectKind } from '../layout/s3-key.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
 import { SecretFindingWriter } from './secret-findings.js';
-import { SessionWriter, type SessionIdentity } from './session-writer.js';
+import { SessionWriter, type SessionIdentity, type WriterOptions } from './session-writer.js';
 
 /**
  * The object-level SQL of the write path (DESIGN.md §4): lock the object's row, look at what is stored,
@@ -53,13 +53,26 @@ export interface IngestStats {
   note: string | null;
 }
 
+/** Where an ingested object can be read on from (migration 006, shared/parsers/resume-state.ts). */
+export interface ObjectCheckpoint {
+  /** The object version the state was taken from. */
+  etag: string;
+  parserVersion: string;
+  format: number;
+  byteOffset: number;
+  /** SHA-256 of the `tailBytes` bytes before `byteOffset`. */
+  tailSha256: Buffer;
+  tailBytes: number;
+  state: unknown;
+}
+
 /** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { lockTimeoutMs: number },
+    private readonly options: { lockTimeoutMs: number; writer?: WriterOptions },
   ) {}
 
   /**
@@ -114,7 +127,7 @@ export class ObjectStore {
         sessionId: row.session_id,
         updatedAt: row.updated_at,
       };
-      const result = await work(new ObjectTransaction(client, identity, stored));
+      const result = await work(new ObjectTransaction(client, identity, stored, this.options.writer ?? {}));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -147,6 +160,31 @@ export class ObjectStore {
       });
   }
 
+  /**
+   * The object's row as last committed, read without a lock or a transaction: enough to see that a notice
+   * needs nothing (same ETag already ingested, or older than what was applied) without writing anything.
+   */
+  async peek(uri: string): Promise<StoredObject | null> {
+    const result = await this.pool
+      .query<{ etag: string | null; sequencer: string | null; state: ObjectState; parser_version: string | null; session_id: string | null; updated_at: Date }>(
+        `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1`,
+        [uri],
+      )
+      .catch((error: unknown) => {
+        throw translatePgError(error);
+      });
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      etag: row.etag,
+      sequencer: row.sequencer,
+      state: row.state,
+      parserVersion: row.parser_version,
+      sessionId: row.session_id,
+      updatedAt: row.updated_at,
+    };
+  }
+
   /** Records why an SQS message could not be processed; the DLQ keeps the message, this keeps the reason. */
   async recordMessageFailure(failure: {
     messageId: string;
@@ -173,6 +211,7 @@ export class ObjectTransaction {
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
     readonly stored: StoredObject,
+    private readonly writerOptions: WriterOptions = {},
   ) {}
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
@@ -218,13 +257,75 @@ export class ObjectTransaction {
   }
 
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
-  async beginSession(session: SessionIdentity, options: { batchRows?: number; batchBytes?: number } = {}): Promise<SessionWriter> {
-    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, options);
+  async beginSession(session: SessionIdentity): Promise<SessionWriter> {
+    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
+  }
+
+  /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
+  async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
+    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
+  }
+
+  async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
+    const result = await this.client.query<{
+      etag: string;
+      parser_version: string;
+      format: number;
+      byte_offset: string;
+      tail_sha256: Buffer;
+      tail_bytes: number;
+      state: unknown;
+    }>(
+      `SELECT etag, parser_version, format, byte_offset, tail_sha256, tail_bytes, state
+       FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`,
+      [this.identity.uri],
+    );
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      etag: row.etag,
+      parserVersion: row.parser_version,
+      format: row.format,
+      byteOffset: Number(row.byte_offset),
+      tailSha256: row.tail_sha256,
+      tailBytes: row.tail_bytes,
+      state: row.state,
+    };
+  }
+
+  /** Records where the version just ingested can be read on from; null: it cannot (a later change is read in full). */
+  async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
+    if (checkpoint === null) {
+      await this.client.query(`DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`, [this.identity.uri]);
+      return;
+    }
+    await this.client.query(
+      `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)
+       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
+         format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
+         tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
+      [
+        this.identity.uri,
+        checkpoint.etag,
+        checkpoint.parserVersion,
+        checkpoint.format,
+        checkpoint.byteOffset,
+        checkpoint.tailBytes,
+        checkpoint.tailSha256,
+        JSON.stringify(checkpoint.state),
+      ],
+    );
   }
 
   /** Starts replacing the session's secret findings (after beginSession: they reference its row). */
   async beginSecretFindings(sessionId: string): Promise<SecretFindingWriter> {
     return SecretFindingWriter.begin(this.client, sessionId);
+  }
+
+  /** For a delta: keeps the findings of the rows it keeps. */
+  async resumeSecretFindings(sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
+    return SecretFindingWriter.resume(this.client, sessionId, fromOrdinal);
   }
 
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {

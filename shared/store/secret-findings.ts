@@ -24,6 +24,12 @@ export class SecretFindingWriter implements FindingSink {
     return new SecretFindingWriter(client, sessionId);
   }
 
+  /** A delta continues the session: only the findings of rows written again (from `fromOrdinal` on) go. */
+  static async resume(client: pg.PoolClient, sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
+    await client.query(`DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND message_ordinal >= $2`, [sessionId, fromOrdinal]);
+    return new SecretFindingWriter(client, sessionId);
+  }
+
   add(finding: SecretFinding): void {
     this.pending.push(finding);
   }

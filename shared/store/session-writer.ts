@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { MessageRecord, RecordSink, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import { insertRows, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
 import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
 
@@ -24,17 +25,35 @@ export interface SessionFinish {
   truncated: boolean;
 }
 
-const MESSAGE_COLUMNS = [
-  'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
-  'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
-  'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
-  'line_number', 'byte_offset',
-] as const;
+export const MESSAGES: TableShape = {
+  table: 'messages',
+  columns: [
+    'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
+    'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
+    'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
+    'line_number', 'byte_offset',
+  ],
+  types: [
+    'text', 'int', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'boolean', 'boolean',
+    'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'jsonb', 'int', 'bigint',
+  ],
+};
 
-const TOOL_CALL_COLUMNS = [
-  'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
-  'result_timestamp',
-] as const;
+export const TOOL_CALLS: TableShape = {
+  table: 'tool_calls',
+  columns: [
+    'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
+    'result_timestamp',
+  ],
+  types: ['text', 'int', 'int', 'text', 'text', 'jsonb', 'text', 'text', 'boolean', 'timestamptz'],
+};
+
+export interface WriterOptions {
+  batchRows?: number;
+  batchBytes?: number;
+  /** How batches are inserted (see row-inserts.ts); `copy` unless a benchmark asks for another. */
+  insertMethod?: InsertMethod;
+}
 
 /** A tool call whose full result lives in a sidecar file. */
 export interface SavedResultRef {
@@ -47,34 +66,69 @@ export interface SavedResultRef {
 const DEFAULT_BATCH_ROWS = 500;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
+type ToolResultRevision = Extract<RowRevision, { kind: 'tool-result' }>;
+type TokensRevision = Extract<RowRevision, { kind: 'billed-tokens' }>;
+
 export class SessionWriter implements RecordSink {
-  private messageRows: unknown[][] = [];
-  private toolCallRows: unknown[][] = [];
+  private messageRows: RowValue[][] = [];
+  private toolCallRows: RowValue[][] = [];
+  private resultRevisions: ToolResultRevision[] = [];
+  private tokenRevisions: TokensRevision[] = [];
   private pendingBytes = 0;
   private readonly batchRows: number;
   private readonly batchBytes: number;
   /** JSON values (tool input, raw usage) too deeply nested to store: written as NULL, counted here. */
   jsonRejected = 0;
+  private readonly insertMethod: InsertMethod;
+  /** The batch being written while the parser fills the next one; its failure surfaces at the next flush. */
+  private inFlight: Promise<void> = Promise.resolve();
   /** Rows written so far, for logs and tests. */
   messagesWritten = 0;
   toolCallsWritten = 0;
+  /** Rows of an earlier ingest changed by a resumed parse. */
+  rowsRevised = 0;
   /** Tool calls whose full result was saved to a file beside the log (read in after the rows are written). */
   readonly savedResults: SavedResultRef[] = [];
 
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly session: SessionIdentity & { objectUri: string },
-    options: { batchRows?: number; batchBytes?: number },
+    options: WriterOptions,
   ) {
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    this.insertMethod = options.insertMethod ?? 'copy';
   }
 
+  /** Replaces the session's rows: the old messages and tool calls go. */
   static async begin(
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
-    options: { batchRows?: number; batchBytes?: number },
+    options: WriterOptions,
   ): Promise<SessionWriter> {
+    await SessionWriter.claim(client, session);
+    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
+    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
+    return new SessionWriter(client, session, options);
+  }
+
+  /**
+   * Continues the session's rows from a resume point (delta ingest): rows from `fromOrdinal` on were written
+   * after the point was taken and go; the parser writes them again, and revises earlier rows it held.
+   */
+  static async resume(
+    client: pg.PoolClient,
+    session: SessionIdentity & { objectUri: string },
+    fromOrdinal: number,
+    options: WriterOptions,
+  ): Promise<SessionWriter> {
+    await SessionWriter.claim(client, session);
+    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND message_ordinal >= $2`, [session.id, fromOrdinal]);
+    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ordinal >= $2`, [session.id, fromOrdinal]);
+    return new SessionWriter(client, session, options);
+  }
+
+  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }): Promise<void> {
     await client.query(
       `INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -82,9 +136,6 @@ export class SessionWriter implements RecordSink {
          agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()`,
       [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId],
     );
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
-    return new SessionWriter(client, session, options);
   }
 
   message(m: MessageRecord): void {
@@ -124,25 +175,115 @@ export class SessionWriter implements RecordSink {
     }
   }
 
-  shouldFlush(): boolean {
-    return this.messageRows.length + this.toolCallRows.length >= this.batchRows || this.pendingBytes >= this.batchBytes;
+  revise(revision: RowRevision): void {
+    if (revision.kind === 'tool-result') {
+      if (revision.resultFile !== null) {
+        this.savedResults.push({ messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex, recordedPath: revision.resultFile });
+      }
+      this.resultRevisions.push(revision);
+      this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
+    } else {
+      this.tokenRevisions.push(revision);
+      this.pendingBytes += 100;
+    }
   }
 
+  shouldFlush(): boolean {
+    const rows = this.messageRows.length + this.toolCallRows.length + this.resultRevisions.length + this.tokenRevisions.length;
+    return rows >= this.batchRows || this.pendingBytes >= this.batchBytes;
+  }
+
+  /**
+   * Hands the rows held so far to Postgres and returns as soon as the previous batch is written, so the parser
+   * fills the next batch while this one is in flight (one connection: statements still run in order).
+   */
   async flush(): Promise<void> {
-    const messages = this.messageRows;
-    const toolCalls = this.toolCallRows;
+    await this.inFlight;
+    const batch = {
+      messages: this.messageRows,
+      toolCalls: this.toolCallRows,
+      results: this.resultRevisions,
+      tokens: this.tokenRevisions,
+    };
     this.messageRows = [];
     this.toolCallRows = [];
+    this.resultRevisions = [];
+    this.tokenRevisions = [];
     this.pendingBytes = 0;
-    await this.insert('messages', MESSAGE_COLUMNS, messages);
-    await this.insert('tool_calls', TOOL_CALL_COLUMNS, toolCalls);
-    this.messagesWritten += messages.length;
-    this.toolCallsWritten += toolCalls.length;
+    const writing = this.write(batch);
+    // Awaited at the next flush or in finish; until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
+    this.inFlight = writing;
+  }
+
+  /** Waits for the batch in flight (and fails with it). */
+  async settle(): Promise<void> {
+    await this.inFlight;
+  }
+
+  private async write(batch: {
+    messages: RowValue[][];
+    toolCalls: RowValue[][];
+    results: ToolResultRevision[];
+    tokens: TokensRevision[];
+  }): Promise<void> {
+    await insertRows(this.client, MESSAGES, batch.messages, this.insertMethod);
+    await insertRows(this.client, TOOL_CALLS, batch.toolCalls, this.insertMethod);
+    await this.reviseResults(batch.results);
+    await this.reviseTokens(batch.tokens);
+    this.messagesWritten += batch.messages.length;
+    this.toolCallsWritten += batch.toolCalls.length;
+    this.rowsRevised += batch.results.length + batch.tokens.length;
+  }
+
+  /** Results that arrived for calls an earlier ingest wrote as pending. */
+  private async reviseResults(revisions: ToolResultRevision[]): Promise<void> {
+    if (revisions.length === 0) return;
+    await this.client.query(
+      `UPDATE ${SCHEMA}.tool_calls t
+       SET result_text = v.result_text, is_error = v.is_error, result_timestamp = v.result_timestamp
+       FROM unnest($2::int[], $3::int[], $4::text[], $5::boolean[], $6::timestamptz[])
+         AS v (message_ordinal, call_index, result_text, is_error, result_timestamp)
+       WHERE t.session_id = $1 AND t.message_ordinal = v.message_ordinal AND t.call_index = v.call_index`,
+      [
+        this.session.id,
+        revisions.map((r) => r.messageOrdinal),
+        revisions.map((r) => r.callIndex),
+        revisions.map((r) => sqlText(r.resultText)),
+        revisions.map((r) => r.isError),
+        revisions.map((r) => r.resultTimestamp),
+      ],
+    );
+  }
+
+  /** A response's billed tokens, on rows an earlier ingest wrote. */
+  private async reviseTokens(revisions: TokensRevision[]): Promise<void> {
+    if (revisions.length === 0) return;
+    const column = (pick: (tokens: NonNullable<TokensRevision['tokens']>) => number | null) =>
+      revisions.map((r) => (r.tokens === null ? null : pick(r.tokens)));
+    await this.client.query(
+      `UPDATE ${SCHEMA}.messages m
+       SET input_tokens = v.input, output_tokens = v.output, cache_creation_input_tokens = v.cache_creation,
+         cache_read_input_tokens = v.cache_read, reasoning_output_tokens = v.reasoning
+       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+         AS v (ordinal, input, output, cache_creation, cache_read, reasoning)
+       WHERE m.session_id = $1 AND m.ordinal = v.ordinal`,
+      [
+        this.session.id,
+        revisions.map((r) => r.ordinal),
+        column((t) => t.input),
+        column((t) => t.output),
+        column((t) => t.cacheCreationInput),
+        column((t) => t.cacheReadInput),
+        column((t) => t.reasoningOutput),
+      ],
+    );
   }
 
   /** Writes what is left and the session's summary columns. */
   async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<void> {
     await this.flush();
+    await this.settle();
     const s = summary;
     await this.client.query(
       `UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
@@ -213,18 +354,5 @@ export class SessionWriter implements RecordSink {
         [this.session.id, agent, summary.sourceSessionId, this.session.machine, this.session.kind],
       );
     }
-  }
-
-  private async insert(table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
-    if (rows.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const placeholders = row.map((value) => {
-        values.push(value);
-        return `$${values.length}`;
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    await this.client.query(`INSERT INTO ${SCHEMA}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
 }

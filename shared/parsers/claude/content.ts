@@ -102,6 +102,8 @@ const PERSISTED_OUTPUT = /<persisted-output>[\s\S]*?Full output saved to: ([^\r\
 
 /** `<persisted-output>\nOutput too large (34.3KB). Full output saved to: /…/tool-results/x.txt\n…` → the path. */
 export function persistedOutputPath(text: string): string | null {
+  // Most results are not previews; a plain search rules them out faster than the pattern does.
+  if (!text.includes('<persisted-output>')) return null;
   const match = PERSISTED_OUTPUT.exec(text);
   return asText(match?.[1]?.trim());
 }

@@ -50,6 +50,7 @@ export const claudeParser: ParserDefinition = {
   agent: 'claude',
   version: CLAUDE_PARSER_VERSION,
   create: (context, values = new ValueChecks()) => new ClaudeSessionParser(context, values),
+  resume: (context, values, state) => ClaudeSessionParser.resume(context, values, state),
 };
 
 export { responseDedupKey } from './response-key.js';

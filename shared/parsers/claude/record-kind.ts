@@ -47,19 +47,25 @@ export function classifyRecord(value: Record<string, unknown>): RecordKind {
     // ccusage-style usage lines have no `type`; their `message.role` says what they are.
     const message = value['message'];
     const role = isRecord(message) ? asString(message['role']) : null;
-    if (role === 'user' || role === 'assistant') return { kind: 'message', type: role };
+    if (role === 'user' || role === 'assistant') return MESSAGE_KINDS[role];
     return { kind: 'unknown', type: MISSING_TYPE };
   }
-  if (isMessageLineType(type)) return { kind: 'message', type };
+  // The kinds of known types are shared constants: one object per line would be garbage on the hot path.
+  const known = MESSAGE_KINDS[type as MessageLineType];
+  if (known !== undefined && Object.hasOwn(MESSAGE_KINDS, type)) return known;
   if (type === 'attachment') {
     const attachment = value['attachment'];
     const attachmentType = isRecord(attachment) ? asString(attachment['type']) : null;
-    return attachmentType === QUEUED_COMMAND ? { kind: 'queued-command' } : { kind: 'ignored' };
+    return attachmentType === QUEUED_COMMAND ? QUEUED : IGNORED;
   }
-  if (IGNORED_RECORD_TYPES.has(type)) return { kind: 'ignored' };
+  if (IGNORED_RECORD_TYPES.has(type)) return IGNORED;
   return { kind: 'unknown', type };
 }
 
-function isMessageLineType(type: string): type is MessageLineType {
-  return (MESSAGE_LINE_TYPES as readonly string[]).includes(type);
-}
+const MESSAGE_KINDS: Readonly<Record<MessageLineType, RecordKind>> = {
+  user: { kind: 'message', type: 'user' },
+  assistant: { kind: 'message', type: 'assistant' },
+  system: { kind: 'message', type: 'system' },
+};
+const QUEUED: RecordKind = { kind: 'queued-command' };
+const IGNORED: RecordKind = { kind: 'ignored' };

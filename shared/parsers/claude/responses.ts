@@ -11,9 +11,21 @@ export interface BilledResponse {
 }
 
 interface HeldLine {
-  row: MessageRecord;
+  /** Null for a line an earlier ingest already wrote (resumed parse): its tokens are then revised. */
+  row: MessageRecord | null;
+  ordinal: number;
+  model: string | null;
   /** Tokens of this line's own usage object (null when it had none). */
   tokens: TokenCounts | null;
+}
+
+export interface ResponseBillerState {
+  openKey: string | null;
+  openIsRepeat: boolean;
+  /** The open response's lines: `[ordinal, tokens, model]`. */
+  held: [number, TokenCounts | null, string | null][];
+  seenKeys: string[];
+  repeats: number;
 }
 
 /**
@@ -23,16 +35,37 @@ interface HeldLine {
  * Its rows are held until the run ends, then the line with the largest output_tokens (the last on a tie)
  * carries the tokens. A key seen before in the session is a repeat: its rows pass straight through with
  * tokens null and the repeat is counted once. Only the open response is held; the set of seen keys grows by
- * one short string per response.
+ * one short string per response. A resumed biller holds the open response's earlier lines by reference
+ * (ordinal, tokens, model): when the response ends, their tokens go out as revisions.
  */
 export class ResponseBiller {
   private openKey: string | null = null;
   private openIsRepeat = false;
   private held: HeldLine[] = [];
-  private readonly seenKeys = new Set<string>();
+  private readonly seenKeys: Set<string>;
   private repeats = 0;
 
-  constructor(private readonly onBilled: (response: BilledResponse) => void) {}
+  constructor(
+    private readonly onBilled: (response: BilledResponse) => void,
+    state?: ResponseBillerState,
+  ) {
+    this.seenKeys = new Set(state?.seenKeys);
+    if (state === undefined) return;
+    this.openKey = state.openKey;
+    this.openIsRepeat = state.openIsRepeat;
+    this.held = state.held.map(([ordinal, tokens, model]) => ({ row: null, ordinal, tokens, model }));
+    this.repeats = state.repeats;
+  }
+
+  snapshot(): ResponseBillerState {
+    return {
+      openKey: this.openKey,
+      openIsRepeat: this.openIsRepeat,
+      held: this.held.map((line) => [line.ordinal, line.tokens, line.model]),
+      seenKeys: [...this.seenKeys],
+      repeats: this.repeats,
+    };
+  }
 
   get duplicateResponses(): number {
     return this.repeats;
@@ -40,14 +73,15 @@ export class ResponseBiller {
 
   /** `row.tokens` is left null by the caller; `tokens` is what the line's own usage says. */
   add(row: MessageRecord, key: string | null, tokens: TokenCounts | null, sink: RecordSink): void {
+    const line: HeldLine = { row, ordinal: row.ordinal, model: row.model, tokens };
     if (key !== null && key === this.openKey) {
       if (this.openIsRepeat) sink.message(row);
-      else this.held.push({ row, tokens });
+      else this.held.push(line);
       return;
     }
     this.close(sink);
     if (key === null) {
-      this.bill([{ row, tokens }], sink);
+      this.bill([line], sink);
       return;
     }
     this.openKey = key;
@@ -58,7 +92,7 @@ export class ResponseBiller {
       return;
     }
     this.seenKeys.add(key);
-    this.held.push({ row, tokens });
+    this.held.push(line);
   }
 
   /** Ends the open response, if any, and emits its rows. */
@@ -75,9 +109,12 @@ export class ResponseBiller {
       if (line.tokens === null) continue;
       if (carrier === null || outputOf(line.tokens) >= outputOf(carrier.tokens)) carrier = line;
     }
-    if (carrier !== null) carrier.row.tokens = carrier.tokens;
+    if (carrier?.row) carrier.row.tokens = carrier.tokens;
     this.onBilled({ tokens: carrier?.tokens ?? null, model: responseModel(lines, carrier) });
-    for (const line of lines) sink.message(line.row);
+    for (const line of lines) {
+      if (line.row !== null) sink.message(line.row);
+      else sink.revise({ kind: 'billed-tokens', ordinal: line.ordinal, tokens: line === carrier ? line.tokens : null });
+    }
   }
 }
 
@@ -86,10 +123,10 @@ function outputOf(tokens: TokenCounts | null): number {
 }
 
 function responseModel(lines: HeldLine[], carrier: HeldLine | null): string | null {
-  const preferred = carrier?.row.model ?? null;
+  const preferred = carrier?.model ?? null;
   if (isBillableModel(preferred)) return preferred;
   for (const line of lines) {
-    if (isBillableModel(line.row.model)) return line.row.model;
+    if (isBillableModel(line.model)) return line.model;
   }
   return null;
 }

@@ -4,6 +4,7 @@ import type {
   MessageRole,
   ParseResult,
   ParserContext,
+  ParserSnapshot,
   RecordSink,
   SessionParser,
 } from '../types.js';
@@ -13,10 +14,20 @@ import { readContent, readText, type MessageContent } from './content.js';
 import { isRealPrompt } from './prompts.js';
 import { classifyRecord, QUEUED_COMMAND, type MessageLineType } from './record-kind.js';
 import { responseDedupKey } from './response-key.js';
-import { ResponseBiller } from './responses.js';
-import { SummaryBuilder } from './summary.js';
+import { ResponseBiller, type ResponseBillerState } from './responses.js';
+import { SummaryBuilder, type SummaryState } from './summary.js';
 import { tokensFromUsage } from './tokens.js';
-import { ToolCallPairing } from './tool-calls.js';
+import { ToolCallPairing, type ToolCallPairingState } from './tool-calls.js';
+
+/** What a Claude parse resumes from (see resume-state.ts). */
+interface ClaudeParserState {
+  nextOrdinal: number;
+  ignoredLines: number;
+  unknownTypes: [string, number][];
+  summary: SummaryState;
+  tools: ToolCallPairingState;
+  responses: ResponseBillerState;
+}
 
 const COMPACT_BOUNDARY = 'compact_boundary';
 
@@ -25,15 +36,43 @@ export class ClaudeSessionParser implements SessionParser {
   private nextOrdinal = 0;
   private ignoredLines = 0;
   /** A Map, so that a type named like an Object.prototype member is counted like any other. */
-  private readonly unknownTypes = new Map<string, number>();
-  private readonly summary = new SummaryBuilder();
-  private readonly tools = new ToolCallPairing();
-  private readonly responses = new ResponseBiller((response) => this.summary.observeBilled(response));
+  private readonly unknownTypes: Map<string, number>;
+  private readonly summary: SummaryBuilder;
+  private readonly tools: ToolCallPairing;
+  private readonly responses: ResponseBiller;
 
   constructor(
     private readonly context: ParserContext,
     private readonly values: ValueChecks,
-  ) {}
+    state?: ClaudeParserState,
+  ) {
+    this.nextOrdinal = state?.nextOrdinal ?? 0;
+    this.ignoredLines = state?.ignoredLines ?? 0;
+    this.unknownTypes = new Map(state?.unknownTypes);
+    this.summary = state === undefined ? new SummaryBuilder() : SummaryBuilder.restore(state.summary);
+    this.tools = new ToolCallPairing(state?.tools);
+    this.responses = new ResponseBiller((response) => this.summary.observeBilled(response), state?.responses);
+  }
+
+  /** A parser continuing from `snapshot()`; null when `state` does not have that shape. */
+  static resume(context: ParserContext, values: ValueChecks, state: unknown): ClaudeSessionParser | null {
+    return isClaudeState(state) ? new ClaudeSessionParser(context, values, state) : null;
+  }
+
+  snapshot(): ParserSnapshot {
+    return { nextOrdinal: this.nextOrdinal, state: this.state() };
+  }
+
+  private state(): ClaudeParserState {
+    return {
+      nextOrdinal: this.nextOrdinal,
+      ignoredLines: this.ignoredLines,
+      unknownTypes: [...this.unknownTypes],
+      summary: this.summary.snapshot(),
+      tools: this.tools.snapshot(),
+      responses: this.responses.snapshot(),
+    };
+  }
 
   line(line: JsonLine, sink: RecordSink): void {
     const value = line.value;
@@ -181,6 +220,24 @@ export class ClaudeSessionParser implements SessionParser {
       byteOffset: line.byteOffset,
     };
   }
+}
+
+function isClaudeState(state: unknown): state is ClaudeParserState {
+  if (!isRecord(state)) return false;
+  const { summary, tools, responses } = state;
+  return (
+    typeof state['nextOrdinal'] === 'number' &&
+    typeof state['ignoredLines'] === 'number' &&
+    Array.isArray(state['unknownTypes']) &&
+    isRecord(summary) &&
+    isRecord(summary['tokens']) &&
+    Array.isArray(summary['modelResponses']) &&
+    isRecord(tools) &&
+    Array.isArray(tools['waiting']) &&
+    isRecord(responses) &&
+    Array.isArray(responses['held']) &&
+    Array.isArray(responses['seenKeys'])
+  );
 }
 
 /** `toolUseResult.persistedOutputPath` of a user line (Claude Code 2.x), or null. */

@@ -6,6 +6,23 @@ import { toTitle } from './prompts.js';
 
 const AGENT_FILE_PREFIX = 'agent-';
 
+/** The builder's fields as they are (see resume-state.ts). */
+export interface SummaryState {
+  firstSessionId: string | null;
+  cwd: string | null;
+  gitBranch: string | null;
+  cliVersion: string | null;
+  originator: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  mainTitle: string | null;
+  anyTitle: string | null;
+  messages: number;
+  userMessages: number;
+  tokens: TokenCounts;
+  modelResponses: [string, number][];
+}
+
 /** Collects the session-level facts while lines stream past; holds only scalars and a model tally. */
 export class SummaryBuilder {
   private firstSessionId: string | null = null;
@@ -22,6 +39,33 @@ export class SummaryBuilder {
   private readonly tokens: TokenCounts = emptyTokenCounts();
   /** Responses per model, in first-billed order (the order breaks ties). */
   private readonly modelResponses = new Map<string, number>();
+
+  static restore(state: SummaryState): SummaryBuilder {
+    const builder = new SummaryBuilder();
+    const { tokens, modelResponses, ...scalars } = state;
+    Object.assign(builder, scalars);
+    Object.assign(builder.tokens, tokens);
+    for (const [model, count] of modelResponses) builder.modelResponses.set(model, count);
+    return builder;
+  }
+
+  snapshot(): SummaryState {
+    return {
+      firstSessionId: this.firstSessionId,
+      cwd: this.cwd,
+      gitBranch: this.gitBranch,
+      cliVersion: this.cliVersion,
+      originator: this.originator,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      mainTitle: this.mainTitle,
+      anyTitle: this.anyTitle,
+      messages: this.messages,
+      userMessages: this.userMessages,
+      tokens: { ...this.tokens },
+      modelResponses: [...this.modelResponses],
+    };
+  }
 
   /** Every line, whatever its type, contributes identity, environment and time bounds. */
   observeLine(value: Record<string, unknown>, timestamp: string | null): void {

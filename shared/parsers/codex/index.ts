@@ -83,6 +83,7 @@ export const codexParser: ParserDefinition = {
   agent: 'codex',
   version: CODEX_PARSER_VERSION,
   create: (context, values = new ValueChecks()) => new CodexSessionParser(context, values),
+  resume: (context, values, state) => CodexSessionParser.resume(context, values, state),
 };
 
 export { looksLikeCodex } from './detect.js';

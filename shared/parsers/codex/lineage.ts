@@ -17,10 +17,27 @@ export function uuidV7Millis(value: string | null): number | null {
  * session itself. Parent turns were minted before the fork. A turn id that is not a UUIDv7 (or none) cannot
  * be dated, and closes the region too: it is better to count a copy than to drop the child's own work.
  */
+export interface ReplayGateState {
+  isChild: boolean;
+  childCreatedMs: number | null;
+  copying: boolean;
+}
+
 export class ReplayGate {
   private isChild = false;
   private childCreatedMs: number | null = null;
   private copying = false;
+
+  constructor(state?: ReplayGateState) {
+    if (state === undefined) return;
+    this.isChild = state.isChild;
+    this.childCreatedMs = state.childCreatedMs;
+    this.copying = state.copying;
+  }
+
+  snapshot(): ReplayGateState {
+    return { isChild: this.isChild, childCreatedMs: this.childCreatedMs, copying: this.copying };
+  }
 
   /** The rollout's own (first) session_meta. */
   ownSession(isChild: boolean, createdMs: number | null): void {

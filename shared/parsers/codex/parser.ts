@@ -3,6 +3,7 @@ import type {
   ParseCounts,
   ParseResult,
   ParserContext,
+  ParserSnapshot,
   RecordSink,
   SessionParser,
   ToolCallRecord,
@@ -10,27 +11,53 @@ import type {
 import type { ValueChecks } from '../value-checks.js';
 import { asText, isRecord } from '../values.js';
 import { contentText, isInjectedContext, reasoningText } from './content.js';
-import { ReplayGate, uuidV7Millis } from './lineage.js';
+import { ReplayGate, uuidV7Millis, type ReplayGateState } from './lineage.js';
 import { PromptResolver, type ReleasedRow } from './prompts.js';
 import { readEnvelope, type Envelope } from './records.js';
 import { draftRow, type DraftRow, type RowFields } from './rows.js';
-import { readOwnSession, SessionInfo, sessionMetaId } from './session-info.js';
-import { isCallItem, isOutputItem, PendingCalls, readCall, readOutput } from './tool-calls.js';
-import { toTokenCounts, TokenMeter, type Metered } from './tokens.js';
+import { readOwnSession, SessionInfo, sessionMetaId, type SessionInfoState } from './session-info.js';
+import {
+  isCallItem,
+  isOutputItem,
+  isWrittenCall,
+  PendingCalls,
+  readCall,
+  readOutput,
+  type CompletedWrittenCall,
+  type PendingCallsState,
+  type WrittenCall,
+} from './tool-calls.js';
+import { toTokenCounts, TokenMeter, type Metered, type TokenMeterState } from './tokens.js';
 
 const MISSING = '<missing>';
 
 /** response_item payload types that carry nothing to store. */
 const IGNORED_ITEM_TYPES: ReadonlySet<string> = new Set(['ghost_snapshot', 'compaction', 'compaction_summary', 'other']);
 
+/** What a Codex parse resumes from (see resume-state.ts). */
+interface CodexParserState {
+  info: SessionInfoState;
+  meter: TokenMeterState;
+  calls: PendingCallsState;
+  gate: ReplayGateState;
+  prompts: { eventsSeen: boolean };
+  counts: ParseCounts;
+  ownSessionSeen: boolean;
+  ownSessionId: string | null;
+  nextOrdinal: number;
+  turnId: string | null;
+  lastTurnId: string | null;
+  model: string | null;
+}
+
 /** One rollout file. Holds the session facts, calls waiting for output and a turn's undecided user input. */
 export class CodexSessionParser implements SessionParser {
-  private readonly info = new SessionInfo();
+  private readonly info: SessionInfo;
   private readonly meter: TokenMeter;
-  private readonly calls = new PendingCalls();
-  private readonly gate = new ReplayGate();
-  private readonly prompts = new PromptResolver();
-  private readonly counts: ParseCounts = { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 };
+  private readonly calls: PendingCalls;
+  private readonly gate: ReplayGate;
+  private readonly prompts: PromptResolver;
+  private readonly counts: ParseCounts;
   private ownSessionSeen = false;
   private ownSessionId: string | null = null;
   private nextOrdinal = 0;
@@ -43,8 +70,51 @@ export class CodexSessionParser implements SessionParser {
   constructor(
     private readonly context: ParserContext,
     private readonly values: ValueChecks,
+    state?: CodexParserState,
   ) {
-    this.meter = new TokenMeter(values);
+    this.info = state === undefined ? new SessionInfo() : SessionInfo.restore(state.info);
+    this.meter = new TokenMeter(values, state?.meter);
+    this.calls = new PendingCalls(state?.calls);
+    this.gate = new ReplayGate(state?.gate);
+    this.prompts = new PromptResolver(state?.prompts);
+    this.counts = state === undefined
+      ? { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 }
+      : { ...state.counts, unknownTypes: { ...state.counts.unknownTypes } };
+    if (state === undefined) return;
+    this.ownSessionSeen = state.ownSessionSeen;
+    this.ownSessionId = state.ownSessionId;
+    this.nextOrdinal = state.nextOrdinal;
+    this.turnId = state.turnId;
+    this.lastTurnId = state.lastTurnId;
+    this.model = state.model;
+  }
+
+  /** A parser continuing from `snapshot()`; null when `state` does not have that shape. */
+  static resume(context: ParserContext, values: ValueChecks, state: unknown): CodexSessionParser | null {
+    return isCodexState(state) ? new CodexSessionParser(context, values, state) : null;
+  }
+
+  /** Null while user input is held undecided (see PromptResolver): the next upload is then read in full. */
+  snapshot(): ParserSnapshot | null {
+    const prompts = this.prompts.snapshot();
+    return prompts === null ? null : { nextOrdinal: this.nextOrdinal, state: this.state(prompts) };
+  }
+
+  private state(prompts: { eventsSeen: boolean }): CodexParserState {
+    return {
+      info: this.info.snapshot(),
+      meter: this.meter.snapshot(),
+      calls: this.calls.snapshot(),
+      gate: this.gate.snapshot(),
+      prompts,
+      counts: { ...this.counts, unknownTypes: { ...this.counts.unknownTypes } },
+      ownSessionSeen: this.ownSessionSeen,
+      ownSessionId: this.ownSessionId,
+      nextOrdinal: this.nextOrdinal,
+      turnId: this.turnId,
+      lastTurnId: this.lastTurnId,
+      model: this.model,
+    };
   }
 
   line(line: JsonLine, sink: RecordSink): void {
@@ -323,14 +393,43 @@ export class CodexSessionParser implements SessionParser {
     }
   }
 
-  private emitCall(call: ToolCallRecord, sink: RecordSink): void {
-    sink.toolCall(call);
+  /** A call leaves: as a row, or, written pending by an earlier ingest, as a revision (or nothing new). */
+  private emitCall(call: ToolCallRecord | WrittenCall | CompletedWrittenCall, sink: RecordSink): void {
+    if (!isWrittenCall(call)) sink.toolCall(call);
+    else if ('resultText' in call) {
+      sink.revise({
+        kind: 'tool-result',
+        messageOrdinal: call.messageOrdinal,
+        callIndex: call.callIndex,
+        resultText: call.resultText,
+        isError: call.isError,
+        resultTimestamp: call.resultTimestamp,
+        resultFile: null,
+      });
+    }
     this.info.observeToolCall();
   }
 
   private unknown(type: string): void {
     this.counts.unknownTypes[type] = (this.counts.unknownTypes[type] ?? 0) + 1;
   }
+}
+
+function isCodexState(state: unknown): state is CodexParserState {
+  if (!isRecord(state)) return false;
+  const { info, meter, calls, gate, prompts, counts } = state;
+  return (
+    typeof state['nextOrdinal'] === 'number' &&
+    isRecord(info) &&
+    isRecord(info['tokens']) &&
+    Array.isArray(info['countedTurns']) &&
+    isRecord(meter) &&
+    Array.isArray(calls) &&
+    isRecord(gate) &&
+    isRecord(prompts) &&
+    isRecord(counts) &&
+    isRecord(counts['unknownTypes'])
+  );
 }
 
 /** When a session was created: its UUIDv7 id, else the session_meta's own timestamp, else the line's. */

@@ -35,6 +35,15 @@ export class PromptResolver {
   private held: Held[] = [];
   private eventsSeen = false;
 
+  constructor(state?: { eventsSeen: boolean }) {
+    this.eventsSeen = state?.eventsSeen ?? false;
+  }
+
+  /** Null while user input is held undecided: its rows have no place yet (see resume-state.ts). */
+  snapshot(): { eventsSeen: boolean } | null {
+    return this.held.length === 0 ? { eventsSeen: this.eventsSeen } : null;
+  }
+
   /** Anything that is neither user input nor model activity: developer messages, context, boundaries. */
   row(row: DraftRow): ReleasedRow[] {
     if (this.held.length === 0) return [{ row, isPrompt: false }];

@@ -46,6 +46,28 @@ function originatorOf(payload: Record<string, unknown>): string | null {
   return asText(payload['originator']);
 }
 
+/** The collector's fields as they are (see resume-state.ts). */
+export interface SessionInfoState {
+  own: OwnSession | null;
+  cwd: string | null;
+  gitBranch: string | null;
+  cliVersion: string | null;
+  originator: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  title: string | null;
+  messages: number;
+  prompts: number;
+  toolCalls: number;
+  tokens: TokenCounts;
+  billedByModel: [string, number][];
+  turnsByModel: [string, number][];
+  /** `[turn id, model]` pairs already counted. */
+  countedTurns: [string, string][];
+}
+
+const TURN_KEY_SEPARATOR = '\u0000';
+
 /** Collects the session-level facts while lines stream past: scalars and two small model tallies. */
 export class SessionInfo {
   private own: OwnSession | null = null;
@@ -66,6 +88,40 @@ export class SessionInfo {
   private readonly turnsByModel = new Map<string, number>();
   private readonly countedTurns = new Set<string>();
 
+  static restore(state: SessionInfoState): SessionInfo {
+    const info = new SessionInfo();
+    const { tokens, billedByModel, turnsByModel, countedTurns, ...scalars } = state;
+    Object.assign(info, scalars);
+    Object.assign(info.tokens, tokens);
+    for (const [model, count] of billedByModel) info.billedByModel.set(model, count);
+    for (const [model, count] of turnsByModel) info.turnsByModel.set(model, count);
+    for (const [turnId, model] of countedTurns) info.countedTurns.add(`${turnId}${TURN_KEY_SEPARATOR}${model}`);
+    return info;
+  }
+
+  snapshot(): SessionInfoState {
+    return {
+      own: this.own === null ? null : { ...this.own },
+      cwd: this.cwd,
+      gitBranch: this.gitBranch,
+      cliVersion: this.cliVersion,
+      originator: this.originator,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      title: this.title,
+      messages: this.messages,
+      prompts: this.prompts,
+      toolCalls: this.toolCalls,
+      tokens: { ...this.tokens },
+      billedByModel: [...this.billedByModel],
+      turnsByModel: [...this.turnsByModel],
+      countedTurns: [...this.countedTurns].map((key) => {
+        const at = key.lastIndexOf(TURN_KEY_SEPARATOR);
+        return [key.slice(0, at), key.slice(at + 1)];
+      }),
+    };
+  }
+
   observeTimestamp(timestamp: string | null): void {
     this.startedAt = minTimestamp(this.startedAt, timestamp);
     this.endedAt = maxTimestamp(this.endedAt, timestamp);
@@ -85,9 +141,11 @@ export class SessionInfo {
     this.cwd ??= cwd;
     if (model === null) return;
     // Codex writes a turn_context before every model request; a turn counts once per model.
-    const key = `${turnId ?? `line:${lineNumber}`}\u0000${model}`;
-    if (turnId !== null && this.countedTurns.has(key)) return;
-    this.countedTurns.add(key);
+    if (turnId !== null) {
+      const key = `${turnId}${TURN_KEY_SEPARATOR}${model}`;
+      if (this.countedTurns.has(key)) return;
+      this.countedTurns.add(key);
+    }
     this.turnsByModel.set(model, (this.turnsByModel.get(model) ?? 0) + 1);
   }
 

@@ -50,8 +50,15 @@ function minus(current: number | null, previous: number | null): number | null {
   return current === null ? null : Math.max(current - (previous ?? 0), 0);
 }
 
-function totalsKey(usage: Usage): string {
-  return [usage.input, usage.cachedInput, usage.output, usage.reasoningOutput, usage.cacheWrite].join(',');
+function sameTotals(a: Usage, b: Usage | null): boolean {
+  return (
+    b !== null &&
+    a.input === b.input &&
+    a.cachedInput === b.cachedInput &&
+    a.output === b.output &&
+    a.reasoningOutput === b.reasoningOutput &&
+    a.cacheWrite === b.cacheWrite
+  );
 }
 
 export type Metered =
@@ -70,12 +77,27 @@ export type Metered =
  * - Legacy usage (old `info` keys, `turn.completed.usage`) counts only while no modern event has been seen,
  *   so a file carrying both never counts a response twice.
  */
+export interface TokenMeterState {
+  previousTotals: Usage | null;
+  modernSeen: boolean;
+}
+
 export class TokenMeter {
   private previousTotals: Usage | null = null;
-  private previousKey: string | null = null;
   private modernSeen = false;
 
-  constructor(private readonly values: ValueChecks) {}
+  constructor(
+    private readonly values: ValueChecks,
+    state?: TokenMeterState,
+  ) {
+    if (state === undefined) return;
+    this.previousTotals = state.previousTotals === null ? null : { ...state.previousTotals };
+    this.modernSeen = state.modernSeen;
+  }
+
+  snapshot(): TokenMeterState {
+    return { previousTotals: this.previousTotals === null ? null : { ...this.previousTotals }, modernSeen: this.modernSeen };
+  }
 
   tokenCount(info: unknown): Metered {
     if (!isRecord(info)) return { kind: 'none' };
@@ -84,11 +106,9 @@ export class TokenMeter {
     if (last === null && total === null) return this.legacy(readLegacyUsage(info, this.values));
     this.modernSeen = true;
     if (total !== null) {
-      const key = totalsKey(total);
-      if (key === this.previousKey) return { kind: 'repeat' };
+      if (sameTotals(total, this.previousTotals)) return { kind: 'repeat' };
       const previous = this.previousTotals;
       this.previousTotals = total;
-      this.previousKey = key;
       return metered(last ?? subtract(total, previous));
     }
     return metered(last);

@@ -125,6 +125,14 @@ function outputText(output: unknown): string | null {
 const EXIT_CODE_LINE = /^Process exited with code (-?\d+)\s*$/mu;
 
 /**
+ * Whether JSON text can hold an `exit_code` or `success` key: only then is it worth parsing (outputs are often
+ * large JSON). A key spelled with `\u` escapes is the one way to hold either without the plain name.
+ */
+function mayNameErrorKeys(text: string): boolean {
+  return text.includes('exit_code') || text.includes('success') || text.includes('\\u');
+}
+
+/**
  * The output says the call failed when: the payload or its output object says `success: false` /
  * `isError: true` / a failed status; the output is the JSON `{output, metadata: {exit_code}}` shape with a
  * non-zero exit code; or it is unified-exec text with a `Process exited with code N` line, N ≠ 0.
@@ -136,7 +144,7 @@ function outputIsError(payload: Record<string, unknown>, output: unknown, text: 
   }
   if (text === null) return false;
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{')) {
+  if (trimmed.startsWith('{') && mayNameErrorKeys(trimmed)) {
     const parsed = parseJsonText(trimmed).value;
     if (isRecord(parsed)) {
       const metadata = parsed['metadata'];
@@ -148,22 +156,40 @@ function outputIsError(payload: Record<string, unknown>, output: unknown, text: 
   return exit !== null && Number(exit[1]) !== 0;
 }
 
+/** A waiting call an earlier ingest already wrote as pending (resumed parse): where its row is. */
+export interface WrittenCall {
+  messageOrdinal: number;
+  callIndex: number;
+}
+
+/** `[callId, messageOrdinal, callIndex]` per waiting call, in arrival order. */
+export type PendingCallsState = [string, number, number][];
+
 /**
  * Calls waiting for their output, by call_id: the only rows the parser holds on to. A call that reuses the
- * id of a waiting call pushes the waiting one out as pending; the output pairs with the latest.
+ * id of a waiting call pushes the waiting one out as pending; the output pairs with the latest. After a
+ * resume, calls waiting since the earlier ingest are held as `WrittenCall`s: their row exists already.
  */
 export class PendingCalls {
-  private readonly waiting = new Map<string, ToolCallRecord>();
+  private readonly waiting = new Map<string, ToolCallRecord | WrittenCall>();
+
+  constructor(state?: PendingCallsState) {
+    for (const [callId, messageOrdinal, callIndex] of state ?? []) this.waiting.set(callId, { messageOrdinal, callIndex });
+  }
+
+  snapshot(): PendingCallsState {
+    return [...this.waiting].map(([callId, call]) => [callId, call.messageOrdinal, call.callIndex]);
+  }
 
   /** Returns the call pushed out, if any. */
-  add(callId: string, call: ToolCallRecord): ToolCallRecord | null {
+  add(callId: string, call: ToolCallRecord): ToolCallRecord | WrittenCall | null {
     const previous = this.waiting.get(callId) ?? null;
     this.waiting.set(callId, call);
     return previous;
   }
 
   /** The waiting call completed by this output, or null when no call waits for its id. */
-  complete(result: CallResult, timestamp: string | null): ToolCallRecord | null {
+  complete(result: CallResult, timestamp: string | null): ToolCallRecord | CompletedWrittenCall | null {
     if (result.callId === null) return null;
     const call = this.waiting.get(result.callId);
     if (call === undefined) return null;
@@ -171,9 +197,15 @@ export class PendingCalls {
     return { ...call, resultText: result.resultText, isError: result.isError, resultTimestamp: timestamp };
   }
 
-  drain(): ToolCallRecord[] {
+  drain(): (ToolCallRecord | WrittenCall)[] {
     const calls = [...this.waiting.values()];
     this.waiting.clear();
     return calls;
   }
+}
+
+export type CompletedWrittenCall = WrittenCall & Pick<ToolCallRecord, 'resultText' | 'isError' | 'resultTimestamp'>;
+
+export function isWrittenCall<T extends WrittenCall>(call: T | ToolCallRecord): call is T {
+  return !('callId' in call);
 }

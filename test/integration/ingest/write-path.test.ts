@@ -267,6 +267,7 @@ describe('ingestObject', () => {
     const secondEtag = await put(key, `${lines.join('\n')}\n`);
     const breakingReader: ObjectReader = {
       head: deps.reader.head,
+      openFrom: deps.reader.openFrom,
       async open(bucket, openKey, etag) {
         const opened = await deps.reader.open(bucket, openKey, etag);
         async function* breakAfterFirstChunk() {
@@ -302,6 +303,7 @@ describe('losing the database connection', () => {
     await killer.connect();
     const killingReader: ObjectReader = {
       head: deps.reader.head,
+      openFrom: deps.reader.openFrom,
       async open(bucket, openKey, openEtag) {
         const opened = await deps.reader.open(bucket, openKey, openEtag);
         async function* killConnectionsFirst() {
@@ -370,6 +372,7 @@ describe('processSqsBatch', () => {
     const transientEtag = await put(transientKey, VALID_BODY);
     const failingReader: ObjectReader = {
       head: deps.reader.head,
+      openFrom: deps.reader.openFrom,
       async open(_bucket, key) {
         throw key === permanentKey ? new CorruptObjectError('cannot be read, ever') : new TransientS3Error('throttled');
       },
@@ -526,6 +529,7 @@ describe('a sidecar arriving after its session', () => {
     let failOnce = true;
     const flakyReader: ObjectReader = {
       head: deps.reader.head,
+      openFrom: deps.reader.openFrom,
       async open(bucket, key, etag) {
         if (key === sessionKey && failOnce) {
           failOnce = false;

@@ -39,7 +39,7 @@ describe('redaction on the fixture sessions', () => {
       const collected = await parseSessionBytes(raw, selectParser(null), {
         fileStem: path.basename(file, '.jsonl'), projectDir: null, parentSourceSessionId: null,
       });
-      const sink = new RedactingSink({ message: () => {}, toolCall: () => {} } satisfies RecordSink, { add: (f) => findings.push(f) });
+      const sink = new RedactingSink({ message: () => {}, toolCall: () => {}, revise: () => {} } satisfies RecordSink, { add: (f) => findings.push(f) });
       for (const message of collected.messages) sink.message(message);
       for (const call of collected.toolCalls) sink.toolCall(call);
       if (collected.outcome.result !== null) sink.redactSummary(collected.outcome.result.summary);

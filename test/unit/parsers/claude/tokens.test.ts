@@ -173,6 +173,7 @@ describe('claude parser: billed tokens', () => {
     const sink: RecordSink = {
       message: (record: MessageRecord) => emitted.push(record.ordinal),
       toolCall: (_record: ToolCallRecord) => undefined,
+      revise: () => undefined,
     };
     const parser = claudeParser.create(SESSION_CONTEXT);
     const feed = (value: Record<string, unknown>, lineNumber: number): void =>

@@ -73,7 +73,7 @@ describe('Codex parser on bad input', () => {
   it('never throws on fields of the wrong type', () => {
     // Prepare
     const parser = codexParser.create(ROLLOUT_CONTEXT);
-    const sink = { message: () => {}, toolCall: () => {} };
+    const sink = { message: () => {}, toolCall: () => {}, revise: () => {} };
     const odd: Record<string, unknown>[] = [
       { type: 'session_meta', payload: { id: 7, cwd: ['x'], git: 'main', source: 5 } },
       { type: 'session_meta', payload: null },

@@ -80,7 +80,7 @@ describe('Codex tool calls', () => {
     const parser = codexParser.create(ROLLOUT_CONTEXT);
     const calls: ToolCallRecord[] = [];
     const rows: MessageRecord[] = [];
-    const sink = { message: (row: MessageRecord) => rows.push(row), toolCall: (call: ToolCallRecord) => calls.push(call) };
+    const sink = { message: (row: MessageRecord) => rows.push(row), toolCall: (call: ToolCallRecord) => calls.push(call), revise: () => {} };
     const lines = [
       sessionMeta(SESSION),
       functionCall('call_done', 'exec_command', '{"cmd":"pwd"}'),

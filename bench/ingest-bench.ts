@@ -1,0 +1,256 @@
+/**
+ * End-to-end parts of `npm run bench`: the local stack (S3+SQS emulator with its notification bridge, the queue
+ * runner calling the real batch handler, a real Postgres) fed by uploads, and the baselines measured on the
+ * same machine in the same run.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import pgCopyStreams from 'pg-copy-streams';
+import { startEmulator, type RunningEmulator } from '../infra/local/emulator.js';
+import { startQueueRunner, type QueueRunner } from '../infra/local/queue-runner.js';
+import { processSqsBatch, type BatchDependencies } from '../shared/ingest/sqs-batch.js';
+import { readLines } from '../shared/lines/line-reader.js';
+import { silentLogger } from '../shared/log.js';
+import { createObjectReader, type ObjectReader } from '../shared/s3/object-reader.js';
+import { runMigrations } from '../shared/store/migrate.js';
+import { ObjectStore } from '../shared/store/object-store.js';
+import { createPool } from '../shared/store/pool.js';
+import type { InsertMethod } from '../shared/store/row-inserts.js';
+import type { CorpusObject } from './corpus.js';
+
+export interface FetchStats {
+  gets: number;
+  bytes: number;
+  /** Time spent inside the batch handler (what the Lambda would be billed for), summed over batches. */
+  handlerMs: number;
+}
+
+export interface BenchStack {
+  emulator: RunningEmulator;
+  databaseUrl: string;
+  pool: pg.Pool;
+  runner: QueueRunner;
+  startRunner(): Promise<QueueRunner>;
+  fetched: FetchStats;
+  stop(): Promise<void>;
+}
+
+/** Counts every GET and every byte read from S3 by the write path. */
+function countingReader(inner: ObjectReader, stats: FetchStats): ObjectReader {
+  const counted = async (opened: Awaited<ReturnType<ObjectReader['open']>>) => {
+    stats.gets += 1;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of opened.body) {
+        stats.bytes += chunk.length;
+        yield chunk;
+      }
+    }
+    return { ...opened, body: body() };
+  };
+  return {
+    head: (bucket, key) => inner.head(bucket, key),
+    open: async (bucket, key, etag) => counted(await inner.open(bucket, key, etag)),
+    openFrom: async (bucket, key, etag, start) => counted(await inner.openFrom(bucket, key, etag, start)),
+  };
+}
+
+export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sessionlake_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function startBenchStack(adminUrl: string, insertMethod: InsertMethod): Promise<BenchStack> {
+  const database = await createBenchDatabase(adminUrl);
+  await runMigrations(database.url);
+  // Notifications only for the corpus (machine `bench`): the large object is ingested by a child process alone.
+  const emulator = await startEmulator({
+    port: 0,
+    bucket: 'bench-raw',
+    queueName: `bench-ingest-${randomBytes(3).toString('hex')}`,
+    filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }],
+  });
+  const pool = createPool({ connectionString: database.url, max: 2 });
+  const fetched: FetchStats = { gets: 0, bytes: 0, handlerMs: 0 };
+  const deps: BatchDependencies = {
+    store: new ObjectStore(pool, { lockTimeoutMs: 30_000, writer: { insertMethod } }),
+    reader: countingReader(createObjectReader(emulator.s3), fetched),
+    log: silentLogger,
+    maxLineBytes: 64 * 1024 * 1024,
+    timeReserveMs: 1_000,
+    maxReceiveCount: 5,
+  };
+  const startRunner = () =>
+    startQueueRunner({
+      sqs: emulator.sqs,
+      queueUrl: emulator.queueUrl,
+      queueArn: emulator.queueArn,
+      region: emulator.region,
+      handler: (event, context) => processSqsBatch(event, context, deps),
+      idle: () => emulator.bridge.idle(),
+      functionTimeoutMs: 900_000,
+      visibilityTimeoutSeconds: 900,
+      waitTimeSeconds: 1,
+      onBatch: (progress) => {
+        fetched.handlerMs += progress.durationMs;
+      },
+    });
+  const runner = await startRunner();
+  const stack: BenchStack = {
+    emulator,
+    databaseUrl: database.url,
+    pool,
+    runner,
+    startRunner,
+    fetched,
+    async stop() {
+      await stack.runner.stop();
+      await pool.end();
+      await emulator.stop();
+      await database.drop();
+    },
+  };
+  return stack;
+}
+
+/** Uploads 4 at a time (`aws s3 sync` runs 10 requests at once; 4 suit a shared 2-core machine). */
+export async function upload(stack: BenchStack, objects: { key: string; bytes: Buffer }[]): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < objects.length; index = next++) {
+      const object = objects[index];
+      if (object === undefined) return;
+      await stack.emulator.s3.send(new PutObjectCommand({ Bucket: stack.emulator.bucket, Key: object.key, Body: object.bytes }));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+}
+
+/** A large object in 8 MiB parts, as `aws s3 cp` uploads it (the emulator takes at most 11 MiB per request). */
+export async function uploadLarge(stack: BenchStack, key: string, bytes: Buffer): Promise<void> {
+  const { s3, bucket } = stack.emulator;
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const parts: { ETag: string; PartNumber: number }[] = [];
+  const partSize = 8 * 1024 * 1024;
+  for (let offset = 0, number = 1; offset < bytes.length; offset += partSize, number += 1) {
+    const { ETag } = await s3.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: number, Body: bytes.subarray(offset, offset + partSize) }),
+    );
+    parts.push({ ETag: ETag ?? '', PartNumber: number });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+}
+
+export interface Timed {
+  ms: number;
+  /** CPU time of this process (handler, emulator and upload client together). */
+  cpuMs: number;
+}
+
+export async function timed(work: () => Promise<void>): Promise<Timed> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await work();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Uploads the objects and waits until every notification is handled: what a user waits for. */
+export async function syncAndIngest(stack: BenchStack, objects: { key: string; bytes: Buffer }[]): Promise<Timed & FetchStats> {
+  const before = { ...stack.fetched };
+  const time = await timed(async () => {
+    await upload(stack, objects);
+    await stack.runner.drain({ pollMs: 20 });
+  });
+  return {
+    ...time,
+    gets: stack.fetched.gets - before.gets,
+    bytes: stack.fetched.bytes - before.bytes,
+    handlerMs: stack.fetched.handlerMs - before.handlerMs,
+  };
+}
+
+/**
+ * The ingester's own cost: the objects are uploaded while no runner polls, and only the draining of the queue
+ * that follows is timed (the emulator shares this process, so uploads would otherwise slow the handler down).
+ */
+export async function uploadThenIngest(stack: BenchStack, objects: { key: string; bytes: Buffer }[]): Promise<Timed & FetchStats> {
+  await stack.runner.stop();
+  // Stopping aborts the runner's long poll on our side only: the emulator would still hand the first uploads'
+  // messages to that poll (and hide them for the visibility timeout). Let it run out first.
+  await sleep(1_500);
+  await upload(stack, objects);
+  await stack.emulator.bridge.idle();
+  const before = { ...stack.fetched };
+  const time = await timed(async () => {
+    stack.runner = await stack.startRunner();
+    await stack.runner.drain({ pollMs: 20 });
+  });
+  return {
+    ...time,
+    gets: stack.fetched.gets - before.gets,
+    bytes: stack.fetched.bytes - before.bytes,
+    handlerMs: stack.fetched.handlerMs - before.handlerMs,
+  };
+}
+
+export async function countRows(pool: pg.Pool): Promise<{ messages: number; toolCalls: number; failed: number }> {
+  const result = await pool.query<{ messages: number; tool_calls: number; failed: number }>(
+    `SELECT (SELECT count(*)::int FROM sessionlake.messages) AS messages, (SELECT count(*)::int FROM sessionlake.tool_calls) AS tool_calls,
+       (SELECT count(*)::int FROM sessionlake.objects WHERE state <> 'ingested') AS failed`,
+  );
+  const row = result.rows[0];
+  return { messages: row?.messages ?? 0, toolCalls: row?.tool_calls ?? 0, failed: row?.failed ?? 0 };
+}
+
+/**
+ * The floor for a first ingest: GET every object, split its lines and JSON.parse each, and COPY the same rows
+ * the ingest stored (exported beforehand, untimed) into tables shaped like ours, indexes included.
+ */
+export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]): Promise<Timed> {
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    const exported: Record<string, Buffer> = {};
+    for (const table of ['messages', 'tool_calls']) {
+      const chunks: Buffer[] = [];
+      const stream = client.query(pgCopyStreams.to(`COPY sessionlake.${table} TO STDOUT`));
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      exported[table] = Buffer.concat(chunks);
+    }
+    await client.query('DROP SCHEMA IF EXISTS bench_baseline CASCADE; CREATE SCHEMA bench_baseline');
+    await client.query('CREATE TABLE bench_baseline.messages (LIKE sessionlake.messages INCLUDING ALL)');
+    await client.query('CREATE TABLE bench_baseline.tool_calls (LIKE sessionlake.tool_calls INCLUDING ALL)');
+    const reader = createObjectReader(stack.emulator.s3);
+    return await timed(async () => {
+      for (const object of corpus) {
+        const opened = await reader.open(stack.emulator.bucket, object.key, null);
+        for await (const line of readLines(opened.body)) if (line.text !== '') JSON.parse(line.text);
+      }
+      for (const [table, rows] of Object.entries(exported)) {
+        await pipeline(Readable.from([rows]), client.query(pgCopyStreams.from(`COPY bench_baseline.${table} FROM STDIN`)));
+      }
+    });
+  } finally {
+    await client.query('DROP SCHEMA IF EXISTS bench_baseline CASCADE').catch(() => undefined);
+    await client.end();
+  }
+}

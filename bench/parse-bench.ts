@@ -1,0 +1,135 @@
+/**
+ * Parser throughput on a large synthetic session per agent, against the floor any parser pays measured in the
+ * same run on the same bytes: reading lines and JSON.parse. Real fixture sessions repeated, ids made unique per
+ * repetition so deduplication works as on a real long session.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { readLines } from '../shared/lines/line-reader.js';
+import { parseSession } from '../shared/parsers/parse-session.js';
+import { PARSERS } from '../shared/parsers/registry.js';
+import type { ParserDefinition, RecordSink } from '../shared/parsers/types.js';
+import { RedactingSink } from '../shared/redaction/redacting-sink.js';
+import { retag } from './corpus.js';
+
+const CHUNK = 64 * 1024;
+
+const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
+  { name: 'claude', fixture: 'claude/projects/-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl', parser: PARSERS.claude },
+  {
+    name: 'codex',
+    fixture: 'codex/sessions/2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl',
+    parser: PARSERS.codex,
+  },
+];
+
+export interface ParseRow {
+  input: string;
+  parser: string;
+  mib: number;
+  floorMibPerS: number;
+  parserMibPerS: number;
+  ratio: number;
+  peakHeapMb: number;
+  rows: number;
+  /** The same parse with secret redaction between parser and sink, as the ingest runs it. */
+  redactedMibPerS: number;
+  /** Redaction's cost: parser+redaction time / parser time on the same bytes (issue 12's limit: 1.3). */
+  redactionRatio: number;
+}
+
+async function syntheticObject(fixture: string, targetBytes: number): Promise<Uint8Array> {
+  const text = await readFile(fileURLToPath(new URL(`../test/fixtures/${fixture}`, import.meta.url)), 'utf8');
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  const parts: string[] = [];
+  let size = 0;
+  for (let repetition = 0; size < targetBytes; repetition += 1) {
+    const part = retag(body, `r${repetition}`);
+    parts.push(part);
+    size += Buffer.byteLength(part);
+  }
+  return new TextEncoder().encode(parts.join(''));
+}
+
+async function* chunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += CHUNK) yield bytes.subarray(offset, offset + CHUNK);
+}
+
+interface Measurement {
+  ms: number;
+  peakHeapMb: number;
+  rows: number;
+}
+
+async function measure(work: () => Promise<number>): Promise<Measurement> {
+  global.gc?.();
+  const baseHeap = process.memoryUsage().heapUsed;
+  let peak = baseHeap;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 5);
+  const start = performance.now();
+  const rows = await work();
+  const ms = performance.now() - start;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  return { ms, peakHeapMb: (peak - baseHeap) / 1024 / 1024, rows };
+}
+
+async function floor(bytes: Uint8Array): Promise<number> {
+  let objects = 0;
+  for await (const line of readLines(chunks(bytes))) {
+    if (line.text !== '') {
+      JSON.parse(line.text);
+      objects += 1;
+    }
+  }
+  return objects;
+}
+
+async function parse(bytes: Uint8Array, parser: ParserDefinition, options: { redact: boolean } = { redact: false }): Promise<number> {
+  let rows = 0;
+  const counter: RecordSink = { message: () => (rows += 1), toolCall: () => (rows += 1), revise: () => {} };
+  const sink = options.redact ? new RedactingSink(counter, { add: () => {} }) : counter;
+  const outcome = await parseSession(chunks(bytes), parser, { fileStem: 'bench', projectDir: null, parentSourceSessionId: null }, sink);
+  if (sink instanceof RedactingSink && outcome.result !== null) sink.redactSummary(outcome.result.summary);
+  return rows;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+export async function parseBench(mb: number, runs: number): Promise<ParseRow[]> {
+  const rows: ParseRow[] = [];
+  for (const input of inputs) {
+    const bytes = await syntheticObject(input.fixture, mb * 1024 * 1024);
+    const mib = bytes.length / 1024 / 1024;
+    const base: Measurement[] = [];
+    const parsed: Measurement[] = [];
+    const redacted: Measurement[] = [];
+    // Alternating runs: load from elsewhere on the machine falls on all alike.
+    for (let run = 0; run < runs; run += 1) {
+      base.push(await measure(() => floor(bytes)));
+      parsed.push(await measure(() => parse(bytes, input.parser)));
+      redacted.push(await measure(() => parse(bytes, input.parser, { redact: true })));
+    }
+    const baseMs = median(base.map((m) => m.ms));
+    const parseMs = median(parsed.map((m) => m.ms));
+    const redactMs = median(redacted.map((m) => m.ms));
+    rows.push({
+      input: input.name,
+      parser: input.parser.version,
+      mib,
+      floorMibPerS: mib / (baseMs / 1000),
+      parserMibPerS: mib / (parseMs / 1000),
+      ratio: parseMs / baseMs,
+      peakHeapMb: median(parsed.map((m) => m.peakHeapMb)),
+      rows: parsed[0]?.rows ?? 0,
+      redactedMibPerS: mib / (redactMs / 1000),
+      redactionRatio: redactMs / parseMs,
+    });
+  }
+  return rows;
+}
