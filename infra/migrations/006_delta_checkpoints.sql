@@ -14,3 +14,7 @@ CREATE TABLE object_checkpoints (
   state          json NOT NULL,                 -- json, not jsonb: kept as written (its strings may hold \u0000)
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
+
+-- Operational, like the backfill's tables (migration 005): only the writer and admin roles see the rows.
+ALTER TABLE object_checkpoints ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operators ON object_checkpoints USING ((SELECT sees_all_machines(current_user)));

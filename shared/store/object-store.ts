@@ -3,6 +3,7 @@ import type { ObjectKind } from '../layout/s3-key.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
 import { SecretFindingWriter } from './secret-findings.js';
+import type { InsertMethod } from './row-inserts.js';
 import { SessionWriter, type SessionIdentity, type WriterOptions } from './session-writer.js';
 
 /**
@@ -127,7 +128,8 @@ export class ObjectStore {
         sessionId: row.session_id,
         updatedAt: row.updated_at,
       };
-      const result = await work(new ObjectTransaction(client, identity, stored, this.options.writer ?? {}));
+      const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
+      const result = await work(new ObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -140,6 +142,20 @@ export class ObjectStore {
       client.release(broken);
     }
   }
+
+  /**
+   * COPY is the fastest way in, but Postgres refuses COPY FROM into a table whose row-level security applies to
+   * the current role (the writer role of migration 005, bound by its policies): such a role inserts with unnest.
+   * Asked once per store, on the first transaction's connection.
+   */
+  private async defaultInsertMethod(client: pg.PoolClient): Promise<InsertMethod> {
+    this.insertMethod ??= client
+      .query<{ active: boolean }>(`SELECT row_security_active('${SCHEMA}.messages') OR row_security_active('${SCHEMA}.tool_calls') AS active`)
+      .then((result) => (result.rows[0]?.active === true ? 'unnest' : 'copy'));
+    return this.insertMethod;
+  }
+
+  private insertMethod: Promise<InsertMethod> | undefined;
 
   /**
    * Notes a failed attempt outside the (rolled back) ingest transaction. A failure a retry may cure leaves the

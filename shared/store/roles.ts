@@ -28,13 +28,15 @@ export interface TeamBinding {
 const WRITER_GRANTS: Record<string, string> = {
   objects: 'SELECT, INSERT, UPDATE',
   sessions: 'SELECT, INSERT, UPDATE',
-  messages: 'SELECT, INSERT, DELETE',
+  // UPDATE: a delta moves a response's tokens to a later line of it (delta ingest).
+  messages: 'SELECT, INSERT, UPDATE, DELETE',
   tool_calls: 'SELECT, INSERT, UPDATE, DELETE',
   secret_findings: 'SELECT, INSERT, DELETE',
   message_failures: 'SELECT, INSERT, UPDATE',
   backfill_runs: 'SELECT, INSERT, UPDATE',
   backfill_leases: 'SELECT, INSERT, UPDATE, DELETE',
   session_link_locks: 'SELECT, INSERT, UPDATE',
+  object_checkpoints: 'SELECT, INSERT, UPDATE, DELETE',
 };
 const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
 
