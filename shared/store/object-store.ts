@@ -107,27 +107,8 @@ export class ObjectStore {
          ON CONFLICT (uri) DO NOTHING`,
         [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
       );
-      const locked = await client.query<{
-        etag: string | null;
-        sequencer: string | null;
-        state: ObjectState;
-        parser_version: string | null;
-        session_id: string | null;
-        updated_at: Date;
-      }>(
-        `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1 FOR UPDATE`,
-        [identity.uri],
-      );
-      const row = locked.rows[0];
-      if (row === undefined) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
-      const stored: StoredObject = {
-        etag: row.etag,
-        sequencer: row.sequencer,
-        state: row.state,
-        parserVersion: row.parser_version,
-        sessionId: row.session_id,
-        updatedAt: row.updated_at,
-      };
+      const stored = await readStoredObject(client, identity.uri, { lock: true });
+      if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const result = await work(new ObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
@@ -181,24 +162,9 @@ export class ObjectStore {
    * needs nothing (same ETag already ingested, or older than what was applied) without writing anything.
    */
   async peek(uri: string): Promise<StoredObject | null> {
-    const result = await this.pool
-      .query<{ etag: string | null; sequencer: string | null; state: ObjectState; parser_version: string | null; session_id: string | null; updated_at: Date }>(
-        `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1`,
-        [uri],
-      )
-      .catch((error: unknown) => {
-        throw translatePgError(error);
-      });
-    const row = result.rows[0];
-    if (row === undefined) return null;
-    return {
-      etag: row.etag,
-      sequencer: row.sequencer,
-      state: row.state,
-      parserVersion: row.parser_version,
-      sessionId: row.session_id,
-      updatedAt: row.updated_at,
-    };
+    return readStoredObject(this.pool, uri, { lock: false }).catch((error: unknown) => {
+      throw translatePgError(error);
+    });
   }
 
   /** Records why an SQS message could not be processed; the DLQ keeps the message, this keeps the reason. */
@@ -220,6 +186,31 @@ export class ObjectStore {
         throw translatePgError(error);
       });
   }
+}
+
+/** What the decision needs of an object's row; `lock` reads it `FOR UPDATE` (inside a transaction). */
+async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options: { lock: boolean }): Promise<StoredObject | null> {
+  const result = await db.query<{
+    etag: string | null;
+    sequencer: string | null;
+    state: ObjectState;
+    parser_version: string | null;
+    session_id: string | null;
+    updated_at: Date;
+  }>(
+    `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
+    [uri],
+  );
+  const row = result.rows[0];
+  if (row === undefined) return null;
+  return {
+    etag: row.etag,
+    sequencer: row.sequencer,
+    state: row.state,
+    parserVersion: row.parser_version,
+    sessionId: row.session_id,
+    updatedAt: row.updated_at,
+  };
 }
 
 export class ObjectTransaction {
