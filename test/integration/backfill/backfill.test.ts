@@ -8,6 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
+import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -25,18 +26,6 @@ const BUCKET = 'sessionlake-raw';
 const NOTIFICATIONS_OFF = { prefix: 'notifications-are-off/' };
 
 const awsCli = await findAwsCli();
-
-async function findAwsCli(): Promise<string | null> {
-  for (const candidate of ['aws', '/usr/bin/aws']) {
-    try {
-      await run(candidate, ['--version']);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 /** A session whose Bash result was too large for the log: Claude Code kept a preview and saved the rest. */
 const SAVED_SESSION = '-home-me-big/5e1d0c1e-0000-4000-8000-00000000b16b';
@@ -67,28 +56,16 @@ async function syncBothMachines(stack: IngestStack, dirs: { claude: string; code
       await run(
         awsCli ?? 'aws',
         ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dir, `s3://${stack.emulator.bucket}/${machine}/raw/${agent}/`, '--no-progress'],
-        { env: awsEnv(stack) },
+        { env: awsCliEnv(stack.emulator.region) },
       );
     }
   }
 }
 
-function awsEnv(stack: IngestStack): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: stack.emulator.region,
-    AWS_REGION: stack.emulator.region,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
 
 function cliEnv(stack: IngestStack): NodeJS.ProcessEnv {
   return {
-    ...awsEnv(stack),
+    ...awsCliEnv(stack.emulator.region),
     DATABASE_URL: stack.database.url,
     AWS_ENDPOINT_URL_S3: stack.emulator.endpoint,
   };
@@ -165,7 +142,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       `\n${JSON.stringify({ type: 'user', sessionId: '11e0f562-b05e-406b-948e-23596565c9f5', timestamp: '2026-01-01T00:00:00Z', message: { content: 'one more' } })}\n`,
     );
     await run(awsCli ?? 'aws', ['--endpoint-url', backfilled.emulator.endpoint, 's3', 'sync', dirs.claude, `s3://${BUCKET}/laptop/raw/claude/`, '--no-progress'], {
-      env: awsEnv(backfilled),
+      env: awsCliEnv(backfilled.emulator.region),
     });
     await backfilled.emulator.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: deletedKey }));
     const sidecarSession = `laptop/raw/claude/${SAVED_SESSION}`;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildS3NotificationRecord, S3EventName } from '../../../infra/local/s3-event.js';
 import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
+import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
 /**
@@ -22,18 +23,6 @@ import { startIngestStack, type IngestStack } from '../../support/ingest-stack.j
 const run = promisify(execFile);
 const awsCli = await findAwsCli();
 const MACHINE = 'laptop-01';
-
-async function findAwsCli(): Promise<string | null> {
-  for (const candidate of ['aws', '/usr/bin/aws', '/usr/local/bin/aws']) {
-    try {
-      await run(candidate, ['--version']);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return null;
-}
 
 /**
  * Copies a fixture tree to a temp dir with mtimes an hour old: logs are written before the cron job syncs them,
@@ -119,18 +108,7 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex
     const { stdout } = await run(
       awsCli ?? 'aws',
       ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', localDir, `s3://${stack.emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress'],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: stack.emulator.region,
-          AWS_REGION: stack.emulator.region,
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        },
-      },
+      { env: awsCliEnv(stack.emulator.region) },
     );
     return stdout;
   }
