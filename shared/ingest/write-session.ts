@@ -320,7 +320,7 @@ function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<str
   }
   if (rejected.disagreements > 0) {
     const where = rejected.disagreementSamples.map((sample) => `${sample.field} at line ${sample.lineNumber}`).join(', ');
-    parts.push(`${describeCount(rejected.disagreements, 'cache-write total')} disagreeing with its 5-minute/1-hour split, billed as the larger (${where})`);
+    parts.push(`${describeCount(rejected.disagreements, 'cache-write total')} not equal to the 5-minute + 1-hour split, billed as the larger (${where})`);
   }
   if (outcome.lines.invalidUtf8 > 0) {
     parts.push(`${describeCount(outcome.lines.invalidUtf8, 'line')} with invalid UTF-8, kept with U+FFFD in place of the bad bytes`);
