@@ -178,12 +178,13 @@ async function finishSession(
     note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
   await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink));
-  if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0) {
+  if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0 || outcome.rejectedValues.disagreements > 0) {
     input.log.warn('object had bad lines or values', {
       sessionId: layout.sessionId,
       malformed: outcome.lines.malformedByReason,
       samples: outcome.lines.malformedSamples,
       valuesRejected: outcome.rejectedValues.samples,
+      cacheWriteDisagreements: outcome.rejectedValues.disagreementSamples,
       truncated: outcome.truncated,
     });
   }
