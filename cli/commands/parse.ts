@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseSession, type SessionParseOutcome } from '../../shared/parsers/parse-session.js';
 import { selectParser } from '../../shared/parsers/registry.js';
-import type { Agent, RecordSink } from '../../shared/parsers/types.js';
+import type { Agent, RecordSink } from '../../shared/model.js';
 import { RedactingSink } from '../../shared/redaction/redacting-sink.js';
 import { stringOption, type Command } from '../command.js';
 import { expandJsonlPaths } from '../jsonl-files.js';

@@ -1,6 +1,6 @@
 import { classifyKey } from '../layout/s3-key.js';
 import { currentParserVersion } from '../parsers/registry.js';
-import { AGENTS, type Agent } from '../parsers/types.js';
+import { AGENTS, type Agent } from '../model.js';
 import type { StoredState } from '../store/backfill-store.js';
 
 /**

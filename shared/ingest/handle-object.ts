@@ -1,6 +1,7 @@
 import { describeError, isRetryable } from '../errors.js';
 import { compareSequencers } from '../events/s3-event.js';
-import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
+import { classifyKey } from '../layout/s3-key.js';
+import { type ObjectLayout, type SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { resumeParse } from '../parsers/parse-session.js';
 import { currentParserVersion, PARSERS } from '../parsers/registry.js';

@@ -1,4 +1,5 @@
-import { sidecarKey, type SessionLayout } from '../layout/s3-key.js';
+import { sidecarKey } from '../layout/s3-key.js';
+import { type SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { parseSession, type ResumedParse, type SessionParseOutcome } from '../parsers/parse-session.js';
 import { selectParser, storedParserVersion } from '../parsers/registry.js';

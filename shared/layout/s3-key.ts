@@ -1,4 +1,4 @@
-import { AGENTS, type Agent, type ParserContext } from '../parsers/types.js';
+import { isAgent, type Agent, type ObjectLayout, type SessionLayout, type SkippedLayout } from '../model.js';
 
 /**
  * The S3 key layout: `<prefix>/<machine>/raw/<agent>/...`. `machine` is the segment right before `raw`,
@@ -11,38 +11,6 @@ import { AGENTS, type Agent, type ParserContext } from '../parsers/types.js';
  *   <machine>/raw/claude/<project-dir>/<session>/tool-results/…                 sidecar of <session>
  *   <machine>/raw/codex/…/rollout-<timestamp>-<uuid>.jsonl                      session (any depth: archived too)
  */
-
-export const OBJECT_KINDS = ['session', 'subagent', 'sidecar', 'skipped'] as const;
-export type ObjectKind = (typeof OBJECT_KINDS)[number];
-
-export interface SessionLayout {
-  kind: 'session' | 'subagent';
-  machine: string;
-  agent: Agent;
-  /** Stable session id: the key without `.jsonl`. */
-  sessionId: string;
-  /** Session id of the parent session when the layout names it (Claude subagent files). */
-  parentSessionId: string | null;
-  parserContext: ParserContext;
-}
-
-/** A Claude Code tool-result file: not a session, but read into its session's tool calls. */
-export interface SidecarLayout {
-  kind: 'sidecar';
-  machine: string;
-  agent: 'claude';
-  /** Key of the session object whose tool results it holds. */
-  sessionKey: string;
-}
-
-export interface SkippedLayout {
-  kind: 'skipped';
-  machine: string | null;
-  agent: Agent | null;
-  reason: string;
-}
-
-export type ObjectLayout = SessionLayout | SidecarLayout | SkippedLayout;
 
 const JSONL = '.jsonl';
 const SUBAGENTS = 'subagents';
@@ -124,10 +92,6 @@ function jsonlStem(fileName: string): string | null {
 
 function skipped(machine: string | null, agent: Agent | null, reason: string): SkippedLayout {
   return { kind: 'skipped', machine, agent, reason };
-}
-
-function isAgent(value: string): value is Agent {
-  return (AGENTS as readonly string[]).includes(value);
 }
 
 /**

@@ -2,16 +2,8 @@ import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
 import { RESUME_FORMAT, type LineStatsState, type ResumePoint } from './resume-state.js';
 import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
-import type {
-  MessageRecord,
-  ParseResult,
-  ParserContext,
-  ParserDefinition,
-  RecordSink,
-  RowRevision,
-  SessionParser,
-  ToolCallRecord,
-} from './types.js';
+import type { ParseResult, ParserDefinition, SessionParser } from './types.js';
+import type { MessageRecord, ParserContext, RecordSink, RowRevision, ToolCallRecord } from '../model.js';
 
 /**
  * Drives one parser over the bytes of one object: line reader → JSON decode → parser → sink.

@@ -2,7 +2,8 @@ import { RULESET_VERSION } from '../redaction/rules.js';
 import { claudeParser } from './claude/index.js';
 import { codexParser, looksLikeCodex } from './codex/index.js';
 import type { ParserSelector } from './parse-session.js';
-import type { Agent, ParserDefinition } from './types.js';
+import type { ParserDefinition } from './types.js';
+import type { Agent } from '../model.js';
 
 /**
  * Which parser reads which object. The key layout names the agent; the first record must not contradict it

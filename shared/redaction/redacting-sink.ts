@@ -1,6 +1,6 @@
 import { toTitle } from '../parsers/claude/prompts.js';
 import type { BufferedSink } from '../parsers/parse-session.js';
-import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../model.js';
 import { SecretScanner, type Finding } from './scanner.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../store/sql-values.js';
 

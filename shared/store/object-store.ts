@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ObjectKind } from '../layout/s3-key.js';
+import type { ObjectKind } from '../model.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
 import { SecretFindingWriter } from './secret-findings.js';
