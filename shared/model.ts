@@ -177,6 +177,8 @@ export interface SidecarLayout {
   agent: Agent;
   /** Key of the session object whose tool results it holds. */
   sessionKey: string;
+  /** That session's id (its key without the file suffix). */
+  sessionId: string;
 }
 
 export interface SkippedLayout {

@@ -109,7 +109,7 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       );
       const recorded = await deps.store.withObjectLock(identity, async (tx) => {
         if (isStale(notice, tx.stored)) return false;
-        await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
+        await tx.markSidecar(version, layout.sessionId);
         return true;
       });
       if (!recorded) return { status: 'stale' };
