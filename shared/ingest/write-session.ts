@@ -1,5 +1,6 @@
+import { agentDefinition } from '../agents/registry.js';
 import { sidecarKey } from '../layout/s3-key.js';
-import { type SessionLayout } from '../model.js';
+import type { SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { parseSession, type ResumedParse, type SessionParseOutcome } from '../parsers/parse-session.js';
 import { selectParser, storedParserVersion } from '../parsers/registry.js';
@@ -178,7 +179,7 @@ async function finishSession(
     truncated: outcome.truncated,
     note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
-  await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink));
+  await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink, agentDefinition(parser.agent).savedStateTextKeys));
   if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0 || outcome.rejectedValues.disagreements > 0) {
     input.log.warn('object had bad lines or values', {
       sessionId: layout.sessionId,
@@ -210,6 +211,7 @@ function checkpointOf(
   version: ObjectVersion,
   parserVersion: string,
   sink: RedactingSink,
+  savedTextKeys: readonly string[],
 ): ObjectCheckpoint | null {
   const point = outcome.resumePoint;
   // At offset 0 there is nothing to skip; a tail that ends elsewhere than the point cannot vouch for it.
@@ -222,7 +224,7 @@ function checkpointOf(
     tailBytes: tail.tail.bytes.length,
     tailSha256: sha256(tail.tail.bytes),
     // The state keeps the session's title (the only text in it): stored redacted, like the sessions row's.
-    state: { ...point, parser: sink.redactTitles(point.parser) },
+    state: { ...point, parser: sink.redactTitles(point.parser, savedTextKeys) },
   };
 }
 
@@ -294,7 +296,7 @@ function whyNotASession(outcome: SessionParseOutcome, layout: SessionLayout): st
     return `no valid record: ${describeCount(lines.total, 'line')}, none a JSON object` +
       (lines.blank === lines.total ? ' (only blank lines)' : '');
   }
-  const agentName = layout.agent === 'claude' ? 'Claude Code' : 'Codex';
+  const agentName = agentDefinition(layout.agent).displayName;
   if (outcome.parser === null || outcome.result === null) return `content is not a ${agentName} session`;
   const unknown = Object.values(outcome.result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   if (unknown === lines.records) {
