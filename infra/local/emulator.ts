@@ -21,7 +21,7 @@ export interface EmulatorOptions {
   maxReceiveCount?: number;
   /** The queue's default visibility timeout (default 30 s); the queue runner sets its own per receive. */
   visibilityTimeoutSeconds?: number;
-  /** Keys that produce notifications (default suffix `.jsonl`). */
+  /** Keys that produce notifications (default: the bridge's DEFAULT_FILTERS, every agent's suffixes). */
   filter?: KeyFilter | KeyFilter[];
   /** Send S3 notifications to the queue (default true); off, uploads only land in the bucket. */
   notifications?: boolean;
