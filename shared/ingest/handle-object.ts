@@ -1,7 +1,8 @@
 import { describeError, isRetryable } from '../errors.js';
 import { compareSequencers } from '../events/s3-event.js';
+import { agentDefinition } from '../agents/registry.js';
 import { classifyKey } from '../layout/s3-key.js';
-import { type ObjectLayout, type SessionLayout } from '../model.js';
+import type { ObjectLayout, SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { resumeParse } from '../parsers/parse-session.js';
 import { currentParserVersion, PARSERS } from '../parsers/registry.js';
@@ -167,6 +168,8 @@ async function planDelta(tx: ObjectTransaction, layout: SessionLayout, version: 
   const { stored } = tx;
   if (stored.state !== 'ingested' || stored.etag === null || version.etag === null || version.size === null) return null;
   if (!currentParserVersion(layout.agent, stored.parserVersion)) return null;
+  // Only an append-only format can be read on from where the last ingest ended.
+  if (agentDefinition(layout.agent).format !== 'jsonl') return null;
   const checkpoint = await tx.loadCheckpoint();
   if (checkpoint === null || checkpoint.etag !== stored.etag || checkpoint.parserVersion !== stored.parserVersion) return null;
   if (checkpoint.format !== RESUME_FORMAT || version.size < checkpoint.byteOffset) return null;
