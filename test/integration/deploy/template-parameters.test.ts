@@ -37,6 +37,7 @@ const PARAMS = {
   backfillRate: 'rate(1 hour)',
   alarmTopicArn: TOPIC_ARN,
   queueAgeAlarmSeconds: '900',
+  maxReceiveCount: '3',
   logRetentionDays: '7',
 };
 
@@ -132,6 +133,12 @@ describe('sizing, schedule, alarms and logs from parameters', () => {
       MaximumBatchingWindowInSeconds: 30,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
+  });
+
+  it('moves a message to the DLQ after the given receives, and tells the ingest that count', () => {
+    // A --param value reaches the template as text; SQS reads the redrive policy's count either way.
+    expect(String((props('IngestQueue')['RedrivePolicy'] as Record<string, Json>)['maxReceiveCount'])).toBe('3');
+    expect(envOf('IngestLambdaFunction')['SESSIONLAKE_MAX_RECEIVE_COUNT']).toBe('3');
   });
 
   it('schedules the backfill at the given rate', () => {
