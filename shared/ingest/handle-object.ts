@@ -9,7 +9,7 @@ import { currentParserVersion, PARSERS } from '../parsers/registry.js';
 import { readResumePoint, RESUME_FORMAT } from '../parsers/resume-state.js';
 import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
-import type { ObjectIdentity, ObjectStore, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
+import type { IngestStore, ObjectIdentity, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
 import { writeSession, writeSessionDelta, type DeltaPlan, type WrittenSession } from './write-session.js';
 
 /**
@@ -58,7 +58,7 @@ export type ObjectOutcome =
 export type OutcomeStatus = ObjectOutcome['status'] | 'failed';
 
 export interface IngestDependencies {
-  store: ObjectStore;
+  store: IngestStore;
   reader: ObjectReader;
   log: Logger;
   maxLineBytes: number;

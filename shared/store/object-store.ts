@@ -70,6 +70,15 @@ export interface ObjectCheckpoint {
 /** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
+/**
+ * What the write path (shared/ingest/) needs of the store: ObjectStore's public side, so that unit tests can
+ * give it an in-memory store and run without Postgres.
+ */
+export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
+
+/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction. */
+export type ObjectTransaction = { [K in keyof PgObjectTransaction]: PgObjectTransaction[K] };
+
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
@@ -110,7 +119,7 @@ export class ObjectStore {
       const stored = await readStoredObject(client, identity.uri, { lock: true });
       if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
-      const result = await work(new ObjectTransaction(client, identity, stored, writer));
+      const result = await work(new PgObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -213,7 +222,7 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
   };
 }
 
-export class ObjectTransaction {
+export class PgObjectTransaction {
   constructor(
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
