@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
-import { processSqsBatch } from '../../shared/ingest/sqs-batch.js';
+import { lambdaBatchResponse, processSqsBatch } from '../../shared/ingest/sqs-batch.js';
 import { createLogger } from '../../shared/log.js';
 import { resolveDatabaseUrl } from '../../shared/secrets.js';
 
@@ -10,11 +10,14 @@ const config = loadConfig(await resolveDatabaseUrl(process.env));
 const log = createLogger(config.logLevel, { function: 'ingest' });
 const { deps } = createIngestDependencies(config, log);
 
-/** SQS event source → S3 notifications → the write path; returns only the messages that failed. */
+/**
+ * SQS event source → S3 notifications → the write path; returns only the messages that failed, and throws
+ * when all of them failed for a retryable reason (so the errors alarm sees a database that is down).
+ */
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await processSqsBatch(event, context, {
+  const batch = await processSqsBatch(event, context, {
     ...deps,
     log: log.child({ requestId: context.awsRequestId }),
   });
-  return { batchItemFailures };
+  return lambdaBatchResponse(batch);
 }
