@@ -1,12 +1,10 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/log.js';
-import { loadMigrations, MIGRATIONS_DIR, runMigrations } from '../../../shared/store/migrate.js';
+import { loadMigrations, runMigrations } from '../../../shared/store/migrate.js';
 import { REQUIRED_SCHEMA_VERSION, SchemaTooOldError, schemaGate } from '../../../shared/store/schema-version.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+import { migrationsUpTo } from '../../support/migrations.js';
 
 /**
  * Migrations as a deploy runs them (the migrate function, possibly invoked twice at once) and the check the
@@ -22,17 +20,6 @@ async function database(): Promise<FreshDatabase> {
   const created = await freshDatabase('sessionlake_migrations');
   databases.push(created);
   return created;
-}
-
-/** A folder holding the migrations up to `version` only: a database migrated by an older release. */
-async function migrationsUpTo(version: number): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sessionlake-old-migrations-'));
-  for (const migration of await loadMigrations()) {
-    if (migration.version > version) continue;
-    const file = `${String(migration.version).padStart(3, '0')}_${migration.name}.sql`;
-    await copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
-  }
-  return dir;
 }
 
 describe('runMigrations', () => {
