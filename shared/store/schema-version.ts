@@ -7,7 +7,7 @@ import { SCHEMA } from './schema.js';
  * The schema version (the highest infra/migrations number) this code needs. Raise it with every migration the
  * code depends on; test/integration/store/migrations.test.ts fails while it is below the highest migration.
  */
-export const REQUIRED_SCHEMA_VERSION = 7;
+export const REQUIRED_SCHEMA_VERSION = 8;
 
 /** The database's schema is older than the code: retryable, since running `migrate` cures it. */
 export class SchemaTooOldError extends SessionlakeError {
@@ -25,7 +25,7 @@ export class SchemaTooOldError extends SessionlakeError {
   }
 }
 
-// No schema, no table, or (before migration 7) a table the writer may not read: all mean "older than needed".
+// No schema, no table, or (before migration 8) a table the writer may not read: all mean "older than needed".
 const NO_READABLE_VERSION = new Set(['3F000', '42P01', '42501']);
 
 /** The highest applied migration, or 0 when the database shows none to this login. */
