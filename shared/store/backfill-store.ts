@@ -19,6 +19,7 @@ export interface StoredState {
   parserVersion: string | null;
   agent: string | null;
   kind: string;
+  sequencer: string | null;
 }
 
 export interface ComparedPage<T extends { key: string }> {
@@ -143,12 +144,12 @@ export class BackfillStore {
   /** One query: the stored state of every listed key, and the rows of the page's range the listing lacks. */
   async comparePage<T extends { key: string; etag: string }>(range: PageRange, objects: readonly T[]): Promise<ComparedPage<T>> {
     const result = await this.db
-      .query<{ side: 'listed' | 'gone'; i: number | null; key: string; etag: string | null; state: ObjectState | null; parser_version: string | null; agent: string | null; kind: string | null }>(
+      .query<{ side: 'listed' | 'gone'; i: number | null; key: string; etag: string | null; state: ObjectState | null; parser_version: string | null; agent: string | null; kind: string | null; sequencer: string | null }>(
         `WITH listed AS (SELECT * FROM unnest($3::text[]) WITH ORDINALITY AS l(key, i))
-         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind
+         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer
          FROM listed l LEFT JOIN ${SCHEMA}.objects o ON o.uri = 's3://' || $1 || '/' || l.key
          UNION ALL
-         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind
+         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer
          FROM ${SCHEMA}.objects o
          WHERE o.bucket = $1 AND starts_with(o.key, $2)
            AND ($4::text IS NULL OR o.key COLLATE "C" > $4::text COLLATE "C")
@@ -166,7 +167,7 @@ export class BackfillStore {
       const stored =
         row.state === null || row.kind === null
           ? null
-          : { etag: row.etag, state: row.state, parserVersion: row.parser_version, agent: row.agent, kind: row.kind };
+          : { etag: row.etag, state: row.state, parserVersion: row.parser_version, agent: row.agent, kind: row.kind, sequencer: row.sequencer };
       if (row.side === 'listed' && row.i !== null) storedByIndex.set(row.i - 1, stored);
       else if (stored !== null) page.gone.push({ key: row.key, stored });
     }
