@@ -16,10 +16,11 @@ import { LineTail, sha256, splitHead } from './line-tail.js';
 
 /**
  * Streams one session object into its rows, inside the object's locked transaction, in one of two ways:
- * - full: the old rows go, the new ones are written in batches while the body streams, and the objects row
- *   records what was read. Content that holds no session record (empty, whitespace, random bytes, the other
- *   agent's format) is rolled back to the savepoint and recorded as skipped, so it never becomes a session
- *   with no messages;
+ * - full: once the first record has chosen the parser, the old rows go, the new ones are written in batches
+ *   while the body streams, and the objects row records what was read. Content no parser takes (empty,
+ *   whitespace, random bytes, the other agent's format) writes nothing and is recorded as skipped; content a
+ *   parser took whose records are all of unknown types is rolled back to the savepoint and skipped too, so it
+ *   never becomes a session with no messages;
  * - delta: the body is the object from a little before the end of what was ingested; once those bytes are
  *   checked against the hash stored with the resume state, the parser continues from that state and the new
  *   rows are added (see shared/parsers/resume-state.ts). Bytes that do not match leave everything untouched
@@ -70,19 +71,28 @@ export async function writeSession(
   layout: SessionLayout,
   input: SessionInput & { body: AsyncIterable<Uint8Array> },
 ): Promise<WriteResult> {
-  await tx.savepoint('session_rows');
-  const writer = await tx.beginSession(sessionIdentity(layout));
-  const findings = await tx.beginSecretFindings(layout.sessionId);
-  const sink = new RedactingSink(writer, findings);
+  // The old rows go only once the first record has chosen a parser: content no parser takes writes nothing.
+  const opened: { sinks: SessionSinks | null } = { sinks: null };
+  const openSinks = async (): Promise<RedactingSink> => {
+    await tx.savepoint('session_rows');
+    const writer = await tx.beginSession(sessionIdentity(layout));
+    const findings = await tx.beginSecretFindings(layout.sessionId);
+    opened.sinks = { writer, findings, sink: new RedactingSink(writer, findings) };
+    return opened.sinks.sink;
+  };
   const tail = new LineTail();
   const fetched = new ByteCounter();
-  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, sink, {
+  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, openSinks, {
     maxLineBytes: input.maxLineBytes,
   });
+  const { sinks } = opened;
   const notSession = whyNotASession(outcome, layout);
-  if (notSession !== null || outcome.parser === null || outcome.result === null) {
-    await writer.settle();
-    await tx.rollbackTo('session_rows');
+  if (notSession !== null || sinks === null || outcome.parser === null || outcome.result === null) {
+    // A parser took the first record but no record was one it knows: its rows, if any, go again.
+    if (sinks !== null) {
+      await sinks.writer.settle();
+      await tx.rollbackTo('session_rows');
+    }
     const reason = notSession ?? 'no session record';
     await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
     await tx.saveCheckpoint(null);
@@ -91,7 +101,7 @@ export async function writeSession(
   const parsed = { outcome, parser: outcome.parser, result: outcome.result };
   return {
     status: 'written',
-    session: await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes }),
+    session: await finishSession(tx, layout, sinks, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes }),
   };
 }
 

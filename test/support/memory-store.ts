@@ -79,12 +79,18 @@ class MemoryTransaction implements ObjectTransaction {
     this.record('markIngested', version, { state: 'ingested', etag: version.etag, sessionId });
   }
 
+  async saveCheckpoint(checkpoint: unknown): Promise<void> {
+    this.store.writes.push(`saveCheckpoint ${this.identity.key} ${checkpoint === null ? 'none' : 'state'}`);
+  }
+
+  async loadCheckpoint(): Promise<null> {
+    return null;
+  }
+
   savepoint = notInMemory;
   rollbackTo = notInMemory;
   beginSession = notInMemory;
   resumeSession = notInMemory;
-  loadCheckpoint = notInMemory;
-  saveCheckpoint = notInMemory;
   beginSecretFindings = notInMemory;
   resumeSecretFindings = notInMemory;
 }

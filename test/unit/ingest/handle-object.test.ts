@@ -80,6 +80,17 @@ describe('handleObject, store in memory', () => {
     expect(store.writes).toEqual([`markDeleted ${SESSION}`]);
   });
 
+  it('touches no rows for content no parser takes: only the skip is recorded (the old rows are never deleted)', async () => {
+    const { store, reader, deps } = setup();
+    const rollout = JSON.stringify({ timestamp: '2026-01-01T00:00:00Z', type: 'session_meta', payload: { id: 'x' } });
+    // The memory store cannot delete or write rows: had the write path begun the session, this would throw.
+    reader.objects.set(SESSION, { etag: 'e1', body: `${rollout}\n` });
+    expect(await handleObject(notice(SESSION), deps)).toEqual({ status: 'skipped', reason: 'content is not a Claude Code session' });
+    reader.objects.set(SESSION, { etag: 'e2', body: '' });
+    expect(await handleObject(notice(SESSION, { etag: 'e2' }), deps)).toEqual({ status: 'skipped', reason: 'empty object' });
+    expect(store.writes).toEqual([`markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`, `markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`]);
+  });
+
   it('records a sidecar whose session is not in the bucket yet, and a repeat of it as unchanged', async () => {
     const { store, reader, deps } = setup();
 
