@@ -1,6 +1,6 @@
 -- Team bindings say whether they are an exact machine name or a LIKE pattern, and the visibility functions of
 -- migration 005 answer only about roles the asking session can act as (docs/security.md, "Teams and row-level
--- security").
+-- security"). Also: secret findings in a message's usage object (at the end).
 --
 -- Before: every team_machines row was a LIKE pattern, so a team bound to `gpu_1` also saw `gpuX1` (`_` is a
 -- wildcard, and so are `%` and the escape `\`). Now a row is `exact` (compared with `=`) unless it says `like`.
@@ -104,3 +104,8 @@ ALTER POLICY by_machine ON objects USING (
   (SELECT sees_all_machines(current_user))
   OR machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
   OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user)))));
+
+-- A secret found in a message's usage object (stored as the log wrote it) is a finding of its own field.
+ALTER TABLE secret_findings DROP CONSTRAINT secret_findings_field_check;
+ALTER TABLE secret_findings ADD CONSTRAINT secret_findings_field_check
+  CHECK (field IN ('text', 'thinking', 'tool_input', 'tool_result', 'sidecar', 'title', 'usage'));
