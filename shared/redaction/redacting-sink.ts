@@ -157,14 +157,17 @@ export class RedactingSink implements BufferedSink {
       return copy ?? value;
     }
     if (value !== null && typeof value === 'object') {
-      let changed = false;
-      const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object);
+      let copy: [string, unknown][] | null = null;
+      keys.forEach((key, index) => {
+        const item = object[key];
         const redactedKey = this.scan(key, field, where);
         const redacted = this.scanJson(item, field, where);
-        if (redactedKey !== key || redacted !== item) changed = true;
-        return [redactedKey, redacted];
+        if (copy === null && (redactedKey !== key || redacted !== item)) copy = keys.slice(0, index).map((kept) => [kept, object[kept]]);
+        copy?.push([redactedKey, redacted]);
       });
-      return changed ? Object.fromEntries(entries) : value;
+      return copy === null ? value : Object.fromEntries(copy);
     }
     return value;
   }

@@ -21,6 +21,9 @@ export interface Redaction {
 }
 
 const NOTHING: Redaction['findings'] = [];
+const NO_MATCHES: readonly RuleMatch[] = [];
+const CLEAN_CACHE_MAX_LENGTH = 64;
+const CLEAN_CACHE_ENTRIES = 10_000;
 const GENERIC = 'generic-api-key';
 interface RuleMatch extends SecretMatch {
   rule: string;
@@ -31,6 +34,7 @@ interface RuleMatch extends SecretMatch {
 export class SecretScanner {
   private readonly keywordPattern: RegExp;
   private readonly rulesByKeyword = new Map<string, SecretRule[]>();
+  private readonly clean = new Set<string>();
 
   constructor(private readonly rules: readonly SecretRule[] = RULES) {
     for (const rule of rules) {
@@ -54,9 +58,21 @@ export class SecretScanner {
    * pieces is found whole, and each of its parts is replaced by its marker (the separators are kept).
    */
   redact(text: string, joints?: readonly number[]): Redaction {
+    // Short strings repeat (JSON keys, usage fields, tool names): one found clean is not scanned again.
+    const short = text.length <= CLEAN_CACHE_MAX_LENGTH && joints === undefined;
+    if (short && this.clean.has(text)) return { text, findings: NOTHING };
+    const redaction = this.redactOnce(text, joints);
+    if (short && redaction.findings.length === 0) {
+      if (this.clean.size >= CLEAN_CACHE_ENTRIES) this.clean.clear();
+      this.clean.add(text);
+    }
+    return redaction;
+  }
+
+  private redactOnce(text: string, joints: readonly number[] | undefined): Redaction {
     const direct = this.matches(text, undefined);
-    const separators = joints?.filter((joint, i) => text.startsWith(PIECE_SEPARATOR, joint) && (i === 0 || joint > (joints[i - 1] ?? 0))) ?? [];
-    const crossing = separators.length === 0 ? [] : this.crossingMatches(text, separators);
+    const separators = joints?.filter((joint, i) => text.startsWith(PIECE_SEPARATOR, joint) && (i === 0 || joint > (joints[i - 1] ?? 0)));
+    const crossing = separators === undefined || separators.length === 0 ? NO_MATCHES : this.crossingMatches(text, separators);
     if (direct.length === 0 && crossing.length === 0) return { text, findings: NOTHING };
     const matches = [...direct, ...crossing];
     // Earliest first, then longest; on a tie a named rule wins over the generic one.
@@ -79,9 +95,9 @@ export class SecretScanner {
     return { text: parts.join(''), findings };
   }
 
-  private matches(text: string, joints: ReadonlySet<number> | undefined): RuleMatch[] {
+  private matches(text: string, joints: ReadonlySet<number> | undefined): readonly RuleMatch[] {
     const hits = this.keywordHits(text);
-    if (hits === null) return [];
+    if (hits === null) return NO_MATCHES;
     const matches: RuleMatch[] = [];
     for (const [rule, keywordAt] of hits) {
       for (const match of rule.find(text, keywordAt, joints)) matches.push({ ...match, rule: rule.id });
