@@ -352,15 +352,15 @@ describe('delta ingest after an earlier rewrite', () => {
     // Assess
     // The same-length rewrites (the scrubber's case) passed the delta check: without verification they stay stale.
     expect(reads).toMatchObject({ 'same length, line 5': 'delta', 'at the start': 'delta', 'in the middle': 'delta', 'just outside the checked window': 'delta' });
-    expect(result).toMatchObject({ status: 'finished', counts: { listed: 7, verified: Object.values(reads).filter((read) => read === 'delta').length, failed: 0 } });
-    for (const [name, key] of Object.entries(keys)) {
-      ingested(await ingestAsStored(key, fresh.deps));
-      expect(await snapshot(stack.pool, [uriOf(key)]), name).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
-    }
     const line5 = await stack.pool.query('SELECT line_number, text FROM sessionlake.messages WHERE session_id = $1 AND line_number = 5', [
       (keys['same length, line 5'] as string).slice(0, -'.jsonl'.length),
     ]);
     expect(line5.rows).toEqual([{ line_number: 5, text: 'prompt number 4 about the DEPLOY key' }]);
+    for (const [name, key] of Object.entries(keys)) {
+      ingested(await ingestAsStored(key, fresh.deps));
+      expect(await snapshot(stack.pool, [uriOf(key)]), name).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+    }
+    expect(result).toMatchObject({ status: 'finished', counts: { listed: 7, verified: Object.values(reads).filter((read) => read === 'delta').length, failed: 0 } });
   });
 
   it('verifies an object only once it has gone quiet, and each version once', async () => {
