@@ -69,7 +69,7 @@ try {
   process.stdout.write(`injected: ${FAULT_KINDS.map((kind) => `${kind}=${report.injected[kind]}`).join(' ')}\n`);
   process.stdout.write(`outcomes: ${Object.entries(report.outcomes).sort().map(([status, n]) => `${status}=${n}`).join(' ')}\n`);
   process.stdout.write(
-    `backfill: listed=${report.backfill.listed} repaired=${report.backfill.repaired} deleted=${report.backfill.deleted} failed=${report.backfill.failed}\n`,
+    `backfill: listed=${report.backfill.listed} repaired=${report.backfill.repaired} verified=${report.backfill.verified} deleted=${report.backfill.deleted} failed=${report.backfill.failed}\n`,
   );
   const before = report.beforeRepair;
   process.stdout.write(

@@ -16,7 +16,7 @@ export function ingestNow(deps: IngestDependencies, concurrency: number): Object
           if (item === undefined) return;
           const { key, etag, size } = item.object;
           try {
-            await handleObject({ bucket, key, change: 'created', source: 'listing', etag, size, sequencer: null, verify: item.decision === 'verify' }, deps);
+            await handleObject({ bucket, key, change: 'created', source: 'listing', etag, size, sequencer: null, verify: item.verify }, deps);
             onDone(item, false);
           } catch (error) {
             const { reason } = await recordObjectFailure({ bucket, key }, error, deps);
@@ -77,7 +77,7 @@ export function createdEvent(bucket: string, item: WorkItem, region: string) {
         s3: {
           s3SchemaVersion: '1.0',
           // A verification is asked for by name (the ingest path reads it); the others only label the message.
-          configurationId: item.decision === 'verify' ? VERIFY_CONFIGURATION_ID : `sessionlake-backfill-${item.decision}`,
+          configurationId: item.verify ? VERIFY_CONFIGURATION_ID : `sessionlake-backfill-${item.decision}`,
           bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
           object: { key: encodeObjectKey(item.object.key), size: item.object.size, eTag: item.object.etag },
         },

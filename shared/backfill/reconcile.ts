@@ -40,12 +40,17 @@ export function formatTarget(target: BackfillTarget): string {
 }
 
 /**
- * A listed key that needs the write path. `verify`: stored at its listed ETag, but partly by a delta that
- * trusted bytes it did not read; the write path checks them and re-ingests in full when they changed.
+ * A listed key that needs the write path. Decision `verify`: stored at its listed ETag, but partly by a delta
+ * that trusted bytes it did not read; the write path checks them and re-ingests in full when they changed.
  */
 export interface WorkItem {
   object: ListedObject;
   decision: Exclude<ListedDecision, 'unchanged'> | 'verify';
+  /**
+   * The object has gone quiet: what the write path stores by delta now is verified at once, rather than by the
+   * next pass (always true for decision `verify`).
+   */
+  verify: boolean;
 }
 
 /** Where work goes: the write path now (CLI), or the ingest queue (scheduled Lambda). */
@@ -159,9 +164,10 @@ export async function runBackfill(target: BackfillTarget, deps: BackfillDependen
         const listed = decideListed(object.key, object.etag, stored);
         pageCounts.listed += 1;
         pageCounts[countFor(listed)] += 1;
-        const decision = listed === 'unchanged' && stored?.unverified === true && isQuiet(object, quietSince) ? 'verify' : listed;
+        const quiet = isQuiet(object, quietSince);
+        const decision = listed === 'unchanged' && stored?.unverified === true && quiet ? 'verify' : listed;
         if (decision === 'unchanged') continue;
-        work.push({ object, decision });
+        work.push({ object, decision, verify: quiet });
         if (dryRun) options.onPlanned?.({ uri: `s3://${target.bucket}/${object.key}`, decision, size: object.size });
       }
       for (const gone of compared.gone) {

@@ -181,9 +181,14 @@ async function verifySession(
 ): Promise<ObjectOutcome> {
   if (isStale(notice, tx.stored)) return { status: 'stale' };
   const etag = version.etag;
-  if (etag === null || !isCurrent(tx.stored, etag, layout)) return ingestSession(notice, layout, version, tx, deps);
+  let ingested: ObjectOutcome | null = null;
+  if (etag === null || !isCurrent(tx.stored, etag, layout)) {
+    // Another version: ingested as usual, and what a delta trusted is then checked at once.
+    ingested = await ingestSession(notice, layout, version, tx, deps);
+    if (etag === null || ingested.status !== 'ingested' || ingested.read !== 'delta') return ingested;
+  }
   const recorded = await tx.loadRanges();
-  if (recorded !== null && recorded.etag === etag && recorded.verified) return { status: 'verified' };
+  if (recorded !== null && recorded.etag === etag && recorded.verified) return ingested ?? { status: 'verified' };
   const ranges = recorded !== null && recorded.etag === etag ? recorded.ranges : null;
   if (ranges !== null) {
     const opened = await openOrOutcome(() => deps.reader.open(notice.bucket, notice.key, etag), notice, tx);
@@ -191,7 +196,7 @@ async function verifySession(
     const checked = await checkRanges(opened.body, ranges);
     if (checked.matches) {
       await tx.saveRanges({ etag, ranges: checked.whole, verified: true });
-      return { status: 'verified' };
+      return ingested ?? { status: 'verified' };
     }
     deps.log.info('bytes ingested by an earlier version were rewritten: reading the object in full', { key: notice.key, from: checked.at });
   }
