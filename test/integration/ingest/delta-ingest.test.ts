@@ -397,6 +397,41 @@ describe('delta ingest after an earlier rewrite', () => {
     expect(readAgain).toEqual([]);
   });
 
+  it('verifies in the same pass a quiet object that the backfill itself stores by delta (its event was lost)', async () => {
+    // Prepare: the rewritten, grown version is uploaded but its notification never reaches the write path.
+    const key = `${base}d1.jsonl`;
+    ingested(await sync(key, hundred.join('')));
+    await upload(key, upperOnLine(hundred, 5).join('') + fifty);
+
+    // Act
+    const result = await backfill.run({ prefix: key, now: () => Date.now() + 2 * 3_600_000 });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'finished', counts: { changed: 1, ingested: 1, failed: 0 } });
+    ingested(await ingestAsStored(key, fresh.deps));
+    expect(await snapshot(stack.pool, [uriOf(key)])).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+  });
+
+  it('reads in full, once, an object whose ingested ranges are not known (rows stored before they were recorded)', async () => {
+    // Prepare: what migration 007 leaves for an object ingested before it.
+    const key = `${base}l1.jsonl`;
+    ingested(await sync(key, hundred.join('')));
+    ingested(await sync(key, upperOnLine(hundred, 5).join('') + fifty));
+    await stack.pool.query('UPDATE sessionlake.ingested_ranges SET ends = NULL, digests = NULL, verified = false WHERE uri = $1', [uriOf(key)]);
+    stack.getObjectKeys.length = 0;
+
+    // Act
+    const first = await backfill.run({ prefix: key, verifyQuietMs: 0 });
+    const second = await backfill.run({ prefix: key, verifyQuietMs: 0 });
+
+    // Assess
+    expect(first).toMatchObject({ status: 'finished', counts: { verified: 1 } });
+    expect(second).toMatchObject({ status: 'finished', counts: { verified: 0 } });
+    expect(stack.getObjectKeys).toEqual([key]);
+    ingested(await ingestAsStored(key, fresh.deps));
+    expect(await snapshot(stack.pool, [uriOf(key)])).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+  });
+
   it('the scheduled backfill sends the verification through the ingest queue, and the ingest path repairs', async () => {
     // Prepare
     const key = `${base}s1.jsonl`;
