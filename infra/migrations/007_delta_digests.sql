@@ -4,25 +4,21 @@
 -- it has gone quiet, compares each range, and re-ingests in full when one differs (README, "Delta ingest").
 -- Kept apart from object_checkpoints: a delta can end without a state to resume from, and its rows still need
 -- checking.
+--
+-- An ingested session object with no verified row for its stored ETag is what the backfill verifies: rows a delta
+-- stored, and rows stored before this table existed (no row at all: read in full, once).
 CREATE TABLE ingested_ranges (
-  uri       text PRIMARY KEY REFERENCES objects (uri) ON DELETE CASCADE,
-  etag      text NOT NULL,        -- the object version the rows are stored for
+  uri        text PRIMARY KEY REFERENCES objects (uri) ON DELETE CASCADE,
+  etag       text NOT NULL,        -- the object version the rows are stored for
   -- Range i covers bytes [ends[i-1], ends[i]) (the first from 0), whole lines only; digests[i] is its SHA-256.
-  -- NULL: not known (rows stored before this table existed), so they can only be checked by a full read.
-  ends      bigint[],
-  digests   bytea[],
+  ends       bigint[] NOT NULL,
+  digests    bytea[] NOT NULL,
   -- Every range was read from `etag` (a full ingest, or a verification that found them unchanged). False after
   -- a delta: the earlier ranges were read from earlier versions.
-  verified  boolean NOT NULL,
+  verified   boolean NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
-  CHECK ((ends IS NULL) = (digests IS NULL)),
-  CHECK (ends IS NULL OR cardinality(ends) = cardinality(digests))
+  CHECK (cardinality(ends) = cardinality(digests))
 );
-
--- Rows ingested before this migration may hold delta-ingested rows nothing can check: verify each once.
-INSERT INTO ingested_ranges (uri, etag, ends, digests, verified)
-SELECT uri, etag, NULL, NULL, false FROM objects
-WHERE state = 'ingested' AND kind IN ('session', 'subagent') AND etag IS NOT NULL;
 
 -- Operational, like object_checkpoints (migration 006): only the writer and admin roles see the rows.
 ALTER TABLE ingested_ranges ENABLE ROW LEVEL SECURITY;

@@ -188,12 +188,11 @@ async function verifySession(
     if (etag === null || ingested.status !== 'ingested' || ingested.read !== 'delta') return ingested;
   }
   const recorded = await tx.loadRanges();
-  if (recorded !== null && recorded.etag === etag && recorded.verified) return ingested ?? { status: 'verified' };
-  const ranges = recorded !== null && recorded.etag === etag ? recorded.ranges : null;
-  if (ranges !== null) {
+  if (recorded !== null && recorded.etag === etag) {
+    if (recorded.verified) return ingested ?? { status: 'verified' };
     const opened = await openOrOutcome(() => deps.reader.open(notice.bucket, notice.key, etag), notice, tx);
     if (!('body' in opened)) return opened;
-    const checked = await checkRanges(opened.body, ranges);
+    const checked = await checkRanges(opened.body, recorded.ranges);
     if (checked.matches) {
       await tx.saveRanges({ etag, ranges: checked.whole, verified: true });
       return ingested ?? { status: 'verified' };

@@ -129,7 +129,8 @@ export async function writeSessionDelta(
  * Records which bytes the stored rows were read from (migration 007). A full read covers one range, read from
  * this version. A delta adds the range it read to those of the version it continued (`continued`): those were
  * read from earlier versions and only their last 256 bytes were checked, so the set is unverified until the
- * backfill reads them again (shared/ingest/verify-ranges.ts). Ranges not known stay not known.
+ * backfill reads them again (shared/ingest/verify-ranges.ts). Ranges not known stay not known (no row: the
+ * backfill then reads the object in full).
  */
 async function recordRanges(tx: ObjectTransaction, tail: LineTail, version: ObjectVersion, continued: string | null): Promise<void> {
   if (version.etag === null) return;
@@ -140,8 +141,8 @@ async function recordRanges(tx: ObjectTransaction, tail: LineTail, version: Obje
     return;
   }
   const before = await tx.loadRanges();
-  const known = before !== null && before.etag === continued && before.ranges !== null && (before.ranges.at(-1)?.end ?? 0) === start;
-  await tx.saveRanges({ etag: version.etag, ranges: known ? [...(before.ranges ?? []), ...read] : null, verified: false });
+  const known = before !== null && before.etag === continued && (before.ranges.at(-1)?.end ?? 0) === start;
+  await tx.saveRanges(known ? { etag: version.etag, ranges: [...before.ranges, ...read], verified: false } : null);
 }
 
 function sessionIdentity(layout: SessionLayout): SessionIdentity {

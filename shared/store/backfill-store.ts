@@ -19,7 +19,10 @@ export interface StoredState {
   parserVersion: string | null;
   agent: string | null;
   kind: string;
-  /** Rows of this ETag partly read by a delta and not yet checked against its bytes (migration 007). */
+  /**
+   * A session stored at this ETag whose rows are not known to come from its bytes: partly read by a delta and
+   * not checked since, or stored before the ranges were recorded (migration 007).
+   */
   unverified?: boolean;
 }
 
@@ -158,7 +161,8 @@ export class BackfillStore {
       }>(
         `WITH listed AS (SELECT * FROM unnest($3::text[]) WITH ORDINALITY AS l(key, i))
          SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind,
-           EXISTS (SELECT 1 FROM ${SCHEMA}.ingested_ranges r WHERE r.uri = o.uri AND r.etag = o.etag AND NOT r.verified) AS unverified
+           o.state = 'ingested' AND o.kind IN ('session', 'subagent') AND NOT EXISTS (
+             SELECT 1 FROM ${SCHEMA}.ingested_ranges r WHERE r.uri = o.uri AND r.etag = o.etag AND r.verified) AS unverified
          FROM listed l LEFT JOIN ${SCHEMA}.objects o ON o.uri = 's3://' || $1 || '/' || l.key
          UNION ALL
          SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, false

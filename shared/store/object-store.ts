@@ -67,14 +67,11 @@ export interface ObjectCheckpoint {
   state: unknown;
 }
 
-/**
- * Which bytes an object's stored rows were read from (migration 007): contiguous ranges from offset 0, one
- * SHA-256 each. `ranges` null: not known (rows from before the table), checkable only by reading in full.
- */
+/** Which bytes an object's stored rows were read from (migration 007): contiguous ranges from offset 0. */
 export interface IngestedRanges {
   /** The object version the rows are stored for. */
   etag: string;
-  ranges: IngestedRange[] | null;
+  ranges: IngestedRange[];
   /** Every range was read from `etag`: a full ingest, or a verification. False after a delta. */
   verified: boolean;
 }
@@ -344,18 +341,22 @@ export class ObjectTransaction {
   }
 
   async loadRanges(): Promise<IngestedRanges | null> {
-    const result = await this.client.query<{ etag: string; ends: string[] | null; digests: Buffer[] | null; verified: boolean }>(
+    const result = await this.client.query<{ etag: string; ends: string[]; digests: Buffer[]; verified: boolean }>(
       `SELECT etag, ends, digests, verified FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`,
       [this.identity.uri],
     );
     const row = result.rows[0];
     if (row === undefined) return null;
-    const ranges = row.ends === null || row.digests === null ? null : row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests?.[i] ?? Buffer.alloc(0) }));
+    const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
     return { etag: row.etag, ranges, verified: row.verified };
   }
 
-  /** Records which bytes the rows just written (or just verified) were read from. */
-  async saveRanges(ranges: IngestedRanges): Promise<void> {
+  /** Records which bytes the rows just written (or just verified) were read from; null: not known. */
+  async saveRanges(ranges: IngestedRanges | null): Promise<void> {
+    if (ranges === null) {
+      await this.client.query(`DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`, [this.identity.uri]);
+      return;
+    }
     await this.client.query(
       `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
@@ -363,8 +364,8 @@ export class ObjectTransaction {
       [
         this.identity.uri,
         ranges.etag,
-        ranges.ranges?.map((range) => range.end) ?? null,
-        ranges.ranges?.map((range) => range.sha256) ?? null,
+        ranges.ranges.map((range) => range.end),
+        ranges.ranges.map((range) => range.sha256),
         ranges.verified,
       ],
     );

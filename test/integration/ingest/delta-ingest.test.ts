@@ -1,6 +1,3 @@
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
@@ -11,7 +8,7 @@ import { handleObject, type IngestDependencies, type ObjectOutcome } from '../..
 import { TAIL_BYTES } from '../../../shared/ingest/line-tail.js';
 import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
 import { classifyKey } from '../../../shared/layout/s3-key.js';
-import { MIGRATIONS_DIR, runMigrations } from '../../../shared/store/migrate.js';
+import { runMigrations } from '../../../shared/store/migrate.js';
 import { ObjectStore } from '../../../shared/store/object-store.js';
 import { silentLogger } from '../../../shared/log.js';
 import { createPool } from '../../../shared/store/pool.js';
@@ -416,11 +413,11 @@ describe('delta ingest after an earlier rewrite', () => {
   });
 
   it('reads in full, once, an object whose ingested ranges are not known (rows stored before they were recorded)', async () => {
-    // Prepare: what migration 007 leaves for an object ingested before it.
+    // Prepare: an object delta-ingested before migration 007 has no ranges at all.
     const key = `${base}l1.jsonl`;
     ingested(await sync(key, hundred.join('')));
     ingested(await sync(key, upperOnLine(hundred, 5).join('') + fifty));
-    await stack.pool.query('UPDATE sessionlake.ingested_ranges SET ends = NULL, digests = NULL, verified = false WHERE uri = $1', [uriOf(key)]);
+    await stack.pool.query('DELETE FROM sessionlake.ingested_ranges WHERE uri = $1', [uriOf(key)]);
     stack.getObjectKeys.length = 0;
 
     // Act
@@ -476,43 +473,4 @@ describe('delta ingest after an earlier rewrite', () => {
       }
     }
   }
-});
-
-describe('migration 007 on a database that already holds ingested sessions', () => {
-  it('marks each ingested session object as having ranges not known, so the backfill verifies it once', async () => {
-    // Prepare: a database at migration 006 with an ingested session, a skipped object and a deleted session.
-    const database = await freshDatabase();
-    const before = await mkdtemp(path.join(tmpdir(), 'sessionlake-migrations-'));
-    try {
-      for (const file of (await readdir(MIGRATIONS_DIR)).filter((name) => /^00[1-6]_/.test(name))) {
-        await copyFile(path.join(MIGRATIONS_DIR, file), path.join(before, file));
-      }
-      await runMigrations(database.url, before);
-      const pool = createPool({ connectionString: database.url, max: 1 });
-      try {
-        await pool.query(
-          `INSERT INTO sessionlake.objects (uri, bucket, key, kind, state, etag) VALUES
-             ('s3://b/s.jsonl', 'b', 's.jsonl', 'session', 'ingested', 'e1'),
-             ('s3://b/a.jsonl', 'b', 'a.jsonl', 'subagent', 'ingested', 'e2'),
-             ('s3://b/x.txt', 'b', 'x.txt', 'skipped', 'skipped', 'e3'),
-             ('s3://b/d.jsonl', 'b', 'd.jsonl', 'session', 'deleted', 'e4')`,
-        );
-
-        // Act
-        await runMigrations(database.url);
-
-        // Assess
-        const ranges = await pool.query('SELECT uri, etag, ends, digests, verified FROM sessionlake.ingested_ranges ORDER BY uri');
-        expect(ranges.rows).toEqual([
-          { uri: 's3://b/a.jsonl', etag: 'e2', ends: null, digests: null, verified: false },
-          { uri: 's3://b/s.jsonl', etag: 'e1', ends: null, digests: null, verified: false },
-        ]);
-      } finally {
-        await pool.end();
-      }
-    } finally {
-      await rm(before, { recursive: true, force: true });
-      await database.drop();
-    }
-  });
 });
