@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config.js';
 import { databaseUrlProblem } from '../../shared/database-url.js';
 import { createPool } from '../../shared/store/pool.js';
-import { bindTeam, installRoles } from '../../shared/store/roles.js';
+import { bindTeam, createLogin, installRoles } from '../../shared/store/roles.js';
 import { stringOption, type Command } from '../command.js';
 
 /** Creates the writer, analyst and admin roles (and optionally a team role) of docs/security.md. */
@@ -17,10 +17,18 @@ export const rolesCommand: Command = {
     team: { type: 'string', description: 'also bind a team: its name (needs --machines)' },
     'team-role': { type: 'string', description: 'the team\'s role (default sessionlake_team_<team>)' },
     machines: { type: 'string', description: 'the team\'s machines: names or LIKE patterns, comma-separated (e.g. gpu-%,laptop-ana)' },
+    login: { type: 'string', description: 'also create (or update) a login role of this name: the functions\', an analyst\'s' },
+    'member-of': {
+      type: 'string',
+      description: 'the login\'s roles, comma-separated: writer, analyst, admin (the names above), team (the team role) or any role name',
+    },
+    'password-stdin': { type: 'boolean', description: 'read the login\'s password from stdin (else SESSIONLAKE_LOGIN_PASSWORD)' },
   },
   notes: [
     'Run it as the schema owner after `sessionlake migrate`; it can be run again (it only adds what is missing).',
-    'The roles are NOLOGIN: grant them to login roles, e.g. GRANT sessionlake_writer TO ingest_lambda.',
+    'The roles are NOLOGIN: --login makes a login in them, e.g. the functions\' login:',
+    '  printf %s "$PASSWORD" | sessionlake roles --login sessionlake_ingest --member-of writer --password-stdin',
+    'The owner (who runs this and migrate) is not subject to row-level security: never give its URL to the functions or analysts.',
     'Rows: the writer and the admin see all; a team role sees its machines\' rows; the analyst role alone sees none.',
     'See docs/security.md for the SQL to add a team by hand.',
   ],
@@ -39,14 +47,31 @@ export const rolesCommand: Command = {
     const machines = (stringOption(input, 'machines') ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
     if (team !== undefined && machines.length === 0) throw new Error('--team needs --machines (names or LIKE patterns)');
     if (team === undefined && machines.length > 0) throw new Error('--machines needs --team');
+    const teamRole = team === undefined ? undefined : (stringOption(input, 'team-role') ?? `sessionlake_team_${team}`);
+    const login = stringOption(input, 'login');
+    const memberOf = (stringOption(input, 'member-of') ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+    if (login !== undefined && memberOf.length === 0) throw new Error('--login needs --member-of (writer, analyst, admin, team or a role name)');
+    if (login === undefined && memberOf.length > 0) throw new Error('--member-of needs --login');
+    const roleOf = (name: string): string => {
+      if (name === 'team') {
+        if (teamRole === undefined) throw new Error('--member-of team needs --team');
+        return teamRole;
+      }
+      return name === 'writer' || name === 'analyst' || name === 'admin' ? names[name] : name;
+    };
+    const password = login === undefined ? undefined : await loginPassword(input.values['password-stdin'] === true);
     const pool = createPool({ connectionString: url, max: 1 });
     try {
       await installRoles(pool, names);
       process.stdout.write(`roles ready: writer ${names.writer}, analyst ${names.analyst}, admin ${names.admin}\n`);
-      if (team !== undefined) {
-        const role = stringOption(input, 'team-role') ?? `sessionlake_team_${team}`;
-        await bindTeam(pool, names.analyst, { team, role, machines });
-        process.stdout.write(`team ${team}: role ${role} sees machines ${machines.join(', ')}\n`);
+      if (team !== undefined && teamRole !== undefined) {
+        await bindTeam(pool, names.analyst, { team, role: teamRole, machines });
+        process.stdout.write(`team ${team}: role ${teamRole} sees machines ${machines.join(', ')}\n`);
+      }
+      if (login !== undefined && password !== undefined) {
+        const roles = memberOf.map(roleOf);
+        await createLogin(pool, { name: login, password, memberOf: roles });
+        process.stdout.write(`login ${login}: member of ${roles.join(', ')}\n`);
       }
     } finally {
       await pool.end();
@@ -54,3 +79,17 @@ export const rolesCommand: Command = {
     return 0;
   },
 };
+
+/** The login's password: stdin (its first line) or SESSIONLAKE_LOGIN_PASSWORD; never an argument (`ps` shows those). */
+async function loginPassword(fromStdin: boolean): Promise<string> {
+  if (!fromStdin) {
+    const fromEnv = process.env['SESSIONLAKE_LOGIN_PASSWORD'];
+    if (fromEnv === undefined || fromEnv === '') throw new Error('--login needs a password: --password-stdin, or SESSIONLAKE_LOGIN_PASSWORD');
+    return fromEnv;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new Error('--password-stdin: stdin held no password');
+  return password;
+}

@@ -10,6 +10,7 @@ import { createLogger } from '../../shared/log.js';
 import { createObjectLister } from '../../shared/s3/listing.js';
 import { resolveDatabaseUrl } from '../../shared/secrets.js';
 import { BackfillStore } from '../../shared/store/backfill-store.js';
+import { schemaGate } from '../../shared/store/schema-version.js';
 
 // Built once per execution environment (the database URL fetched from its secret) and reused by every invocation.
 const config = loadConfig(await resolveDatabaseUrl(process.env));
@@ -21,9 +22,12 @@ const lister = createObjectLister(createS3Client(config.s3));
 const sqs = new SQSClient({ region: config.s3.region, useQueueUrlAsEndpoint: false });
 const actions = enqueueOnIngestQueue(sqs, backfill.queueUrl, config.s3.region, log);
 const store = new BackfillStore(pool);
+const schema = schemaGate(pool, log);
 
 /** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda. */
 export async function handler(_event: ScheduledEvent, context: Context): Promise<ScheduledBackfillReport> {
+  // A schema older than this code: the run fails (the errors alarm); the next schedule tries again.
+  await schema.ensure();
   return runScheduledBackfill(backfill.targets, {
     store,
     lister,

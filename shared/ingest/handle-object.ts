@@ -1,5 +1,4 @@
 import { describeError, isRetryable } from '../errors.js';
-import { compareSequencers } from '../events/s3-event.js';
 import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
 import type { Logger } from '../log.js';
 import { resumeParse } from '../parsers/parse-session.js';
@@ -8,6 +7,7 @@ import { readResumePoint, RESUME_FORMAT } from '../parsers/resume-state.js';
 import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
 import type { ObjectIdentity, ObjectStore, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
+import { currency, isOlderEvent, type Currency } from './currency.js';
 import { checkRanges } from './verify-ranges.js';
 import { writeSession, writeSessionDelta, type DeltaPlan, type WrittenSession } from './write-session.js';
 
@@ -98,15 +98,17 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
   switch (layout.kind) {
     case 'skipped':
       return deps.store.withObjectLock(identity, async (tx) => {
-        if (isStale(notice, tx.stored)) return { status: 'stale' };
-        if (tx.stored.state !== 'skipped' || tx.stored.etag !== etag) await tx.markSkipped(version, layout.reason, null);
+        const verdict = currencyOf(tx.stored, notice, layout, etag);
+        if (verdict === 'stale') return { status: 'stale' };
+        if (verdict !== 'current') await tx.markSkipped(version, layout.reason, null);
         return { status: 'skipped', reason: layout.reason };
       });
     case 'sidecar': {
       const sessionKey = layout.sessionKey;
-      const needed = await deps.store.withObjectLock(identity, async (tx) =>
-        isStale(notice, tx.stored) ? ('stale' as const) : isCurrent(tx.stored, etag, null) && !notice.force ? ('unchanged' as const) : null,
-      );
+      const needed = await deps.store.withObjectLock(identity, async (tx) => {
+        const verdict = currencyOf(tx.stored, notice, layout, etag);
+        return verdict === 'stale' ? ('stale' as const) : verdict === 'current' && !notice.force ? ('unchanged' as const) : null;
+      });
       if (needed !== null) return { status: needed };
       // The session reads its sidecars when it is ingested: a new or changed one means ingesting it again. The
       // sidecar is recorded only after that succeeded, so a failure in between leaves it to be handled again.
@@ -115,7 +117,7 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
         deps,
       );
       const recorded = await deps.store.withObjectLock(identity, async (tx) => {
-        if (isStale(notice, tx.stored)) return false;
+        if (isOlderEvent(notice.sequencer, tx.stored.sequencer)) return false;
         await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
         return true;
       });
@@ -128,8 +130,9 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       // Most notices of a stored object need nothing (a duplicate, a re-sync of the same bytes): say so from a
       // plain read, without the transaction and row lock (a commit) the write path takes. Decided again under it.
       const seen = notice.force ? null : await deps.store.peek(identity.uri);
-      if (seen !== null && isStale(notice, seen)) return { status: 'stale' };
-      if (seen !== null && isCurrent(seen, version.etag, layout)) return { status: 'unchanged' };
+      const verdict = seen === null ? null : currencyOf(seen, notice, layout, version.etag);
+      if (verdict === 'stale') return { status: 'stale' };
+      if (verdict === 'current') return { status: 'unchanged' };
       return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
     }
   }
@@ -142,8 +145,9 @@ async function ingestSession(
   tx: ObjectTransaction,
   deps: IngestDependencies,
 ): Promise<ObjectOutcome> {
-  if (isStale(notice, tx.stored)) return { status: 'stale' };
-  if (isCurrent(tx.stored, version.etag, layout) && !notice.force) return { status: 'unchanged' };
+  const verdict = currencyOf(tx.stored, notice, layout, version.etag);
+  if (verdict === 'stale') return { status: 'stale' };
+  if (verdict === 'current' && !notice.force) return { status: 'unchanged' };
   const input = {
     maxLineBytes: deps.maxLineBytes,
     log: deps.log,
@@ -169,7 +173,7 @@ async function ingestSession(
 /**
  * A delta checks only the bytes just before where the last ingest ended, so a version that rewrote earlier bytes
  * in place and grew (a secret scrubber's same-length edit) leaves rows of the old bytes behind. This reads the
- * stored version again and compares every byte range its rows were read from (migration 007): all equal, it is
+ * stored version again and compares every byte range its rows were read from (migration 009): all equal, it is
  * recorded as verified and not read again; one differs (or the ranges are not known), it is ingested in full.
  */
 async function verifySession(
@@ -179,10 +183,11 @@ async function verifySession(
   tx: ObjectTransaction,
   deps: IngestDependencies,
 ): Promise<ObjectOutcome> {
-  if (isStale(notice, tx.stored)) return { status: 'stale' };
+  const verdict = currencyOf(tx.stored, notice, layout, version.etag);
+  if (verdict === 'stale') return { status: 'stale' };
   const etag = version.etag;
   let ingested: ObjectOutcome | null = null;
-  if (etag === null || !isCurrent(tx.stored, etag, layout)) {
+  if (etag === null || verdict !== 'current') {
     // Another version: ingested as usual, and what a delta trusted is then checked at once.
     ingested = await ingestSession(notice, layout, version, tx, deps);
     if (etag === null || ingested.status !== 'ingested' || ingested.read !== 'delta') return ingested;
@@ -245,7 +250,7 @@ function openedVersion(version: ObjectVersion, opened: OpenedObject): ObjectVers
 
 async function remove(notice: ObjectNotice, identity: ObjectIdentity, deps: IngestDependencies): Promise<ObjectOutcome> {
   return deps.store.withObjectLock(identity, async (tx) => {
-    if (isStale(notice, tx.stored)) return { status: 'stale' };
+    if (isOlderEvent(notice.sequencer, tx.stored.sequencer)) return { status: 'stale' };
     if (notice.listedSince !== undefined && tx.stored.updatedAt >= notice.listedSince) return { status: 'stale' };
     await tx.markDeleted(notice.sequencer);
     return { status: 'deleted' };
@@ -269,14 +274,7 @@ export async function recordObjectFailure(
   return { permanent, reason };
 }
 
-/** An event older (by sequencer) than the one already applied to the key. */
-function isStale(notice: ObjectNotice, stored: StoredObject): boolean {
-  return notice.sequencer !== null && stored.sequencer !== null && compareSequencers(notice.sequencer, stored.sequencer) < 0;
-}
-
-/** This version is stored already: same ETag, a final state, and (for sessions) rows from the current parser. */
-function isCurrent(stored: StoredObject, etag: string | null, layout: SessionLayout | null): boolean {
-  if (stored.etag === null || stored.etag !== etag) return false;
-  if (stored.state !== 'ingested' && stored.state !== 'skipped') return false;
-  return layout === null || currentParserVersion(layout.agent, stored.parserVersion);
+/** Whether this notice of this version needs anything (currency.ts holds the rule, shared with the backfill). */
+function currencyOf(stored: StoredObject, notice: ObjectNotice, layout: ObjectLayout, etag: string | null): Currency {
+  return currency(stored, { layout, etag, sequencer: notice.sequencer });
 }

@@ -24,7 +24,18 @@ export interface BatchDependencies extends IngestDependencies {
 
 export type RecordResult =
   | { messageId: string; ok: true; outcomes: OutcomeStatus[] }
-  | { messageId: string; ok: false; reason: string };
+  /** `retryable`: the work may succeed later (database or S3 unreachable, no time left); false for a malformed message. */
+  | { messageId: string; ok: false; reason: string; retryable: boolean };
+
+/**
+ * Every message of the batch failed for a reason a retry may cure (the database is down, say). Thrown by the
+ * handler rather than returned as batch item failures: SQS retries the same messages either way, but only a
+ * thrown error counts in the function's `Errors` metric, so the errors alarm fires within minutes instead of
+ * when the messages reach the DLQ after their last receive.
+ */
+export class WholeBatchFailedError extends Error {
+  override readonly name = 'WholeBatchFailedError';
+}
 
 const BODY_EXCERPT_CHARS = 1024;
 
@@ -36,7 +47,7 @@ export async function processSqsBatch(
   const results: RecordResult[] = [];
   for (const record of event.Records) {
     if (context.getRemainingTimeInMillis() < deps.timeReserveMs) {
-      results.push({ messageId: record.messageId, ok: false, reason: 'not started: Lambda time running out' });
+      results.push({ messageId: record.messageId, ok: false, reason: 'not started: Lambda time running out', retryable: true });
       continue;
     }
     results.push(await processRecord(record, deps));
@@ -64,7 +75,7 @@ async function processRecord(record: SQSRecord, deps: BatchDependencies): Promis
     events = decoded.events;
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
-    return fail(record, `invalid message: ${error.message}`, deps, log);
+    return fail(record, `invalid message: ${error.message}`, false, deps, log);
   }
   const outcomes: OutcomeStatus[] = [];
   for (const event of events) {
@@ -93,13 +104,13 @@ async function processRecord(record: SQSRecord, deps: BatchDependencies): Promis
         outcomes.push('failed');
         continue;
       }
-      return fail(record, `${uri}: ${reason}`, deps, log);
+      return fail(record, `${uri}: ${reason}`, true, deps, log);
     }
   }
   return { messageId: record.messageId, ok: true, outcomes };
 }
 
-async function fail(record: SQSRecord, reason: string, deps: BatchDependencies, log: Logger): Promise<RecordResult> {
+async function fail(record: SQSRecord, reason: string, retryable: boolean, deps: BatchDependencies, log: Logger): Promise<RecordResult> {
   const parsedCount = Number(record.attributes?.ApproximateReceiveCount);
   const receiveCount = Number.isFinite(parsedCount) ? parsedCount : null;
   if (receiveCount !== null && receiveCount >= deps.maxReceiveCount) {
@@ -115,5 +126,19 @@ async function fail(record: SQSRecord, reason: string, deps: BatchDependencies, 
       receiveCount,
     })
     .catch((error: unknown) => log.warn('could not record the message failure', { error }));
-  return { messageId: record.messageId, ok: false, reason };
+  return { messageId: record.messageId, ok: false, reason, retryable };
+}
+
+/**
+ * The Lambda's answer to SQS: the failed messages, or a `WholeBatchFailedError` when none succeeded and every
+ * failure may clear on a retry (see the error). A batch with a malformed message in it is answered normally: that
+ * message fails alone, however often it is retried.
+ */
+export function lambdaBatchResponse(batch: { batchItemFailures: SQSBatchItemFailure[]; results: RecordResult[] }): SQSBatchResponse {
+  const { results } = batch;
+  if (results.length > 0 && results.every((result) => !result.ok && result.retryable)) {
+    const first = results[0] as Extract<RecordResult, { ok: false }>;
+    throw new WholeBatchFailedError(`all ${results.length} messages of the batch failed and are retried; the first: ${first.reason}`);
+  }
+  return { batchItemFailures: batch.batchItemFailures };
 }

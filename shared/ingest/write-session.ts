@@ -126,7 +126,7 @@ export async function writeSessionDelta(
 }
 
 /**
- * Records which bytes the stored rows were read from (migration 007). A full read covers one range, read from
+ * Records which bytes the stored rows were read from (migration 009). A full read covers one range, read from
  * this version. A delta adds the range it read to those of the version it continued (`continued`): those were
  * read from earlier versions and only their last 256 bytes were checked, so the set is unverified until the
  * backfill reads them again (shared/ingest/verify-ranges.ts). Ranges not known stay not known (no row: the
@@ -196,12 +196,13 @@ async function finishSession(
     note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
   await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink));
-  if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0) {
+  if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0 || outcome.rejectedValues.disagreements > 0) {
     input.log.warn('object had bad lines or values', {
       sessionId: layout.sessionId,
       malformed: outcome.lines.malformedByReason,
       samples: outcome.lines.malformedSamples,
       valuesRejected: outcome.rejectedValues.samples,
+      cacheWriteDisagreements: outcome.rejectedValues.disagreementSamples,
       truncated: outcome.truncated,
     });
   }
@@ -335,6 +336,10 @@ function describeOddities(outcome: SessionParseOutcome, unknownTypes: Record<str
   if (rejected.total > 0) {
     const where = rejected.samples.map((sample) => `${sample.field} at line ${sample.lineNumber}`).join(', ');
     parts.push(`${describeCount(rejected.total, 'value')} out of range or invalid, stored as NULL (${where})`);
+  }
+  if (rejected.disagreements > 0) {
+    const where = rejected.disagreementSamples.map((sample) => `${sample.field} at line ${sample.lineNumber}`).join(', ');
+    parts.push(`${describeCount(rejected.disagreements, 'cache-write total')} not equal to the 5-minute + 1-hour split, billed as the larger (${where})`);
   }
   if (outcome.lines.invalidUtf8 > 0) {
     parts.push(`${describeCount(outcome.lines.invalidUtf8, 'line')} with invalid UTF-8, kept with U+FFFD in place of the bad bytes`);

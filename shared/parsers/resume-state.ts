@@ -55,6 +55,8 @@ export interface LineStatsState {
 export interface ValueChecksState {
   byKind: Record<RejectedValueKind, number>;
   samples: RejectedValue[];
+  /** Absent in states written before disagreements were counted. */
+  disagreements?: { total: number; samples: RejectedValue[] };
 }
 
 /** Everything needed to continue reading an object at `byteOffset`. */

@@ -26,6 +26,25 @@ export interface TokenCounts {
   cacheCreationInput: number | null;
   cacheReadInput: number | null;
   reasoningOutput: number | null;
+  /**
+   * The part of cacheCreationInput written to the 1-hour cache (Claude `cache_creation.ephemeral_1h_input_tokens`);
+   * the rest is 5-minute writes. Absent when the log gave no split.
+   */
+  cacheCreation1hInput?: number;
+  /**
+   * Server-side compaction iterations of the request (Claude `usage.iterations[]` of type `compaction`), which
+   * the top-level fields leave out but Anthropic bills. Absent when the request had none.
+   */
+  compaction?: CompactionTokens;
+}
+
+/** Token sums of a request's compaction iterations (README "Compaction iterations"). */
+export interface CompactionTokens {
+  input: number;
+  output: number;
+  cacheCreationInput: number;
+  cacheCreation1hInput: number;
+  cacheReadInput: number;
 }
 
 export type MessageRole = 'user' | 'assistant' | 'system' | 'developer' | 'tool';

@@ -11,11 +11,13 @@ import { asCount, asTimestamp, isRecord } from './values.js';
  */
 
 export const REJECTED_VALUE_KINDS = ['count', 'timestamp', 'object'] as const;
+/** What a disagreement is about: a total and the parts it should be the sum of. */
+export type DisagreementKind = 'split';
 export type RejectedValueKind = (typeof REJECTED_VALUE_KINDS)[number];
 
 export interface RejectedValue {
   lineNumber: number;
-  kind: RejectedValueKind;
+  kind: RejectedValueKind | DisagreementKind;
   /** The field as the log names it, e.g. `output_tokens`. Never the value: it may be user content. */
   field: string;
 }
@@ -27,14 +29,23 @@ export class ValueChecks {
   lineNumber = 0;
   private readonly byKind: Record<RejectedValueKind, number>;
   readonly samples: RejectedValue[];
+  /** Totals that disagree with the parts they should be the sum of (kept, not rejected: see `disagree`). */
+  private disagreementTotal: number;
+  readonly disagreementSamples: RejectedValue[];
 
   constructor(state?: ValueChecksState) {
     this.byKind = { count: state?.byKind.count ?? 0, timestamp: state?.byKind.timestamp ?? 0, object: state?.byKind.object ?? 0 };
     this.samples = state === undefined ? [] : state.samples.map((sample) => ({ ...sample }));
+    this.disagreementTotal = state?.disagreements?.total ?? 0;
+    this.disagreementSamples = state?.disagreements?.samples.map((sample) => ({ ...sample })) ?? [];
   }
 
   snapshot(): ValueChecksState {
-    return { byKind: { ...this.byKind }, samples: this.samples.map((sample) => ({ ...sample })) };
+    return {
+      byKind: { ...this.byKind },
+      samples: this.samples.map((sample) => ({ ...sample })),
+      disagreements: { total: this.disagreementTotal, samples: this.disagreementSamples.map((sample) => ({ ...sample })) },
+    };
   }
 
   /** A token count, or null; a present value that is not a storable count is counted. */
@@ -56,6 +67,26 @@ export class ValueChecks {
     if (isRecord(value)) return value;
     if (isPresent(value)) this.reject('object', field);
     return null;
+  }
+
+  /** A JSON array the format defines, or null; a present value of another type is counted as an `object`. */
+  list(value: unknown, field: string): unknown[] | null {
+    if (Array.isArray(value)) return value;
+    if (isPresent(value)) this.reject('object', field);
+    return null;
+  }
+
+  /**
+   * Counts a total that disagrees with the sum of its parts (`field` names the total). Both values are valid, so
+   * nothing is stored as NULL: the caller keeps the larger and this count says that it had to choose.
+   */
+  disagree(field: string): void {
+    this.disagreementTotal += 1;
+    if (this.disagreementSamples.length < MAX_SAMPLES) this.disagreementSamples.push({ lineNumber: this.lineNumber, kind: 'split', field });
+  }
+
+  get disagreements(): number {
+    return this.disagreementTotal;
   }
 
   get total(): number {

@@ -29,17 +29,98 @@ export function asBoolean(value: unknown): boolean | null {
 const MIN_YEAR = 1;
 const MAX_YEAR = 9999;
 
-/** The timestamp normalised to ISO-8601 UTC, or null when it is missing, not a date, or outside years 1 … 9999. */
+/**
+ * The timestamp normalised to ISO-8601 UTC (`YYYY-MM-DDTHH:MM:SS.sssZ`), or null when it is missing, not a real
+ * instant, or outside years 1 … 9999. Nothing is rolled over: `2026-02-30`, hour 24, minute 60 or an offset
+ * beyond ±14:00 is null, never the nearest date `Date` would make of it (README "Timestamps" has the rules).
+ *
+ * - Text: an RFC 3339 date-time, `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with `Z` or an offset `±HH[:MM]` (the `T`
+ *   may be a space or `t`). Without a zone it names no instant, so it is null; so is any other form.
+ *   Fractions past milliseconds are cut, not rounded (rounding can carry into the next day).
+ *   Second 60 is kept only for the 27 leap seconds UTC has inserted (23:59:60 UTC on the dates below), and
+ *   stored as 23:59:59.999 of that day: Postgres would roll it into the next day.
+ * - Number: Unix time, read by magnitude. Below 10^11 it is seconds (10^11 s is the year 5138; 10^11 ms would
+ *   be 1973-03-03, before any agent log); from 10^11 up to 10^14 it is milliseconds (10^14 ms is 5138 again);
+ *   larger values (micro- or nanoseconds, or garbage) are null rather than guessed.
+ */
 export function asTimestamp(value: unknown): string | null {
-  if (typeof value === 'string' && isCanonicalUtc(value)) return value;
-  if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const date = new Date(value);
+  if (typeof value === 'string') return isCanonicalUtc(value) ? value : parseDateTime(value);
+  if (typeof value === 'number') return fromUnixNumber(value);
+  return null;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+const SECONDS_BELOW = 1e11;
+const MILLISECONDS_BELOW = 1e14;
+
+function fromUnixNumber(value: number): string | null {
+  if (!Number.isFinite(value)) return null;
+  const magnitude = Math.abs(value);
+  if (magnitude >= MILLISECONDS_BELOW) return null;
+  const millis = Math.floor(magnitude < SECONDS_BELOW ? value * 1000 : value);
+  return inYearRange(new Date(millis));
+}
+
+function inYearRange(date: Date): string | null {
   if (Number.isNaN(date.getTime())) return null;
   const year = date.getUTCFullYear();
   return year < MIN_YEAR || year > MAX_YEAR ? null : date.toISOString();
 }
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+/** The widest offsets in use: UTC−12:00 and UTC+14:00. */
+const MIN_OFFSET_MINUTES = -12 * 60;
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+/** A non-canonical RFC 3339 date-time, checked field by field; null for anything that is not a real instant. */
+function parseDateTime(text: string): string | null {
+  const match = DATE_TIME.exec(text);
+  if (match === null) return null;
+  const [, y, mo, d, h, mi, s, fraction, , sign, offsetHours, offsetMinutes] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return null;
+  let offset = 0;
+  if (sign !== undefined) {
+    const oh = Number(offsetHours);
+    const om = offsetMinutes === undefined ? 0 : Number(offsetMinutes);
+    if (oh > 23 || om > 59) return null;
+    offset = (sign === '-' ? -1 : 1) * (oh * 60 + om);
+    if (offset < MIN_OFFSET_MINUTES || offset > MAX_OFFSET_MINUTES) return null;
+  }
+  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  // Set field by field: Date.UTC maps years 0 … 99 to 1900 … 1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute - offset, Math.min(second, 59), second === 60 ? 999 : millis);
+  if (second === 60 && !isLeapSecond(date)) return null;
+  return inYearRange(date);
+}
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (year < MIN_YEAR || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
+/** UTC days whose last minute had a 61st second (IERS Bulletin C; none announced after 2016). */
+const LEAP_SECOND_DAYS = new Set([
+  '1972-06-30', '1972-12-31', '1973-12-31', '1974-12-31', '1975-12-31', '1976-12-31', '1977-12-31', '1978-12-31',
+  '1979-12-31', '1981-06-30', '1982-06-30', '1983-06-30', '1985-06-30', '1987-12-31', '1989-12-31', '1990-12-31',
+  '1992-06-30', '1993-06-30', '1994-06-30', '1995-12-31', '1997-06-30', '1998-12-31', '2005-12-31', '2008-12-31',
+  '2012-06-30', '2015-06-30', '2016-12-31',
+]);
+
+/** `date` is 23:59:59.999 UTC (where a second 60 was put) on a day that had a leap second. */
+function isLeapSecond(date: Date): boolean {
+  const iso = date.toISOString();
+  return iso.endsWith('T23:59:59.999Z') && LEAP_SECOND_DAYS.has(iso.slice(0, 10));
+}
 
 /**
  * `YYYY-MM-DDTHH:MM:SS.sssZ` naming a real instant in years 1 … 9999: exactly what `toISOString()` would give
@@ -55,9 +136,7 @@ function isCanonicalUtc(text: string): boolean {
   const hour = digits(text, 11, 13);
   const minute = digits(text, 14, 16);
   const second = digits(text, 17, 19);
-  if (year < MIN_YEAR || month < 1 || month > 12 || day < 1 || digits(text, 20, 23) < 0) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0))) return false;
+  if (digits(text, 20, 23) < 0 || !isRealDate(year, month, day)) return false;
   return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
 }
 

@@ -19,9 +19,10 @@ export interface StoredState {
   parserVersion: string | null;
   agent: string | null;
   kind: string;
+  sequencer: string | null;
   /**
    * A session stored at this ETag whose rows are not known to come from its bytes: partly read by a delta and
-   * not checked since, or stored before the ranges were recorded (migration 007).
+   * not checked since, or stored before the ranges were recorded (migration 009).
    */
   unverified?: boolean;
 }
@@ -157,15 +158,16 @@ export class BackfillStore {
         parser_version: string | null;
         agent: string | null;
         kind: string | null;
+        sequencer: string | null;
         unverified: boolean | null;
       }>(
         `WITH listed AS (SELECT * FROM unnest($3::text[]) WITH ORDINALITY AS l(key, i))
-         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind,
+         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer,
            o.state = 'ingested' AND o.kind IN ('session', 'subagent') AND NOT EXISTS (
              SELECT 1 FROM ${SCHEMA}.ingested_ranges r WHERE r.uri = o.uri AND r.etag = o.etag AND r.verified) AS unverified
          FROM listed l LEFT JOIN ${SCHEMA}.objects o ON o.uri = 's3://' || $1 || '/' || l.key
          UNION ALL
-         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, false
+         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer, false
          FROM ${SCHEMA}.objects o
          WHERE o.bucket = $1 AND starts_with(o.key, $2)
            AND ($4::text IS NULL OR o.key COLLATE "C" > $4::text COLLATE "C")
@@ -183,7 +185,15 @@ export class BackfillStore {
       const stored =
         row.state === null || row.kind === null
           ? null
-          : { etag: row.etag, state: row.state, parserVersion: row.parser_version, agent: row.agent, kind: row.kind, unverified: row.unverified === true };
+          : {
+              etag: row.etag,
+              state: row.state,
+              parserVersion: row.parser_version,
+              agent: row.agent,
+              kind: row.kind,
+              sequencer: row.sequencer,
+              unverified: row.unverified === true,
+            };
       if (row.side === 'listed' && row.i !== null) storedByIndex.set(row.i - 1, stored);
       else if (stored !== null) page.gone.push({ key: row.key, stored });
     }

@@ -43,11 +43,20 @@ export async function runMigrations(target: string | pg.Pool, dir: string = MIGR
   const client = await pool.connect();
   const applied: number[] = [];
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (
-         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
+    // Under the lock too: two runners' CREATE … IF NOT EXISTS on a fresh database race (a duplicate-key error).
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (
+           version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
     for (const migration of migrations) {
       await client.query('BEGIN');
       try {

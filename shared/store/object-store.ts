@@ -28,6 +28,7 @@ export interface StoredObject {
   sequencer: string | null;
   state: ObjectState;
   parserVersion: string | null;
+  kind: ObjectKind;
   sessionId: string | null;
   /** When the row last changed (database clock); a row created by this transaction has now(). */
   updatedAt: Date;
@@ -67,7 +68,7 @@ export interface ObjectCheckpoint {
   state: unknown;
 }
 
-/** Which bytes an object's stored rows were read from (migration 007): contiguous ranges from offset 0. */
+/** Which bytes an object's stored rows were read from (migration 009): contiguous ranges from offset 0. */
 export interface IngestedRanges {
   /** The object version the rows are stored for. */
   etag: string;
@@ -210,10 +211,11 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
     sequencer: string | null;
     state: ObjectState;
     parser_version: string | null;
+    kind: ObjectKind;
     session_id: string | null;
     updated_at: Date;
   }>(
-    `SELECT etag, sequencer, state, parser_version, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
+    `SELECT etag, sequencer, state, parser_version, kind, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
     [uri],
   );
   const row = result.rows[0];
@@ -223,6 +225,7 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
     sequencer: row.sequencer,
     state: row.state,
     parserVersion: row.parser_version,
+    kind: row.kind,
     sessionId: row.session_id,
     updatedAt: row.updated_at,
   };

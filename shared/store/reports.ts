@@ -63,10 +63,13 @@ async function summarize(db: pg.Pool | pg.Client): Promise<IngestSummary> {
   }>(
     `SELECT m.model,
             count(*) AS responses,
-            coalesce(sum(m.input_tokens), 0) AS input_tokens,
-            coalesce(sum(m.output_tokens), 0) AS output_tokens,
-            coalesce(sum(m.cache_creation_input_tokens), 0) AS cache_creation_input_tokens,
-            coalesce(sum(m.cache_read_input_tokens), 0) AS cache_read_input_tokens,
+            -- billed tokens include the compaction iterations (README "Compaction iterations")
+            coalesce(sum(m.input_tokens), 0) + coalesce(sum(m.compaction_input_tokens), 0) AS input_tokens,
+            coalesce(sum(m.output_tokens), 0) + coalesce(sum(m.compaction_output_tokens), 0) AS output_tokens,
+            coalesce(sum(m.cache_creation_input_tokens), 0) + coalesce(sum(m.compaction_cache_creation_input_tokens), 0)
+              AS cache_creation_input_tokens,
+            coalesce(sum(m.cache_read_input_tokens), 0) + coalesce(sum(m.compaction_cache_read_input_tokens), 0)
+              AS cache_read_input_tokens,
             coalesce(sum(m.reasoning_output_tokens), 0) AS reasoning_output_tokens
        FROM ${SCHEMA}.messages m
        JOIN ${SCHEMA}.sessions s ON s.id = m.session_id

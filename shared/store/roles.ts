@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { SCHEMA } from './schema.js';
+import { scramSha256Verifier } from './scram.js';
 
 /**
  * The database roles of docs/security.md. Roles are cluster-wide, so their names are the installer's choice;
@@ -70,6 +71,26 @@ export async function bindTeam(pool: pg.Pool, analystRole: string, binding: Team
         `INSERT INTO ${SCHEMA}.team_machines (team, machine_pattern) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
         [binding.team, pattern],
       );
+    }
+  });
+}
+
+/**
+ * A role that may connect (the functions' login, an analyst's), with a password, made a member of existing roles
+ * (writer, analyst, admin, a team role), whose grants and row visibility it then has. Creates it, or sets the
+ * password of an existing one and adds the memberships it lacks. The password is sent as a SCRAM verifier.
+ */
+export async function createLogin(pool: pg.Pool, login: { name: string; password: string; memberOf: string[] }): Promise<void> {
+  if (login.password === '') throw new Error(`login ${login.name}: empty password`);
+  await inTransaction(pool, async (client) => {
+    const id = client.escapeIdentifier(login.name);
+    const verifier = client.escapeLiteral(scramSha256Verifier(login.password));
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login.name]);
+    await client.query(`${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${id} LOGIN PASSWORD ${verifier}`);
+    for (const role of login.memberOf) {
+      const known = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      if (known.rowCount === 0) throw new Error(`login ${login.name}: no role ${role} to be a member of (run \`sessionlake roles\` first)`);
+      await client.query(`GRANT ${client.escapeIdentifier(role)} TO ${id}`);
     }
   });
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, TokenCounts, ToolCallRecord } from '../parsers/types.js';
 import { insertRows, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
 import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
@@ -25,17 +25,33 @@ export interface SessionFinish {
   truncated: boolean;
 }
 
+/** Billed tokens beyond the five counts: the 1-hour cache writes and the compaction iterations (migration 007). */
+const SPLIT_TOKEN_COLUMNS = [
+  'cache_creation_1h_input_tokens', 'compaction_input_tokens', 'compaction_output_tokens',
+  'compaction_cache_creation_input_tokens', 'compaction_cache_creation_1h_input_tokens', 'compaction_cache_read_input_tokens',
+] as const;
+
+/** Values for SPLIT_TOKEN_COLUMNS, in their order. */
+function splitTokenValues(tokens: TokenCounts | null): (number | null)[] {
+  const compaction = tokens?.compaction;
+  return [
+    tokens?.cacheCreation1hInput ?? null, compaction?.input ?? null, compaction?.output ?? null,
+    compaction?.cacheCreationInput ?? null, compaction?.cacheCreation1hInput ?? null, compaction?.cacheReadInput ?? null,
+  ];
+}
+
 export const MESSAGES: TableShape = {
   table: 'messages',
   columns: [
     'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
     'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
     'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
-    'line_number', 'byte_offset',
+    'line_number', 'byte_offset', ...SPLIT_TOKEN_COLUMNS,
   ],
   types: [
     'text', 'int', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'boolean', 'boolean',
     'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'jsonb', 'int', 'bigint',
+    ...SPLIT_TOKEN_COLUMNS.map(() => 'bigint'),
   ],
 };
 
@@ -147,6 +163,7 @@ export class SessionWriter implements RecordSink {
       m.timestamp, sqlText(m.model), text, thinking, m.isSidechain, m.isCompactBoundary, sqlText(m.responseId),
       sqlText(m.requestId), m.tokens?.input ?? null, m.tokens?.output ?? null, m.tokens?.cacheCreationInput ?? null,
       m.tokens?.cacheReadInput ?? null, m.tokens?.reasoningOutput ?? null, usage, m.lineNumber, m.byteOffset,
+      ...splitTokenValues(m.tokens),
     ]);
     this.pendingBytes += (text?.length ?? 0) + (thinking?.length ?? 0) + (usage?.length ?? 0) + 200;
   }
@@ -261,12 +278,17 @@ export class SessionWriter implements RecordSink {
     if (revisions.length === 0) return;
     const column = (pick: (tokens: NonNullable<TokensRevision['tokens']>) => number | null) =>
       revisions.map((r) => (r.tokens === null ? null : pick(r.tokens)));
+    const split = revisions.map((r) => splitTokenValues(r.tokens));
+    const splitColumn = (index: number) => split.map((values) => values[index] ?? null);
     await this.client.query(
       `UPDATE ${SCHEMA}.messages m
        SET input_tokens = v.input, output_tokens = v.output, cache_creation_input_tokens = v.cache_creation,
-         cache_read_input_tokens = v.cache_read, reasoning_output_tokens = v.reasoning
-       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
-         AS v (ordinal, input, output, cache_creation, cache_read, reasoning)
+         cache_read_input_tokens = v.cache_read, reasoning_output_tokens = v.reasoning,
+         ${SPLIT_TOKEN_COLUMNS.map((name, index) => `${name} = v.split${index}`).join(', ')}
+       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+                   ${SPLIT_TOKEN_COLUMNS.map((_, index) => `$${8 + index}::bigint[]`).join(', ')})
+         AS v (ordinal, input, output, cache_creation, cache_read, reasoning,
+               ${SPLIT_TOKEN_COLUMNS.map((_, index) => `split${index}`).join(', ')})
        WHERE m.session_id = $1 AND m.ordinal = v.ordinal`,
       [
         this.session.id,
@@ -276,6 +298,7 @@ export class SessionWriter implements RecordSink {
         column((t) => t.cacheCreationInput),
         column((t) => t.cacheReadInput),
         column((t) => t.reasoningOutput),
+        ...SPLIT_TOKEN_COLUMNS.map((_, index) => splitColumn(index)),
       ],
     );
   }

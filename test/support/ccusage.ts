@@ -4,8 +4,9 @@
  * `ccusage codex daily`, `--offline --json --timezone UTC`.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { arch, platform, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,8 +14,39 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 // The native binary itself: the `ccusage` wrapper package lists a binary for every platform as optional
 // dependencies, and the registry these machines reach serves only the Linux x64 one, which `npm ci` then
-// refuses as a lock file out of sync. The wrapper only starts this binary.
-const CCUSAGE_BINARY = fileURLToPath(new URL('../../node_modules/@ccusage/ccusage-linux-x64/bin/ccusage', import.meta.url));
+// refuses as a lock file out of sync. The wrapper only starts this binary. It is an optional dependency (npm
+// skips it on other platforms), so where it is missing the parity tests skip, except where it installs.
+const CCUSAGE_PACKAGE = '@ccusage/ccusage-linux-x64';
+const CCUSAGE_BINARY = fileURLToPath(new URL(`../../node_modules/${CCUSAGE_PACKAGE}/bin/ccusage`, import.meta.url));
+
+export interface Machine {
+  os: string;
+  cpu: string;
+  binaryInstalled: boolean;
+}
+
+const thisMachine = (): Machine => ({ os: platform(), cpu: arch(), binaryInstalled: existsSync(CCUSAGE_BINARY) });
+
+/** The platform the binary's package is built for, as package-lock.json records it (`os`, `cpu`). */
+function packagePlatform(): { os: string[]; cpu: string[] } {
+  const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as {
+    packages: Record<string, { os?: string[]; cpu?: string[] } | undefined>;
+  };
+  const entry = lock.packages[`node_modules/${CCUSAGE_PACKAGE}`];
+  if (entry?.os === undefined || entry.cpu === undefined) throw new Error(`package-lock.json has no os/cpu for ${CCUSAGE_PACKAGE}`);
+  return { os: entry.os, cpu: entry.cpu };
+}
+
+/**
+ * Why the ccusage comparison cannot run here, or null when it must run. Where npm installs the binary (linux-x64,
+ * what CI runs on), it must run, installed or not: a missing binary there fails the tests instead of hiding them.
+ */
+export function ccusageSkipReason(machine: Machine = thisMachine()): string | null {
+  if (machine.binaryInstalled) return null;
+  const built = packagePlatform();
+  if (built.os.includes(machine.os) && built.cpu.includes(machine.cpu)) return null;
+  return `skipped: ccusage's native binary is not installed for this platform (${machine.os}-${machine.cpu}; ${CCUSAGE_PACKAGE} is built for ${built.os.join('/')}-${built.cpu.join('/')} only)`;
+}
 
 export interface CcusageClaudeDaily {
   daily: Array<{
@@ -48,6 +80,9 @@ export interface CcusageReports {
 
 /** Copies `claudeProjectDirs` into one `projects/` and `codexSessionDirs` into one `sessions/`, then runs both reports. */
 export async function runCcusageDaily(claudeProjectDirs: string[], codexSessionDirs: string[]): Promise<CcusageReports> {
+  if (!existsSync(CCUSAGE_BINARY)) {
+    throw new Error(`ccusage's native binary is missing (${CCUSAGE_BINARY}), on ${platform()}-${arch()}, where \`npm ci\` installs ${CCUSAGE_PACKAGE}: the parity tests must run here`);
+  }
   const home = await mkdtemp(path.join(tmpdir(), 'sessionlake-ccusage-'));
   try {
     const claudeDir = path.join(home, '.claude');

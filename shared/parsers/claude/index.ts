@@ -44,7 +44,7 @@ import type { ParserDefinition } from '../types.js';
 import { ClaudeSessionParser } from './session-parser.js';
 import { ValueChecks } from '../value-checks.js';
 
-export const CLAUDE_PARSER_VERSION = 'claude/2';
+export const CLAUDE_PARSER_VERSION = 'claude/3';
 
 export const claudeParser: ParserDefinition = {
   agent: 'claude',

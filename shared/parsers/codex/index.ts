@@ -77,7 +77,7 @@ import type { ParserDefinition } from '../types.js';
 import { CodexSessionParser } from './parser.js';
 import { ValueChecks } from '../value-checks.js';
 
-export const CODEX_PARSER_VERSION = 'codex/2';
+export const CODEX_PARSER_VERSION = 'codex/3';
 
 export const codexParser: ParserDefinition = {
   agent: 'codex',

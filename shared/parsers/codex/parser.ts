@@ -154,7 +154,7 @@ export class CodexSessionParser implements SessionParser {
       return;
     }
     if (!this.ownSessionSeen) {
-      const own = readOwnSession(payload);
+      const own = readOwnSession(payload, this.values);
       this.ownSessionSeen = true;
       this.ownSessionId = own.id;
       this.info.observeOwnSession(own, payload);

@@ -1,6 +1,7 @@
 import { toTitle } from '../claude/prompts.js';
 import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
 import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
+import type { ValueChecks } from '../value-checks.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 
 const ROLLOUT_UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/iu;
@@ -13,11 +14,11 @@ export interface OwnSession {
   createdAt: string | null;
 }
 
-export function readOwnSession(payload: Record<string, unknown>): OwnSession {
+export function readOwnSession(payload: Record<string, unknown>, values: ValueChecks): OwnSession {
   return {
     id: asText(payload['id']) ?? asText(payload['session_id']),
     parentId: parentOf(payload),
-    createdAt: asText(payload['timestamp']),
+    createdAt: values.timestamp(payload['timestamp'], 'session_meta.timestamp'),
   };
 }
 

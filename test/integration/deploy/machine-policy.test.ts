@@ -10,7 +10,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: { StringLike?: Record<string, string[] | string> };
+  Condition?: { StringLike?: Record<string, string[] | string>; StringEquals?: Record<string, string[] | string> };
 }
 
 interface Request {
@@ -22,9 +22,14 @@ interface Request {
 
 const DEPLOY_DOC = fileURLToPath(new URL('../../../docs/deploy.md', import.meta.url));
 let statements: Statement[];
+let kmsStatement: Statement;
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 beforeAll(async () => {
   const page = await readFile(DEPLOY_DOC, 'utf8');
+  const kmsBlock = /<!-- machine-policy-kms -->\s*```json\n([\s\S]*?)```/.exec(page)?.[1];
+  if (kmsBlock === undefined) throw new Error('docs/deploy.md has no ```json block after <!-- machine-policy-kms -->');
+  kmsStatement = JSON.parse(kmsBlock.replaceAll('KEY_ARN', KEY_ARN).replaceAll('REGION', 'eu-west-1')) as Statement;
   const block = /<!-- machine-policy -->\s*```json\n([\s\S]*?)```/.exec(page)?.[1];
   if (block === undefined) throw new Error('docs/deploy.md has no ```json block after <!-- machine-policy -->');
   const policy = JSON.parse(block.replaceAll('BUCKET', 'logs-bucket').replaceAll('MACHINE', 'laptop')) as { Version: string; Statement: Statement[] };
@@ -38,15 +43,19 @@ function matches(pattern: string, value: string): boolean {
   return new RegExp(`^${regex}$`).test(value);
 }
 
-/** Allowed by some Allow statement (the policy has no Deny; a missing condition key fails StringLike, as in IAM). */
-function allows(request: Request): boolean {
-  return statements.some((statement) => {
+/** Allowed by some Allow statement (the policy has no Deny; a missing condition key fails a condition, as in IAM). */
+function allows(request: Request, policy: Statement[] = statements): boolean {
+  return policy.some((statement) => {
     if (statement.Effect !== 'Allow') return false;
     if (![statement.Action].flat().some((action) => matches(action, request.action))) return false;
     if (![statement.Resource].flat().some((resource) => matches(resource, request.resource))) return false;
     for (const [key, patterns] of Object.entries(statement.Condition?.StringLike ?? {})) {
       const value = request.context?.[key];
       if (value === undefined || ![patterns].flat().some((pattern) => matches(pattern, value))) return false;
+    }
+    for (const [key, expected] of Object.entries(statement.Condition?.StringEquals ?? {})) {
+      const value = request.context?.[key];
+      if (value === undefined || ![expected].flat().includes(value)) return false;
     }
     return true;
   });
@@ -88,5 +97,23 @@ describe('the machine-side IAM policy in docs/deploy.md', () => {
     expect(allows({ action: 's3:DeleteObject', resource: `${BUCKET}/laptop/raw/claude/p/s.jsonl` })).toBe(false);
     expect(allows({ action: 's3:ListBucket', resource: BUCKET, context: { 's3:prefix': 'gpu-01/' } })).toBe(false);
     expect(allows({ action: 's3:ListBucket', resource: BUCKET })).toBe(false);
+  });
+});
+
+describe('the statement docs/deploy.md adds for a bucket encrypted with a customer managed KMS key', () => {
+  const withKms = (): Statement[] => [...statements, kmsStatement];
+  const viaS3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' };
+
+  it('lets S3 get a data key for an upload (kms:GenerateDataKey) and decrypt it to complete a multipart upload', () => {
+    expect([kmsStatement.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(allows({ action: 'kms:GenerateDataKey', resource: KEY_ARN, context: viaS3 }, withKms())).toBe(true);
+    expect(allows({ action: 'kms:Decrypt', resource: KEY_ARN, context: viaS3 }, withKms())).toBe(true);
+  });
+
+  it('only through S3 in that region, only for that key, and still no GetObject', () => {
+    expect(allows({ action: 'kms:Decrypt', resource: KEY_ARN }, withKms())).toBe(false);
+    expect(allows({ action: 'kms:Decrypt', resource: KEY_ARN, context: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } }, withKms())).toBe(false);
+    expect(allows({ action: 'kms:GenerateDataKey', resource: KEY_ARN.replace('1234abcd', 'ffffffff'), context: viaS3 }, withKms())).toBe(false);
+    expect(allows({ action: 's3:GetObject', resource: `${BUCKET}/laptop/raw/claude/p/s.jsonl` }, withKms())).toBe(false);
   });
 });

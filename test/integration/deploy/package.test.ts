@@ -23,7 +23,11 @@ import {
   type PolicyStatement,
   type Template,
 } from '../../support/cloudformation.js';
+import { loadMigrations, runMigrations } from '../../../shared/store/migrate.js';
+import { REQUIRED_SCHEMA_VERSION } from '../../../shared/store/schema-version.js';
+import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
+import { migrationsUpTo } from '../../support/migrations.js';
 import { unpackFunction, type PackagedFunction } from '../../support/packaged-lambda.js';
 import { canRunWithoutNetwork, packageInRepository, type Packaged } from '../../support/package-stack.js';
 import { startSecretsEndpoint, type SecretsEndpoint } from '../../support/secrets-endpoint.js';
@@ -53,6 +57,13 @@ describe('npm run package', () => {
   it('prints the size of each bundle', () => {
     expect(packaged.stdout).toMatch(/^ingest: dist\/ingest\/index\.mjs \d+ KiB \(\d+ KiB gzipped\)$/m);
     expect(packaged.stdout).toMatch(/^backfill: dist\/backfill\/index\.mjs \d+ KiB \(\d+ KiB gzipped\)$/m);
+    expect(packaged.stdout).toMatch(/^migrate: dist\/migrate\/index\.mjs \d+ KiB \(\d+ KiB gzipped\)$/m);
+  });
+
+  it('runs every function with source maps enabled, so stack traces name the TypeScript sources', () => {
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction', 'MigrateLambdaFunction']) {
+      expect((props(id)['Environment'] as { Variables: Record<string, Json> }).Variables['NODE_OPTIONS']).toBe('--enable-source-maps');
+    }
   });
 
   it('deploys both functions from their bundles as ESM on nodejs22.x, arm64', () => {
@@ -62,6 +73,42 @@ describe('npm run package', () => {
       expect(fn['Architectures']).toEqual(['arm64']);
       expect(fn['Handler']).toMatch(/^dist\/(ingest|backfill)\/index\.handler$/);
     }
+  });
+});
+
+describe('the bucket the stack creates', () => {
+  it('is kept when the stack is deleted, but not when its first create fails (so the create can be retried)', () => {
+    const bucket = resource(template, 'RawBucket') as unknown as Record<string, Json>;
+    expect(bucket['DeletionPolicy']).toBe('RetainExceptOnCreate');
+    expect(bucket['UpdateReplacePolicy']).toBe('Retain');
+  });
+
+  it('keeps earlier versions of an object (the only long history), expiring them after 90 days', () => {
+    expect(props('RawBucket')['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
+    expect(props('RawBucket')['LifecycleConfiguration']).toEqual({
+      Rules: [
+        expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+      ],
+    });
+  });
+});
+
+describe('the stack outputs', () => {
+  it('name what an operator looks for: functions, log groups, bucket, queues, topic', () => {
+    expect(template.Outputs).toMatchObject({
+      RawBucketName: { Value: 'sessionlake-raw' },
+      IngestQueueArn: { Value: queueArn },
+      IngestQueueUrl: { Value: { Ref: 'IngestQueue' } },
+      IngestDeadLetterQueueUrl: { Value: { Ref: 'IngestDeadLetterQueue' } },
+      IngestDeadLetterQueueArn: { Value: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] } },
+      IngestFunctionName: { Value: { Ref: 'IngestLambdaFunction' } },
+      BackfillFunctionName: { Value: { Ref: 'BackfillLambdaFunction' } },
+      MigrateFunctionName: { Value: { Ref: 'MigrateLambdaFunction' } },
+      IngestLogGroupName: { Value: { Ref: 'IngestLogGroup' } },
+      BackfillLogGroupName: { Value: { Ref: 'BackfillLogGroup' } },
+      MigrateLogGroupName: { Value: { Ref: 'MigrateLogGroup' } },
+      AlarmTopicArn: { Value: { Ref: 'AlarmTopic' } },
+    });
   });
 });
 
@@ -147,7 +194,8 @@ describe('the scheduled backfill', () => {
     expect(rule['ScheduleExpression']).toBe('rate(6 hours)');
     expect(rule['Targets']).toEqual([{ Arn: { 'Fn::GetAtt': ['BackfillLambdaFunction', 'Arn'] }, Id: expect.any(String) }]);
     const fn = props('BackfillLambdaFunction');
-    expect(fn['ReservedConcurrentExecutions']).toBe(1);
+    // No reserved concurrency (a new account may have none to spare); the lease keeps two runs apart.
+    expect(fn['ReservedConcurrentExecutions']).toBeUndefined();
     expect(fn['Timeout']).toBe(900);
     expect((fn['Environment'] as { Variables: Record<string, Json> }).Variables).toMatchObject({
       SESSIONLAKE_BACKFILL_PREFIXES: 's3://sessionlake-raw/',
@@ -184,18 +232,35 @@ describe('alarms and logs', () => {
     expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 3600, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
-  it('alarms on errors of each function, with no SNS topic unless one is given', () => {
+  it('alarms on errors of each function', () => {
     for (const fn of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
       const alarm = alarmOn('Errors', { Name: 'FunctionName', Value: { Ref: fn } });
       expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     }
-    for (const alarm of alarms()) expect(alarm['AlarmActions']).toBeUndefined();
+  });
+
+  it('creates an SNS topic when none is given, which every alarm notifies on alarm and on recovery', () => {
+    expect(resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlarmTopic']);
+    // No address given: no subscription (someone subscribes to the topic in its own way).
+    expect(props('AlarmTopic')['Subscription']).toBeUndefined();
+    expect(alarms()).toHaveLength(4);
+    for (const alarm of alarms()) {
+      expect(alarm['AlarmActions']).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm['OKActions']).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+    const policy = (props('AlarmTopicPolicy')['PolicyDocument'] as unknown as { Statement: PolicyStatement[] }).Statement;
+    expect(policy).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'AlarmTopic' } }),
+    ]);
+    expect(template.Outputs?.['AlarmTopicArn']).toMatchObject({ Value: { Ref: 'AlarmTopic' } });
   });
 
   it('logs JSON, kept 30 days', () => {
-    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) expect(props(id)['LoggingConfig']).toEqual({ LogFormat: 'JSON' });
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction', 'MigrateLambdaFunction']) {
+      expect(props(id)['LoggingConfig']).toEqual({ LogFormat: 'JSON' });
+    }
     const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
-    expect(groups.map(([id]) => id).sort()).toEqual(['BackfillLogGroup', 'IngestLogGroup']);
+    expect(groups.map(([id]) => id).sort()).toEqual(['BackfillLogGroup', 'IngestLogGroup', 'MigrateLogGroup']);
     for (const [, group] of groups) expect(group.Properties?.['RetentionInDays']).toBe(30);
   });
 });
@@ -231,7 +296,8 @@ describe('IAM, least privilege', () => {
   it('gives each function a role of its own and no shared role', () => {
     expect(props('IngestLambdaFunction')['Role']).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
     expect(props('BackfillLambdaFunction')['Role']).toEqual({ 'Fn::GetAtt': ['BackfillRole', 'Arn'] });
-    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['BackfillRole', 'IngestRole']);
+    expect(props('MigrateLambdaFunction')['Role']).toEqual({ 'Fn::Sub': '${MigrateRole.Arn}' });
+    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['BackfillRole', 'IngestRole', 'MigrateRole']);
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
     expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
     for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) expect(role.Properties?.['ManagedPolicyArns']).toBeUndefined();
@@ -263,8 +329,24 @@ describe('IAM, least privilege', () => {
     });
   });
 
+  it('migrate: reads the owner\'s URL parameter (not the writer\'s), writes its logs, nothing else', () => {
+    expect(byAction(statementsOf('MigrateRole'))).toEqual({
+      'logs:CreateLogStream': [{ 'Fn::GetAtt': ['MigrateLogGroup', 'Arn'] }],
+      'logs:PutLogEvents': [{ 'Fn::GetAtt': ['MigrateLogGroup', 'Arn'] }],
+      'ssm:GetParameter': [
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/owner-database-url' },
+      ],
+    });
+    const env = (props('MigrateLambdaFunction')['Environment'] as { Variables: Record<string, Json> }).Variables;
+    expect(env['SESSIONLAKE_DATABASE_URL_PARAMETER']).toBe('/sessionlake/dev/owner-database-url');
+    expect(env['SESSIONLAKE_DATABASE_SECRET_ID']).toBeUndefined();
+    expect(resourcesOfType(template, 'AWS::Lambda::Permission').map(([, p]) => p.Properties?.['FunctionName'])).not.toContainEqual({
+      'Fn::GetAtt': ['MigrateLambdaFunction', 'Arn'],
+    });
+  });
+
   it('has no wildcard action and no Resource "*" anywhere', () => {
-    const statements = [...statementsOf('IngestRole'), ...statementsOf('BackfillRole')];
+    const statements = [...statementsOf('IngestRole'), ...statementsOf('BackfillRole'), ...statementsOf('MigrateRole')];
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
@@ -285,6 +367,7 @@ describe('the packaged bundles, run as the Lambda runtime runs them', () => {
   let secrets: SecretsEndpoint;
   let ingest: PackagedFunction;
   let backfill: PackagedFunction;
+  let migrate: PackagedFunction;
   let lambdaEnv: Record<string, string>;
 
   beforeAll(async () => {
@@ -292,6 +375,7 @@ describe('the packaged bundles, run as the Lambda runtime runs them', () => {
     secrets.parameters.set(PARAMETER, stack.database.url);
     ingest = await unpackFunction(path.join(packaged.dir, 'ingest.zip'), 'dist/ingest/index.handler', 'sessionlake-test-ingest');
     backfill = await unpackFunction(path.join(packaged.dir, 'backfill.zip'), 'dist/backfill/index.handler', 'sessionlake-test-backfill');
+    migrate = await unpackFunction(path.join(packaged.dir, 'migrate.zip'), 'dist/migrate/index.handler', 'sessionlake-test-migrate');
     // What the template gives the functions, with the endpoints pointed at the local stack: the database URL only by
     // the SSM parameter's name.
     lambdaEnv = {
@@ -339,9 +423,11 @@ describe('the packaged bundles, run as the Lambda runtime runs them', () => {
   const sessionIdOf = async (fixture: string): Promise<string> =>
     (JSON.parse((await readFile(path.join(FIXTURES, fixture), 'utf8')).split('\n')[0] ?? '{}') as { sessionId: string }).sessionId;
 
-  it('hold nothing but their bundle', () => {
-    expect(ingest.files).toEqual(['dist/ingest/index.mjs']);
-    expect(backfill.files).toEqual(['dist/backfill/index.mjs']);
+  it('hold nothing but their bundle and its source map (migrate: and the migrations)', async () => {
+    expect(ingest.files).toEqual(['dist/ingest/index.mjs', 'dist/ingest/index.mjs.map']);
+    expect(backfill.files).toEqual(['dist/backfill/index.mjs', 'dist/backfill/index.mjs.map']);
+    const migrations = (await loadMigrations()).map((m) => `infra/migrations/${String(m.version).padStart(3, '0')}_${m.name}.sql`);
+    expect(migrate.files).toEqual(['dist/migrate/index.mjs', 'dist/migrate/index.mjs.map', ...migrations]);
     expect(ingest.taskRoot.startsWith(path.resolve(fileURLToPath(new URL('../../..', import.meta.url))))).toBe(false);
   });
 
@@ -397,5 +483,60 @@ describe('the packaged bundles, run as the Lambda runtime runs them', () => {
 
     expect(ingested).toEqual({ batchItemFailures: [] });
     expect((await objectRow(SECOND.key))?.state).toBe('ingested');
+  });
+
+  describe('migrate, invoked after a deploy', () => {
+    const OWNER_PARAMETER = '/sessionlake/test/owner-database-url';
+    const databases: FreshDatabase[] = [];
+    afterAll(async () => {
+      await Promise.all(databases.map((database) => database.drop()));
+    });
+    const migrateEnv = () => ({ ...lambdaEnv, SESSIONLAKE_DATABASE_URL_PARAMETER: OWNER_PARAMETER });
+
+    it('applies every bundled migration to a new database, twice at once without harm, then nothing', async () => {
+      const database = await freshDatabase('sessionlake_migrate_fn');
+      databases.push(database);
+      secrets.parameters.set(OWNER_PARAMETER, database.url);
+      const all = (await loadMigrations()).map((migration) => migration.version);
+
+      const [first, second] = await Promise.all([migrate.invoke({}, migrateEnv()), migrate.invoke({}, migrateEnv())]);
+      const applied = [first, second].flatMap(({ result }) => (result as { applied: number[] }).applied);
+      expect(applied.sort((a, b) => a - b)).toEqual(all);
+      expect(first.result).toMatchObject({ schemaVersion: REQUIRED_SCHEMA_VERSION });
+
+      const { result: again } = await migrate.invoke({}, migrateEnv());
+      expect(again).toEqual({ applied: [], schemaVersion: REQUIRED_SCHEMA_VERSION });
+    });
+
+    it('until it has run, ingest refuses an older schema: the invocation fails with a log line naming the versions', async () => {
+      const database = await freshDatabase('sessionlake_old_schema');
+      databases.push(database);
+      await runMigrations(database.url, await migrationsUpTo(REQUIRED_SCHEMA_VERSION - 1));
+      const OLD_PARAMETER = '/sessionlake/test/old-database-url';
+      secrets.parameters.set(OLD_PARAMETER, database.url);
+      // The template's NODE_OPTIONS, so the stack trace shows what a deployed function logs.
+      const nodeOptions = (props('IngestLambdaFunction')['Environment'] as { Variables: Record<string, string> }).Variables['NODE_OPTIONS'] ?? '';
+      const env = { ...lambdaEnv, SESSIONLAKE_DATABASE_URL_PARAMETER: OLD_PARAMETER, NODE_OPTIONS: nodeOptions };
+
+      const failure = (await ingest.invoke({ Records: [] }, env).then(
+        () => null,
+        (error: unknown) => error,
+      )) as { stdout: string; stderr: string } | null;
+
+      expect(failure).not.toBeNull();
+      const logged = (failure?.stdout ?? '').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          function: 'ingest',
+          message: 'refusing to run: database schema too old',
+          schemaVersion: REQUIRED_SCHEMA_VERSION - 1,
+          requiredSchemaVersion: REQUIRED_SCHEMA_VERSION,
+        }),
+      );
+      expect(failure?.stderr).toContain('SchemaTooOldError');
+      // Source maps on: the trace names the TypeScript file, not only the minified bundle.
+      expect(failure?.stderr).toMatch(/shared\/store\/schema-version\.ts:\d+/);
+    });
   });
 });

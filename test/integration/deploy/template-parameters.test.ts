@@ -21,10 +21,12 @@ import { packageCopy } from '../../support/package-stack.js';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sessionlake/writer-AbCdEf';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
+const BUCKET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/9876fedc-98fe-76dc-54ba-0987654321fe';
 const PARAMS = {
   rawBucket: 'acme-agent-logs',
   createBucket: 'false',
   keyPrefix: 'team-a/',
+  rawBucketKmsKeyArn: BUCKET_KEY_ARN,
   databaseSecretArn: SECRET_ARN,
   databaseKmsKeyArn: KEY_ARN,
   databaseHost: 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com',
@@ -91,15 +93,39 @@ describe('the database secret in Secrets Manager, behind RDS Proxy', () => {
   it('may read that secret and decrypt with that key only', () => {
     for (const role of ['IngestRole', 'BackfillRole']) {
       expect(statementsWith(role, 'secretsmanager:GetSecretValue').map((s) => s.Resource)).toEqual([SECRET_ARN]);
-      expect(statementsWith(role, 'kms:Decrypt').map((s) => s.Resource)).toEqual([KEY_ARN]);
+      expect(statementsWith(role, 'kms:Decrypt').map((s) => s.Resource)).toEqual([BUCKET_KEY_ARN, KEY_ARN]);
       expect(statementsWith(role, 'ssm:GetParameter')).toEqual([]);
     }
+  });
+
+  it('leaves the migrate function on the owner\'s SSM parameter, straight to the database (not the proxy)', () => {
+    const env = envOf('MigrateLambdaFunction');
+    expect(env['SESSIONLAKE_DATABASE_URL_PARAMETER']).toBe('/sessionlake/dev/owner-database-url');
+    expect(env['SESSIONLAKE_DATABASE_SECRET_ID']).toBeUndefined();
+    expect(env['PGHOST']).toBeUndefined();
+    expect(statementsWith('MigrateRole', 'kms:Decrypt').map((s) => s.Resource)).toEqual([KEY_ARN]);
+    expect(statementsWith('MigrateRole', 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+});
+
+describe('an existing bucket encrypted with a customer managed KMS key', () => {
+  it('lets both functions decrypt with that key, only through S3', () => {
+    for (const role of ['IngestRole', 'BackfillRole']) {
+      const [statement] = statementsWith(role, 'kms:Decrypt').filter((s) => s.Resource === BUCKET_KEY_ARN);
+      expect(statement).toEqual({
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: BUCKET_KEY_ARN,
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+    expect(statementsWith('MigrateRole', 'kms:Decrypt').map((s) => s.Resource)).not.toContain(BUCKET_KEY_ARN);
   });
 });
 
 describe('a database in a VPC', () => {
-  it('runs both functions in the given subnets and security groups', () => {
-    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
+  it('runs every function in the given subnets and security groups', () => {
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction', 'MigrateLambdaFunction']) {
       expect(props(id)['VpcConfig']).toEqual({
         SubnetIds: { 'Fn::Split': [',', 'subnet-0a,subnet-0b'] },
         SecurityGroupIds: { 'Fn::Split': [',', 'sg-0c'] },
@@ -108,7 +134,7 @@ describe('a database in a VPC', () => {
   });
 
   it('grants the network-interface actions, the one place Resource "*" appears (EC2 takes nothing narrower)', () => {
-    for (const role of ['IngestRole', 'BackfillRole']) {
+    for (const role of ['IngestRole', 'BackfillRole', 'MigrateRole']) {
       const anyResource = roleStatements(resource(template, role)).filter((s) => [s.Resource].flat().includes('*'));
       expect(anyResource.flatMap(actionsOf).sort()).toEqual([
         'ec2:AssignPrivateIpAddresses',
@@ -149,7 +175,20 @@ describe('sizing, schedule, alarms and logs from parameters', () => {
     expect(alarms.find((alarm) => alarm['MetricName'] === 'ApproximateAgeOfOldestMessage')?.['Threshold']).toBe('900');
   });
 
+  it('creates no topic of its own when one is given, and names the given one in the outputs', () => {
+    expect(resourcesOfType(template, 'AWS::SNS::Topic')).toEqual([]);
+    expect(template.Outputs?.['AlarmTopicArn']).toMatchObject({ Value: TOPIC_ARN });
+  });
+
   it('keeps logs the given number of days', () => {
     for (const [, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) expect(group.Properties?.['RetentionInDays']).toBe(7);
   });
+});
+
+describe('the alarm topic the stack creates, with an address to mail', () => {
+  it('subscribes the address to the topic by email', async () => {
+    const packaged = await packageCopy({ alarmEmail: 'oncall@example.com' });
+    const withEmail = await readAppliedTemplate(path.join(packaged.dir, 'cloudformation-template-update-stack.json'));
+    expect(resource(withEmail, 'AlarmTopic').Properties?.['Subscription']).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com' }]);
+  }, 180_000);
 });

@@ -413,7 +413,7 @@ describe('delta ingest after an earlier rewrite', () => {
   });
 
   it('reads in full, once, an object whose ingested ranges are not known (rows stored before they were recorded)', async () => {
-    // Prepare: an object delta-ingested before migration 007 has no ranges at all.
+    // Prepare: an object delta-ingested before migration 009 has no ranges at all.
     const key = `${base}l1.jsonl`;
     ingested(await sync(key, hundred.join('')));
     ingested(await sync(key, upperOnLine(hundred, 5).join('') + fifty));

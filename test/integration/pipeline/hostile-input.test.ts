@@ -105,6 +105,41 @@ describe('numbers and dates no column can hold', () => {
   });
 });
 
+describe('dates that do not exist', () => {
+  it('are NULL and counted in a Codex rollout too, for the line timestamp and session_meta.timestamp alike', async () => {
+    const key = 'datebox/raw/codex/2026/03/01/rollout-2026-03-01T09-00-00-0195f0a0-0000-7000-8000-0000000000cc.jsonl';
+    const body = [
+      '{"timestamp":"2026-03-01T09:00:00.000Z","type":"session_meta","payload":{"id":"0195f0a0-0000-7000-8000-0000000000cc","timestamp":"2026-02-29T09:00:00Z","cwd":"/w/app","source":"cli"}}',
+      '{"timestamp":"2026-03-01T09:00:01.000Z","type":"turn_context","payload":{"model":"gpt-5","turn_id":"t1"}}',
+      // Unix seconds where the date belongs: 1772355602 is 2026-03-01T09:00:02Z.
+      '{"timestamp":1772355602,"type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"go"}]}}',
+      '{"timestamp":"2026-02-30T09:00:03.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":100,"cached_input_tokens":0,"output_tokens":10},"total_token_usage":{"input_tokens":100,"cached_input_tokens":0,"output_tokens":10}}}}',
+      '',
+    ].join('\n');
+
+    await upload(key, body);
+
+    await noMessageFailures();
+    const object = await objectRow(key);
+    expect(object).toMatchObject({ state: 'ingested', values_rejected: 2 });
+    expect(object?.error).toBe('2 values out of range or invalid, stored as NULL (session_meta.timestamp at line 1, timestamp at line 4)');
+    const rows = await pool.query(
+      `SELECT source_subtype, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS ts FROM sessionlake.messages
+       WHERE session_id = $1 AND source_subtype IN ('message', 'token_count') ORDER BY ordinal`,
+      [key.replace(/\.jsonl$/, '')],
+    );
+    expect(rows.rows).toEqual([
+      { source_subtype: 'message', ts: '2026-03-01T09:00:02' },
+      { source_subtype: 'token_count', ts: null },
+    ]);
+    // The usage lands on no day, and never on 2026-03-02 where Date would have rolled 2026-02-30.
+    const days = await pool.query(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, input_tokens::bigint, output_tokens::bigint FROM sessionlake.daily_usage WHERE machine = 'datebox' AND agent = 'codex' ORDER BY day NULLS FIRST`,
+    );
+    expect(days.rows).toEqual([{ day: null, input_tokens: '100', output_tokens: '10' }]);
+  });
+});
+
 describe('objects that hold no session record', () => {
   it.each([
     ['whitespace only', 'box/raw/claude/-w/blank.jsonl', '  \n\n\t\n', /^no valid record: 3 lines, none a JSON object/],

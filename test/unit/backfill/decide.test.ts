@@ -12,6 +12,7 @@ const stored = (overrides: Partial<StoredState> = {}): StoredState => ({
   parserVersion: storedParserVersion(PARSERS.claude),
   agent: 'claude',
   kind: 'session',
+  sequencer: null,
   ...overrides,
 });
 

@@ -59,4 +59,25 @@ describe('ValueChecks', () => {
       { lineNumber: 7, kind: 'object', field: 'message' },
     ]);
   });
+
+  it('counts disagreements apart from rejected values, and carries both across a snapshot (delta ingest)', () => {
+    const values = new ValueChecks();
+    values.lineNumber = 9;
+    values.disagree('cache_creation_input_tokens');
+    expect(values.list('x', 'iterations')).toBeNull();
+    expect(values.list([1], 'iterations')).toEqual([1]);
+
+    const resumed = new ValueChecks(values.snapshot());
+    resumed.lineNumber = 12;
+    resumed.disagree('iterations[].cache_creation_input_tokens');
+
+    expect(resumed.total).toBe(1);
+    expect(resumed.disagreements).toBe(2);
+    expect(resumed.disagreementSamples).toEqual([
+      { lineNumber: 9, kind: 'split', field: 'cache_creation_input_tokens' },
+      { lineNumber: 12, kind: 'split', field: 'iterations[].cache_creation_input_tokens' },
+    ]);
+    // A state written before disagreements were counted has none.
+    expect(new ValueChecks({ byKind: { count: 0, timestamp: 0, object: 0 }, samples: [] }).disagreements).toBe(0);
+  });
 });

@@ -16,12 +16,14 @@ describe('claude parser: billed tokens', () => {
     const pieces = messages.filter((m) => m.responseId === 'msg_018mu4atNCkxSiLt7VVQquTL');
     expect(pieces.map((m) => m.lineNumber)).toEqual([6, 7, 8, 9, 10]);
     expect(pieces.map((m) => m.tokens?.output ?? null)).toEqual([null, null, null, null, 285]);
+    // Line 10's usage splits its 304 cache writes as ephemeral_5m 304, ephemeral_1h 0.
     expect(pieces[4]?.tokens).toEqual({
       input: 6,
       output: 285,
       cacheCreationInput: 304,
       cacheReadInput: 15550,
       reasoningOutput: null,
+      cacheCreation1hInput: 0,
     });
   });
 
