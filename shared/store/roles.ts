@@ -40,6 +40,7 @@ const WRITER_GRANTS: Record<string, string> = {
   backfill_leases: 'SELECT, INSERT, UPDATE, DELETE',
   session_link_locks: 'SELECT, INSERT, UPDATE',
   object_checkpoints: 'SELECT, INSERT, UPDATE, DELETE',
+  ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
 };
 const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
 

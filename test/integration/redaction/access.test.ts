@@ -152,7 +152,7 @@ async function machineOf(): Promise<(owner: string) => string> {
   return (owner) => byId.get(owner) ?? owner;
 }
 
-const OPERATIONAL_TABLES = ['message_failures', 'backfill_runs', 'backfill_leases', 'session_link_locks', 'object_checkpoints'];
+const OPERATIONAL_TABLES = ['message_failures', 'backfill_runs', 'backfill_leases', 'session_link_locks', 'object_checkpoints', 'ingested_ranges'];
 
 describe('roles and row-level security', () => {
   it('the writer role ingested every session, findings included, under row-level security', async () => {
