@@ -173,7 +173,7 @@ async function ingestSession(
 /**
  * A delta checks only the bytes just before where the last ingest ended, so a version that rewrote earlier bytes
  * in place and grew (a secret scrubber's same-length edit) leaves rows of the old bytes behind. This reads the
- * stored version again and compares every byte range its rows were read from (migration 009): all equal, it is
+ * stored version again and compares every byte range its rows were read from (migration 010): all equal, it is
  * recorded as verified and not read again; one differs (or the ranges are not known), it is ingested in full.
  */
 async function verifySession(

@@ -126,7 +126,7 @@ export async function writeSessionDelta(
 }
 
 /**
- * Records which bytes the stored rows were read from (migration 009). A full read covers one range, read from
+ * Records which bytes the stored rows were read from (migration 010). A full read covers one range, read from
  * this version. A delta adds the range it read to those of the version it continued (`continued`): those were
  * read from earlier versions and only their last 256 bytes were checked, so the set is unverified until the
  * backfill reads them again (shared/ingest/verify-ranges.ts). Ranges not known stay not known (no row: the

@@ -22,7 +22,7 @@ export interface StoredState {
   sequencer: string | null;
   /**
    * A session stored at this ETag whose rows are not known to come from its bytes: partly read by a delta and
-   * not checked since, or stored before the ranges were recorded (migration 009).
+   * not checked since, or stored before the ranges were recorded (migration 010).
    */
   unverified?: boolean;
 }

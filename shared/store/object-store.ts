@@ -68,7 +68,7 @@ export interface ObjectCheckpoint {
   state: unknown;
 }
 
-/** Which bytes an object's stored rows were read from (migration 009): contiguous ranges from offset 0. */
+/** Which bytes an object's stored rows were read from (migration 010): contiguous ranges from offset 0. */
 export interface IngestedRanges {
   /** The object version the rows are stored for. */
   etag: string;
