@@ -59,7 +59,8 @@ export function describeProgress(progress: BackfillProgress, elapsedSeconds: num
 
 const COLUMNS: Array<[keyof RunCounts, string]> = [
   ['listed', 'listed'], ['new', 'new'], ['changed', 'changed'], ['unchanged', 'unchanged'], ['deleted', 'deleted'],
-  ['reparsed', 'reparsed'], ['retried', 'retried'], ['ingested', 'ingested'], ['enqueued', 'enqueued'], ['failed', 'failed'],
+  ['reparsed', 'reparsed'], ['retried', 'retried'], ['ingested', 'ingested'], ['enqueued', 'enqueued'], ['verified', 'verified'],
+  ['failed', 'failed'],
 ];
 
 /** The table printed at the end: one row per prefix, and a total when there are several. */

@@ -55,6 +55,12 @@ export interface MessageRecord {
   model: string | null;
   text: string | null;
   thinking: string | null;
+  /**
+   * Where `text` / `thinking` were joined from pieces: the index of each separator put between two (see
+   * joined-text.ts); absent when written as one piece. Only the redaction reads them.
+   */
+  textJoints?: readonly number[];
+  thinkingJoints?: readonly number[];
   isSidechain: boolean;
   isCompactBoundary: boolean;
   /** Claude `message.id`; null elsewhere. */
@@ -85,6 +91,8 @@ export interface ToolCallRecord {
   inputText: string | null;
   /** Null while no result was seen (a pending call). */
   resultText: string | null;
+  /** Where `resultText` was joined from pieces (as MessageRecord.textJoints). */
+  resultJoints?: readonly number[];
   isError: boolean | null;
   resultTimestamp: string | null;
   /**
@@ -105,6 +113,7 @@ export type RowRevision =
       messageOrdinal: number;
       callIndex: number;
       resultText: string | null;
+      resultJoints?: readonly number[];
       isError: boolean | null;
       resultTimestamp: string | null;
       resultFile: string | null;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { createS3Client } from '../../shared/aws-clients.js';
 import { ingestNow } from '../../shared/backfill/actions.js';
+import { loadVerifyQuietMs } from '../../shared/backfill/config.js';
 import { formatTarget, parseTarget, runBackfill, type BackfillResult, type BackfillTarget } from '../../shared/backfill/reconcile.js';
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
@@ -29,6 +30,10 @@ export const backfillCommand: Command = {
     'dry-run': { type: 'boolean', description: 'print what would change (new, changed, reparse, retry, deleted); touch nothing' },
     concurrency: { type: 'string', description: 'objects ingested at once (default 4)' },
     'page-size': { type: 'string', description: 'keys per ListObjectsV2 page (default 1000, the S3 maximum)' },
+    verify: {
+      type: 'boolean',
+      description: 'verify every delta-ingested object now, whatever its quiet time, and re-ingest in full those whose ingested bytes changed',
+    },
   },
   notes: [
     [
@@ -37,6 +42,9 @@ export const backfillCommand: Command = {
       'path as the ingest Lambda; marks deleted (rows kept) what is no longer listed. One run per prefix at a',
       'time: a second run finds the first one\'s lease, says so and exits 0. A run that stopped early is resumed',
       'by the next one. Exit code 1 when any object failed (see sessionlake.objects.error).',
+      'It also verifies the objects partly stored by delta ingest and not modified for an hour',
+      '(SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS; --verify: all of them now): their ingested bytes are read again and',
+      'compared, once per version, and an object whose earlier bytes were rewritten is re-ingested in full.',
     ].join('\n'),
     [
       'Environment:',
@@ -53,6 +61,7 @@ export const backfillCommand: Command = {
     const dryRun = input.values['dry-run'] === true;
     const concurrency = Math.max(1, integerOption(input, 'concurrency', 4));
     const pageSize = Math.min(1000, Math.max(1, integerOption(input, 'page-size', 1000)));
+    const verifyQuietMs = input.values['verify'] === true ? 0 : loadVerifyQuietMs();
     const config = loadConfig();
     // Per-object warnings (bad lines, rejected values) are on the objects rows and would bury the progress line;
     // failures still show. SESSIONLAKE_LOG_LEVEL, when set, shows what it asks for.
@@ -76,6 +85,7 @@ export const backfillCommand: Command = {
             leaseMs: LEASE_MS,
             dryRun,
             pageSize,
+            verifyQuietMs,
             onProgress: (update) => progress.update(update),
             onPlanned: (change) => process.stdout.write(`${change.decision}\t${change.uri}\n`),
           },

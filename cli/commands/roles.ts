@@ -2,7 +2,7 @@ import { loadConfig } from '../../shared/config.js';
 import { databaseUrlProblem } from '../../shared/database-url.js';
 import { createPool } from '../../shared/store/pool.js';
 import { bindTeam, createLogin, installRoles } from '../../shared/store/roles.js';
-import { stringOption, type Command } from '../command.js';
+import { stringOption, type Command, type CommandInput } from '../command.js';
 
 /** Creates the writer, analyst and admin roles (and optionally a team role) of docs/security.md. */
 export const rolesCommand: Command = {
@@ -14,9 +14,10 @@ export const rolesCommand: Command = {
     writer: { type: 'string', description: 'writer role: what the Lambdas and the backfill write with (default sessionlake_writer)' },
     analyst: { type: 'string', description: 'analyst role: SELECT on the schema, rows by team (default sessionlake_analyst)' },
     admin: { type: 'string', description: 'admin role: an analyst that sees every row (default sessionlake_admin)' },
-    team: { type: 'string', description: 'also bind a team: its name (needs --machines)' },
+    team: { type: 'string', description: 'also bind a team: its name (needs --machines or --machine-pattern)' },
     'team-role': { type: 'string', description: 'the team\'s role (default sessionlake_team_<team>)' },
-    machines: { type: 'string', description: 'the team\'s machines: names or LIKE patterns, comma-separated (e.g. gpu-%,laptop-ana)' },
+    machines: { type: 'string', description: 'the team\'s machines: exact names, comma-separated (e.g. gpu_1,laptop-ana)' },
+    'machine-pattern': { type: 'string', description: 'the team\'s machines as LIKE patterns, comma-separated (e.g. gpu-%): _ and % are wildcards' },
     login: { type: 'string', description: 'also create (or update) a login role of this name: the functions\', an analyst\'s' },
     'member-of': {
       type: 'string',
@@ -30,6 +31,7 @@ export const rolesCommand: Command = {
     '  printf %s "$PASSWORD" | sessionlake roles --login sessionlake_ingest --member-of writer --password-stdin',
     'The owner (who runs this and migrate) is not subject to row-level security: never give its URL to the functions or analysts.',
     'Rows: the writer and the admin see all; a team role sees its machines\' rows; the analyst role alone sees none.',
+    'A name given to --machines matches that machine only (gpu_1 is not gpuX1); patterns go to --machine-pattern.',
     'See docs/security.md for the SQL to add a team by hand.',
   ],
   async run(input) {
@@ -44,12 +46,16 @@ export const rolesCommand: Command = {
       admin: stringOption(input, 'admin') ?? 'sessionlake_admin',
     };
     const team = stringOption(input, 'team');
-    const machines = (stringOption(input, 'machines') ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
-    if (team !== undefined && machines.length === 0) throw new Error('--team needs --machines (names or LIKE patterns)');
-    if (team === undefined && machines.length > 0) throw new Error('--machines needs --team');
+    const machines = listOption(input, 'machines');
+    const machinePatterns = listOption(input, 'machine-pattern');
+    const pattern = machines.find((machine) => machine.includes('%'));
+    if (pattern !== undefined) throw new Error(`--machines takes exact names; for the pattern ${pattern} use --machine-pattern`);
+    const bound = machines.length + machinePatterns.length > 0;
+    if (team !== undefined && !bound) throw new Error('--team needs --machines (exact names) or --machine-pattern (LIKE patterns)');
+    if (team === undefined && bound) throw new Error('--machines and --machine-pattern need --team');
     const teamRole = team === undefined ? undefined : (stringOption(input, 'team-role') ?? `sessionlake_team_${team}`);
     const login = stringOption(input, 'login');
-    const memberOf = (stringOption(input, 'member-of') ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const memberOf = listOption(input, 'member-of');
     if (login !== undefined && memberOf.length === 0) throw new Error('--login needs --member-of (writer, analyst, admin, team or a role name)');
     if (login === undefined && memberOf.length > 0) throw new Error('--member-of needs --login');
     const roleOf = (name: string): string => {
@@ -65,8 +71,9 @@ export const rolesCommand: Command = {
       await installRoles(pool, names);
       process.stdout.write(`roles ready: writer ${names.writer}, analyst ${names.analyst}, admin ${names.admin}\n`);
       if (team !== undefined && teamRole !== undefined) {
-        await bindTeam(pool, names.analyst, { team, role: teamRole, machines });
-        process.stdout.write(`team ${team}: role ${teamRole} sees machines ${machines.join(', ')}\n`);
+        await bindTeam(pool, names.analyst, { team, role: teamRole, machines, machinePatterns });
+        const seen = [...machines, ...machinePatterns.map((p) => `LIKE '${p}'`)];
+        process.stdout.write(`team ${team}: role ${teamRole} sees machines ${seen.join(', ')}\n`);
       }
       if (login !== undefined && password !== undefined) {
         const roles = memberOf.map(roleOf);
@@ -92,4 +99,8 @@ async function loginPassword(fromStdin: boolean): Promise<string> {
   const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
   if (password === '') throw new Error('--password-stdin: stdin held no password');
   return password;
+}
+
+function listOption(input: CommandInput, name: string): string[] {
+  return (stringOption(input, name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }

@@ -36,6 +36,7 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
     log: log.child({ requestId: context.awsRequestId }),
     holder: `lambda ${context.awsRequestId}`,
     leaseMs: backfill.leaseMs,
+    verifyQuietMs: backfill.verifyQuietMs,
     timeLeftMs: () => context.getRemainingTimeInMillis() - config.ingest.timeReserveMs,
   });
 }

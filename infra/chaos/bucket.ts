@@ -29,11 +29,11 @@ export interface ModelObject {
   sidecarKeys: string[];
 }
 
-export type WriteKind = 'create' | 'grow' | 'rewrite' | 'replace' | 'delete' | 'recreate';
+export type WriteKind = 'create' | 'grow' | 'rewrite' | 'scrub' | 'replace' | 'delete' | 'recreate';
 
 export class ChaosBucket {
   readonly objects = new Map<string, ModelObject>();
-  readonly writes: Record<WriteKind, number> = { create: 0, grow: 0, rewrite: 0, replace: 0, delete: 0, recreate: 0 };
+  readonly writes: Record<WriteKind, number> = { create: 0, grow: 0, rewrite: 0, scrub: 0, replace: 0, delete: 0, recreate: 0 };
   private readonly nextSequencer = createSequencer();
   /** Writes one at a time, so the model's order is S3's order (workers rewrite objects too). */
   private last: Promise<unknown> = Promise.resolve();
@@ -86,6 +86,10 @@ export class ChaosBucket {
     return this.serialized(() => this.rewriteNow(object));
   }
 
+  scrub(object: ModelObject): Promise<void> {
+    return this.serialized(() => this.scrubNow(object));
+  }
+
   replace(object: ModelObject): Promise<void> {
     return this.serialized(() => this.replaceNow(object));
   }
@@ -118,6 +122,18 @@ export class ChaosBucket {
     object.turns = 0;
     object.codexTotals = [0, 0, 0, 0];
     await this.write(object, this.generate(object, 1, true), 'rewrite');
+  }
+
+  /**
+   * What a secret scrubber does to a log already synced, and then the session goes on: bytes in the first half
+   * edited in place, same length (far before the end, so a delta's check of the bytes before its resume point
+   * still passes), then new turns appended. The edit changes token counts, which the ground truth compares.
+   */
+  private async scrubNow(object: ModelObject): Promise<void> {
+    if (object.content === null) return;
+    const half = Math.floor(object.content.length / 2);
+    const edited = object.content.slice(0, half).replace(/"input_tokens":([1-9])/g, (_match, digit: string) => `"input_tokens":${digit === '9' ? '1' : Number(digit) + 1}`);
+    await this.write(object, edited + object.content.slice(half) + this.generate(object, this.random.int(1, 2), false), 'scrub');
   }
 
   /** A different session under the same key (new ids, new tool calls, new sidecars). */

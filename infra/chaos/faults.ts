@@ -19,6 +19,7 @@ export const FAULT_KINDS = [
   's3-slow-body',
   's3-broken-body',
   's3-rewrite-before-read',
+  'ingested-prefix-rewritten',
   'pg-connection-killed',
   'lambda-time-out',
 ] as const;
@@ -54,6 +55,8 @@ export interface FaultRates {
   slowBody: number;
   brokenBody: number;
   rewriteBeforeRead: number;
+  /** Of the writes: bytes already uploaded (and mostly ingested) edited in place, then the log grows. */
+  rewritePrefix: number;
   killConnection: number;
   timeOut: number;
 }
@@ -66,6 +69,7 @@ export const DEFAULT_RATES: FaultRates = {
   slowBody: 0.05,
   brokenBody: 0.04,
   rewriteBeforeRead: 0.03,
+  rewritePrefix: 0.1,
   killConnection: 0.03,
   timeOut: 0.05,
 };

@@ -21,11 +21,12 @@ import { compareWithDatabase, type Verdict } from './truth.js';
 
 /**
  * A seeded chaos run over the local stack — the real emulator, the real batch handler, real Postgres — with a
- * ground truth. Objects across several machines are created, grown, rewritten, replaced, deleted and created
- * again while notifications are dropped, duplicated and reordered, S3 answers with errors and broken bodies,
- * Postgres connections die mid-transaction and Lambda time runs out mid-batch, with several workers on the same
- * keys. A final backfill pass (faults off) repairs what the lost notifications left out; then the database is
- * compared with the truth computed from the final bucket alone.
+ * ground truth. Objects across several machines are created, grown, rewritten, edited in place and grown (a
+ * secret scrubber), replaced, deleted and created again while notifications are dropped, duplicated and
+ * reordered, S3 answers with errors and broken bodies, Postgres connections die mid-transaction and Lambda time
+ * runs out mid-batch, with several workers on the same keys. A final backfill pass (faults off) repairs what the
+ * lost notifications left out and verifies what delta ingest trusted; then the database is compared with the
+ * truth computed from the final bucket alone.
  */
 
 export interface ChaosOptions {
@@ -52,7 +53,7 @@ export interface ChaosReport {
   injectedTotal: number;
   outcomes: Record<string, number>;
   dlq: number;
-  backfill: { listed: number; repaired: number; deleted: number; failed: number };
+  backfill: { listed: number; repaired: number; verified: number; deleted: number; failed: number };
   /** The same comparison before the backfill pass: what the events alone left wrong (dropped notifications). */
   beforeRepair: Verdict;
   verdict: Verdict;
@@ -93,7 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`chaos: seed ${options.seed}: uploading ${bucket.sessionKeys().length} sessions on ${machines.length} machines`);
     for (const object of bucket.sessionKeys()) await bucket.create(object);
     for (let round = 0; round < options.rounds; round += 1) {
-      for (let i = 0; i < options.writesPerRound; i += 1) await mutate(bucket, random);
+      for (let i = 0; i < options.writesPerRound; i += 1) await mutate(bucket, random, faults, rates);
       await channel.releaseSome();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -103,7 +104,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const runner of runners.splice(0)) await runner.stop();
     const dlq = await visibleMessages(emulator, emulator.dlqUrl);
 
-    // The repair: one backfill pass with the faults off, as the schedule would run it.
+    // The repair: one backfill pass with the faults off, as the schedule would run it once the objects have gone
+    // quiet (the run is over): delta-ingested objects are verified too.
     faults.enabled = false;
     const ingestPool = createPool({ connectionString: options.databaseUrl, max: 4 });
     pools.push(ingestPool);
@@ -112,7 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const repaired = await runBackfill(
       { bucket: emulator.bucket, prefix: '' },
       { store: new BackfillStore(admin), lister: createObjectLister(emulator.s3), ingest, actions: ingestNow(ingest, 4), log: silentLogger },
-      { holder: `chaos seed ${options.seed}`, leaseMs: 120_000 },
+      { holder: `chaos seed ${options.seed}`, leaseMs: 120_000, verifyQuietMs: 0 },
     );
     if (repaired.status === 'busy') throw new Error('the backfill found its own prefix busy');
     const counts = repaired.counts;
@@ -129,6 +131,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       backfill: {
         listed: counts.listed,
         repaired: counts.new + counts.changed + counts.retried + counts.reparsed,
+        verified: counts.verified,
         deleted: counts.deleted,
         failed: counts.failed,
       },
@@ -192,10 +195,15 @@ async function startWorker(
   });
 }
 
-async function mutate(bucket: ChaosBucket, random: Random): Promise<void> {
+async function mutate(bucket: ChaosBucket, random: Random, faults: FaultCounter, rates: FaultRates): Promise<void> {
   const object: ModelObject = random.pick(bucket.sessionKeys());
   if (object.content === null) {
     await bucket.create(object);
+    return;
+  }
+  if (faults.roll('ingested-prefix-rewritten', random, rates.rewritePrefix)) {
+    faults.hit('ingested-prefix-rewritten');
+    await bucket.scrub(object);
     return;
   }
   const roll = random.next();

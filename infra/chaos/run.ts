@@ -1,13 +1,15 @@
 /**
  * `npm run chaos -- --seed N [--sessions K] [--machines M] [--workers W] [--rounds R]`: a seeded fault-injection
  * run over the local stack, ending in one line `chaos: … lost=0 duplicated=0 stale=0 …`; exit code 1 when any of
- * those is not 0. Postgres: DATABASE_URL, or an embedded one in a temporary directory.
+ * those is not 0. Postgres: a database of its own on the server of DATABASE_URL (dropped after), or an embedded one
+ * in a temporary directory.
  */
 import './quiet-sdk.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { findProblems, formatStatus } from '../../cli/commands/status.js';
 import { createPool } from '../../shared/store/pool.js';
 import { readPipelineStatus } from '../../shared/store/status.js';
@@ -52,7 +54,10 @@ const today = new Date();
 const seed = number(values.seed, today.getUTCFullYear() * 10_000 + (today.getUTCMonth() + 1) * 100 + today.getUTCDate(), 'seed');
 
 const dataDir = process.env.DATABASE_URL ? '' : await mkdtemp(path.join(tmpdir(), 'sessionlake-chaos-pg-'));
-const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, persistent: false, port: 0, database: `chaos_${seed}`, log: () => {} });
+// On a given server the run gets a database of its own: a schema shared with other runs (other seeds, other
+// checkouts with other migrations) would mix their rows and their migration history into this run's truth.
+const scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, `chaos_${seed}_${process.pid}`) : null;
+const postgres = await startPostgres({ databaseUrl: scratch?.url, dataDir, persistent: false, port: 0, database: `chaos_${seed}`, log: () => {} });
 let exitCode = 1;
 try {
   const report = await runChaos({
@@ -69,7 +74,7 @@ try {
   process.stdout.write(`injected: ${FAULT_KINDS.map((kind) => `${kind}=${report.injected[kind]}`).join(' ')}\n`);
   process.stdout.write(`outcomes: ${Object.entries(report.outcomes).sort().map(([status, n]) => `${status}=${n}`).join(' ')}\n`);
   process.stdout.write(
-    `backfill: listed=${report.backfill.listed} repaired=${report.backfill.repaired} deleted=${report.backfill.deleted} failed=${report.backfill.failed}\n`,
+    `backfill: listed=${report.backfill.listed} repaired=${report.backfill.repaired} verified=${report.backfill.verified} deleted=${report.backfill.deleted} failed=${report.backfill.failed}\n`,
   );
   const before = report.beforeRepair;
   process.stdout.write(
@@ -90,6 +95,25 @@ try {
   exitCode = problems.length === 0 ? 0 : 1;
 } finally {
   await postgres.stop();
+  await scratch?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
+
+/** A new database on the server of `serverUrl`, and how to drop it. */
+async function scratchDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const quoted = `"${name.replaceAll('"', '""')}"`;
+  await admin(`CREATE DATABASE ${quoted}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`) };
+}

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { encodeObjectKey } from '../events/s3-event.js';
+import { encodeObjectKey, VERIFY_CONFIGURATION_ID } from '../events/s3-event.js';
 import { handleObject, recordObjectFailure, type IngestDependencies } from '../ingest/handle-object.js';
 import type { Logger } from '../log.js';
 import type { ObjectActions, WorkItem } from './reconcile.js';
@@ -16,7 +16,7 @@ export function ingestNow(deps: IngestDependencies, concurrency: number): Object
           if (item === undefined) return;
           const { key, etag, size } = item.object;
           try {
-            await handleObject({ bucket, key, change: 'created', source: 'listing', etag, size, sequencer: null }, deps);
+            await handleObject({ bucket, key, change: 'created', source: 'listing', etag, size, sequencer: null, verify: item.verify }, deps);
             onDone(item, false);
           } catch (error) {
             const { reason } = await recordObjectFailure({ bucket, key }, error, deps);
@@ -76,7 +76,8 @@ export function createdEvent(bucket: string, item: WorkItem, region: string) {
         userIdentity: { principalId: 'sessionlake-backfill' },
         s3: {
           s3SchemaVersion: '1.0',
-          configurationId: `sessionlake-backfill-${item.decision}`,
+          // A verification is asked for by name (the ingest path reads it); the others only label the message.
+          configurationId: item.verify ? VERIFY_CONFIGURATION_ID : `sessionlake-backfill-${item.decision}`,
           bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
           object: { key: encodeObjectKey(item.object.key), size: item.object.size, eTag: item.object.etag },
         },

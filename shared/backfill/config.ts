@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.js';
-import { parseTarget, type BackfillTarget } from './reconcile.js';
+import { DEFAULT_VERIFY_QUIET_MS, parseTarget, type BackfillTarget } from './reconcile.js';
 
 /** The scheduled backfill's settings, read once from the environment. */
 export interface BackfillConfig {
@@ -9,6 +9,8 @@ export interface BackfillConfig {
   queueUrl: string;
   /** `SESSIONLAKE_BACKFILL_LEASE_MS` (default 15 min, the longest a Lambda runs). */
   leaseMs: number;
+  /** `SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS`: verify delta-ingested objects unmodified this long (default 1 h). */
+  verifyQuietMs: number;
 }
 
 export function loadBackfillConfig(env: Record<string, string | undefined> = process.env): BackfillConfig {
@@ -25,5 +27,14 @@ export function loadBackfillConfig(env: Record<string, string | undefined> = pro
   const rawLease = env['SESSIONLAKE_BACKFILL_LEASE_MS']?.trim();
   const leaseMs = rawLease === undefined || rawLease === '' ? 900_000 : Number(rawLease);
   if (!Number.isInteger(leaseMs) || leaseMs < 1_000) throw new ConfigError(`SESSIONLAKE_BACKFILL_LEASE_MS must be an integer >= 1000, got "${rawLease}"`);
-  return { targets, queueUrl, leaseMs };
+  return { targets, queueUrl, leaseMs, verifyQuietMs: loadVerifyQuietMs(env) };
+}
+
+/** How long a delta-ingested object must go unmodified before a backfill verifies it (0: at once). */
+export function loadVerifyQuietMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env['SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS']?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_VERIFY_QUIET_MS;
+  const quietMs = Number(raw);
+  if (!Number.isInteger(quietMs) || quietMs < 0) throw new ConfigError(`SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS must be an integer >= 0, got "${raw}"`);
+  return quietMs;
 }

@@ -39,10 +39,18 @@ export function formatTarget(target: BackfillTarget): string {
   return `s3://${target.bucket}/${target.prefix}`;
 }
 
-/** A listed key that needs the write path. */
+/**
+ * A listed key that needs the write path. Decision `verify`: stored at its listed ETag, but partly by a delta
+ * that trusted bytes it did not read; the write path checks them and re-ingests in full when they changed.
+ */
 export interface WorkItem {
   object: ListedObject;
-  decision: Exclude<ListedDecision, 'unchanged'>;
+  decision: Exclude<ListedDecision, 'unchanged'> | 'verify';
+  /**
+   * The object has gone quiet: what the write path stores by delta now is verified at once, rather than by the
+   * next pass (always true for decision `verify`).
+   */
+  verify: boolean;
 }
 
 /** Where work goes: the write path now (CLI), or the ingest queue (scheduled Lambda). */
@@ -74,11 +82,21 @@ export interface BackfillOptions {
   onProgress?: (progress: BackfillProgress) => void;
   /** Dry run: each key that would change. */
   onPlanned?: (change: PlannedChange) => void;
+  /**
+   * Verify the delta-ingested objects not modified for this long (S3's LastModified); 0: every one now
+   * (`backfill --verify`). Default DEFAULT_VERIFY_QUIET_MS.
+   */
+  verifyQuietMs?: number;
+  /** The clock quiet time is measured with (tests). */
+  now?: () => number;
 }
+
+/** How long a delta-ingested object must go unmodified before the backfill verifies it (README, "Delta ingest"). */
+export const DEFAULT_VERIFY_QUIET_MS = 3_600_000;
 
 export interface PlannedChange {
   uri: string;
-  decision: Exclude<ListedDecision, 'unchanged'> | 'deleted';
+  decision: WorkItem['decision'] | 'deleted';
   size: number | null;
 }
 
@@ -140,12 +158,16 @@ export async function runBackfill(target: BackfillTarget, deps: BackfillDependen
 
       const pageCounts = emptyRunCounts();
       const work: WorkItem[] = [];
+      const quietMs = options.verifyQuietMs ?? DEFAULT_VERIFY_QUIET_MS;
+      const quietSince = quietMs <= 0 ? Number.POSITIVE_INFINITY : (options.now ?? Date.now)() - quietMs;
       for (const { object, stored } of compared.listed) {
-        const decision = decideListed(object.key, object.etag, stored);
+        const listed = decideListed(object.key, object.etag, stored);
         pageCounts.listed += 1;
-        pageCounts[countFor(decision)] += 1;
+        pageCounts[countFor(listed)] += 1;
+        const quiet = isQuiet(object, quietSince);
+        const decision = listed === 'unchanged' && stored?.unverified === true && quiet ? 'verify' : listed;
         if (decision === 'unchanged') continue;
-        work.push({ object, decision });
+        work.push({ object, decision, verify: quiet });
         if (dryRun) options.onPlanned?.({ uri: `s3://${target.bucket}/${object.key}`, decision, size: object.size });
       }
       for (const gone of compared.gone) {
@@ -162,6 +184,7 @@ export async function runBackfill(target: BackfillTarget, deps: BackfillDependen
           progress.doneBytes += item.object.size;
           pageCounts.bytes += item.object.size;
           if (failed) pageCounts.failed += 1;
+          else if (item.decision === 'verify') pageCounts.verified += 1;
           else pageCounts[deps.actions.mode === 'enqueue' ? 'enqueued' : 'ingested'] += 1;
           void keepLease();
         });
@@ -201,6 +224,11 @@ function countFor(decision: ListedDecision): 'new' | 'changed' | 'unchanged' | '
     default:
       return decision;
   }
+}
+
+/** Not modified since `quietSince` (ms); a listing without LastModified counts as quiet (verifying is safe). */
+function isQuiet(object: ListedObject, quietSince: number): boolean {
+  return object.lastModified === null || object.lastModified.getTime() <= quietSince;
 }
 
 async function markGone(target: BackfillTarget, key: string, listedSince: Date, deps: BackfillDependencies): Promise<number> {

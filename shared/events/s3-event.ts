@@ -17,7 +17,15 @@ export interface ObjectEvent {
   /** Canonical form: no quotes. Null for removals. */
   etag: string | null;
   sequencer: string | null;
+  /** Sent by the backfill to have the stored rows of this version checked (VERIFY_CONFIGURATION_ID). */
+  verify: boolean;
 }
+
+/**
+ * The notification configuration id the scheduled backfill gives the messages that ask for a verification of
+ * delta-ingested rows (shared/backfill/actions.ts). An S3 notification of this name would only cost a re-read.
+ */
+export const VERIFY_CONFIGURATION_ID = 'sessionlake-backfill-verify';
 
 export type DecodedBody = { kind: 'test-event' } | { kind: 'events'; events: ObjectEvent[] };
 
@@ -60,6 +68,7 @@ function decodeRecord(record: unknown, index: number): ObjectEvent {
   const size = object?.['size'];
   const sequencer = object?.['sequencer'];
   const eventTime = record['eventTime'];
+  const configurationId = isObject(s3) ? s3['configurationId'] : undefined;
   return {
     action,
     eventName,
@@ -69,6 +78,7 @@ function decodeRecord(record: unknown, index: number): ObjectEvent {
     size: typeof size === 'number' && Number.isFinite(size) ? size : null,
     etag: action === 'created' && typeof etag === 'string' && etag !== '' ? normalizeEtag(etag) : null,
     sequencer: typeof sequencer === 'string' && /^[0-9A-Fa-f]+$/.test(sequencer) ? sequencer.toUpperCase() : null,
+    verify: action === 'created' && configurationId === VERIFY_CONFIGURATION_ID,
   };
 }
 

@@ -10,6 +10,7 @@ import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
 import type { IngestStore, ObjectIdentity, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
 import { currency, isOlderEvent, type Currency } from './currency.js';
+import { checkRanges } from './verify-ranges.js';
 import { writeSession, writeSessionDelta, type DeltaPlan, type WrittenSession } from './write-session.js';
 
 /**
@@ -37,12 +38,19 @@ export interface ObjectNotice {
   listedSince?: Date | undefined;
   /** Ingest even when the stored ETag and parser version are current (a sidecar of the session changed). */
   force?: boolean | undefined;
+  /**
+   * Check that the stored rows of this version were read from the bytes it holds, and re-ingest it in full if
+   * not (a delta trusts earlier bytes it did not read: see verifySession). Another version is ingested as usual.
+   */
+  verify?: boolean | undefined;
 }
 
 export type ObjectOutcome =
   | ({ status: 'ingested' } & WrittenSession)
   /** Same ETag and parser version already stored: nothing fetched. */
   | { status: 'unchanged' }
+  /** Asked to verify: the stored rows were read from the bytes this version holds (checked now, or before). */
+  | { status: 'verified' }
   /** An event older than the one already applied to this key, or a listing older than the row. */
   | { status: 'stale' }
   /** The object changed after the notice: the newer event (or the next backfill) brings it. */
@@ -120,6 +128,7 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
     }
     case 'session':
     case 'subagent': {
+      if (notice.verify === true) return deps.store.withObjectLock(identity, (tx) => verifySession(notice, layout, version, tx, deps));
       // Most notices of a stored object need nothing (a duplicate, a re-sync of the same bytes): say so from a
       // plain read, without the transaction and row lock (a commit) the write path takes. Decided again under it.
       const seen = notice.force ? null : await deps.store.peek(identity.uri);
@@ -161,6 +170,43 @@ async function ingestSession(
   if (!('body' in opened)) return opened;
   const written = await writeSession(tx, layout, { ...input, body: opened.body, version: openedVersion(version, opened) });
   return written.status === 'skipped' ? written : { status: 'ingested', ...written.session };
+}
+
+/**
+ * A delta checks only the bytes just before where the last ingest ended, so a version that rewrote earlier bytes
+ * in place and grew (a secret scrubber's same-length edit) leaves rows of the old bytes behind. This reads the
+ * stored version again and compares every byte range its rows were read from (migration 010): all equal, it is
+ * recorded as verified and not read again; one differs (or the ranges are not known), it is ingested in full.
+ */
+async function verifySession(
+  notice: ObjectNotice,
+  layout: SessionLayout,
+  version: ObjectVersion,
+  tx: ObjectTransaction,
+  deps: IngestDependencies,
+): Promise<ObjectOutcome> {
+  const verdict = currencyOf(tx.stored, notice, layout, version.etag);
+  if (verdict === 'stale') return { status: 'stale' };
+  const etag = version.etag;
+  let ingested: ObjectOutcome | null = null;
+  if (etag === null || verdict !== 'current') {
+    // Another version: ingested as usual, and what a delta trusted is then checked at once.
+    ingested = await ingestSession(notice, layout, version, tx, deps);
+    if (etag === null || ingested.status !== 'ingested' || ingested.read !== 'delta') return ingested;
+  }
+  const recorded = await tx.loadRanges();
+  if (recorded !== null && recorded.etag === etag) {
+    if (recorded.verified) return ingested ?? { status: 'verified' };
+    const opened = await openOrOutcome(() => deps.reader.open(notice.bucket, notice.key, etag), notice, tx);
+    if (!('body' in opened)) return opened;
+    const checked = await checkRanges(opened.body, recorded.ranges);
+    if (checked.matches) {
+      await tx.saveRanges({ etag, ranges: checked.whole, verified: true });
+      return ingested ?? { status: 'verified' };
+    }
+    deps.log.info('bytes ingested by an earlier version were rewritten: reading the object in full', { key: notice.key, from: checked.at });
+  }
+  return ingestSession({ ...notice, force: true }, layout, version, tx, deps);
 }
 
 /**

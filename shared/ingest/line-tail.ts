@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /**
  * The bytes a delta ingest checks before trusting that an object only grew: the last `TAIL_BYTES` before the
@@ -14,18 +14,31 @@ export function sha256(bytes: Uint8Array): Buffer {
 
 /**
  * Watches an object's bytes stream past and keeps the last `TAIL_BYTES` that end at its last newline, with the
- * offset they end at. `seed` is what came before the stream (a delta's verified tail, ending at its start).
+ * offset they end at, and the SHA-256 of every byte the stream brought up to that newline (the range this read
+ * covers, checked again by verification: shared/ingest/verify-ranges.ts). `seed` is what came before the
+ * stream (a delta's verified tail, ending at its start).
  */
 export class LineTail {
   /** The last bytes seen, at most TAIL_BYTES. */
   private recent: Uint8Array;
   private offset: number;
   private atNewline: { bytes: Uint8Array; end: number };
+  private readonly hash = createHash('sha256');
+  /** The hash as it stood at the last newline seen; null: none seen yet (the range is empty). */
+  private hashAtNewline: Hash | null = null;
+  readonly start: number;
 
   constructor(seed: { bytes: Uint8Array; end: number } = { bytes: new Uint8Array(0), end: 0 }) {
     this.recent = seed.bytes.slice(-TAIL_BYTES);
     this.offset = seed.end;
     this.atNewline = { bytes: this.recent, end: seed.end };
+    this.start = seed.end;
+  }
+
+  /** The bytes the stream brought, from `start` to the tail's end (whole lines only). */
+  get range(): { start: number; end: number; sha256: Buffer } {
+    const hash = this.hashAtNewline ?? createHash('sha256');
+    return { start: this.start, end: this.atNewline.end, sha256: hash.copy().digest() };
   }
 
   /** The tail ending at the last newline seen (or at the seed's end), and that end. */
@@ -38,6 +51,11 @@ export class LineTail {
       const newline = chunk.lastIndexOf(0x0a);
       if (newline !== -1) {
         this.atNewline = { bytes: lastBytes(this.recent, chunk.subarray(0, newline + 1)), end: this.offset + newline + 1 };
+        this.hash.update(chunk.subarray(0, newline + 1));
+        this.hashAtNewline = this.hash.copy();
+        this.hash.update(chunk.subarray(newline + 1));
+      } else {
+        this.hash.update(chunk);
       }
       this.recent = lastBytes(this.recent, chunk);
       this.offset += chunk.length;

@@ -90,6 +90,7 @@ async function processRecord(record: SQSRecord, deps: BatchDependencies): Promis
           etag: event.etag,
           size: event.size,
           sequencer: event.sequencer,
+          verify: event.verify,
         },
         deps,
       );

@@ -9,7 +9,7 @@ import type { ParserDefinition, ParseResult } from '../parsers/types.js';
 import { RedactingSink } from '../redaction/redacting-sink.js';
 import { ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader } from '../s3/object-reader.js';
-import type { ObjectCheckpoint, ObjectTransaction, ObjectVersion } from '../store/object-store.js';
+import type { IngestedRange, ObjectCheckpoint, ObjectTransaction, ObjectVersion } from '../store/object-store.js';
 import type { SecretFindingWriter } from '../store/secret-findings.js';
 import type { SessionIdentity, SessionWriter } from '../store/session-writer.js';
 import { LineTail, sha256, splitHead } from './line-tail.js';
@@ -99,10 +99,9 @@ export async function writeSession(
     return { status: 'skipped', reason };
   }
   const parsed = { outcome, parser: outcome.parser, result: outcome.result };
-  return {
-    status: 'written',
-    session: await finishSession(tx, layout, sinks, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes }),
-  };
+  const session = await finishSession(tx, layout, sinks, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes });
+  await recordRanges(tx, tail, input.version, null);
+  return { status: 'written', session };
 }
 
 /**
@@ -133,10 +132,29 @@ export async function writeSessionDelta(
   });
   if (outcome.result === null) throw new Error('a resumed parse ended without a result');
   const parsed = { outcome, parser: resume.definition, result: outcome.result };
-  return {
-    status: 'written',
-    session: await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'delta', bytesFetched: fetched.bytes }),
-  };
+  const session = await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'delta', bytesFetched: fetched.bytes });
+  await recordRanges(tx, tail, input.version, checkpoint.etag);
+  return { status: 'written', session };
+}
+
+/**
+ * Records which bytes the stored rows were read from (migration 010). A full read covers one range, read from
+ * this version. A delta adds the range it read to those of the version it continued (`continued`): those were
+ * read from earlier versions and only their last 256 bytes were checked, so the set is unverified until the
+ * backfill reads them again (shared/ingest/verify-ranges.ts). Ranges not known stay not known (no row: the
+ * backfill then reads the object in full).
+ */
+async function recordRanges(tx: ObjectTransaction, tail: LineTail, version: ObjectVersion, continued: string | null): Promise<void> {
+  if (version.etag === null) return;
+  const { start, end, sha256: digest } = tail.range;
+  const read: IngestedRange[] = end > start ? [{ end, sha256: digest }] : [];
+  if (continued === null) {
+    await tx.saveRanges({ etag: version.etag, ranges: read, verified: true });
+    return;
+  }
+  const before = await tx.loadRanges();
+  const known = before !== null && before.etag === continued && (before.ranges.at(-1)?.end ?? 0) === start;
+  await tx.saveRanges(known ? { etag: version.etag, ranges: [...before.ranges, ...read], verified: false } : null);
 }
 
 function sessionIdentity(layout: SessionLayout): SessionIdentity {

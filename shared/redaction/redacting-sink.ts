@@ -6,12 +6,13 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from '../store/sql-values.js';
 
 /**
  * The one place secrets are taken out of a session: between the parser and whatever stores or prints its rows.
- * Every free-text field a row carries (message text and thinking, tool-call input, arguments and result, the full
- * result read from a sidecar, the session title) goes through the scanner; each secret found is reported to
+ * Every free-text field a row carries (message text and thinking, the usage object as written, tool-call input
+ * (keys too), arguments and result, the full result read from a sidecar, the session title) goes through the
+ * scanner; each secret found is reported to
  * `findings` with where it was. Rows without secrets pass through unchanged (the same strings).
  */
 
-export const FINDING_FIELDS = ['text', 'thinking', 'tool_input', 'tool_result', 'sidecar', 'title'] as const;
+export const FINDING_FIELDS = ['text', 'thinking', 'tool_input', 'tool_result', 'sidecar', 'title', 'usage'] as const;
 export type FindingField = (typeof FINDING_FIELDS)[number];
 
 export interface SecretFinding extends Finding {
@@ -44,21 +45,27 @@ export class RedactingSink implements BufferedSink {
 
   message(record: MessageRecord): void {
     const where = { messageOrdinal: record.ordinal, callIndex: null };
-    const text = this.scan(record.text, 'text', where);
-    const thinking = this.scan(record.thinking, 'thinking', where);
+    const text = this.scan(record.text, 'text', where, record.textJoints);
+    const thinking = this.scan(record.thinking, 'thinking', where, record.thinkingJoints);
+    // The usage object is stored as the log wrote it: any text in it (keys too) is scanned as well.
+    const rawUsage = nestsDeeperThan(record.rawUsage, MAX_JSON_DEPTH) ? record.rawUsage : this.scanJson(record.rawUsage, 'usage', where);
     if (record.text !== null && text !== record.text && record.role === 'user') this.rememberTitle(record.text, text);
-    this.inner.message(text === record.text && thinking === record.thinking ? record : { ...record, text, thinking });
+    const unchanged = text === record.text && thinking === record.thinking && rawUsage === record.rawUsage;
+    // The joints locate separators in the text as written; the redacted text has its own, which nothing needs.
+    const { textJoints: _text, thinkingJoints: _thinking, ...rest } = record;
+    this.inner.message(unchanged ? record : { ...rest, text, thinking, rawUsage });
   }
 
   toolCall(record: ToolCallRecord): void {
     const where = { messageOrdinal: record.messageOrdinal, callIndex: record.callIndex };
     // Input nested deeper than the writer stores is stored as NULL (and counted) there; scanning it would only
     // overflow the stack.
-    const input = nestsDeeperThan(record.input, MAX_JSON_DEPTH) ? record.input : this.scanJson(record.input, where);
+    const input = nestsDeeperThan(record.input, MAX_JSON_DEPTH) ? record.input : this.scanJson(record.input, 'tool_input', where);
     const inputText = this.scan(record.inputText, 'tool_input', where);
-    const resultText = this.scan(record.resultText, 'tool_result', where);
+    const resultText = this.scan(record.resultText, 'tool_result', where, record.resultJoints);
     const unchanged = input === record.input && inputText === record.inputText && resultText === record.resultText;
-    this.inner.toolCall(unchanged ? record : { ...record, input, inputText, resultText });
+    const { resultJoints: _joints, ...rest } = record;
+    this.inner.toolCall(unchanged ? record : { ...rest, input, inputText, resultText });
   }
 
   /** A delta's change to a row an earlier ingest wrote: a result that arrived for a pending call is scanned too. */
@@ -67,8 +74,10 @@ export class RedactingSink implements BufferedSink {
       this.inner.revise(revision);
       return;
     }
-    const resultText = this.scan(revision.resultText, 'tool_result', { messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex });
-    this.inner.revise(resultText === revision.resultText ? revision : { ...revision, resultText });
+    const where = { messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex };
+    const resultText = this.scan(revision.resultText, 'tool_result', where, revision.resultJoints);
+    const { resultJoints: _joints, ...rest } = revision;
+    this.inner.revise(resultText === revision.resultText ? revision : { ...rest, resultText });
   }
 
   /**
@@ -124,32 +133,41 @@ export class RedactingSink implements BufferedSink {
     value: T,
     field: FindingField,
     where: { messageOrdinal: number | null; callIndex: number | null },
+    joints?: readonly number[],
   ): T {
     if (value === null || value === '') return value;
-    const redaction = this.scanner.redact(value);
+    const redaction = this.scanner.redact(value, joints);
     if (redaction.findings.length === 0) return value;
     for (const finding of redaction.findings) this.report({ ...finding, ...where, field });
     return redaction.text as T;
   }
 
-  /** Every string value in parsed tool input (keys are names, not values). Unchanged input is returned as is. */
-  private scanJson(value: unknown, where: { messageOrdinal: number; callIndex: number }): unknown {
-    if (typeof value === 'string') return this.scan(value, 'tool_input', where);
+  /**
+   * Every string in parsed JSON (tool input, a usage object): values, and keys too (a map of headers or environment variables keyed by a
+   * token is a real shape). Unchanged input is returned as is; a key with a secret is replaced where it stands.
+   */
+  private scanJson(value: unknown, field: FindingField, where: { messageOrdinal: number; callIndex: number | null }): unknown {
+    if (typeof value === 'string') return this.scan(value, field, where);
     if (Array.isArray(value)) {
       let copy: unknown[] | null = null;
       value.forEach((item, index) => {
-        const redacted = this.scanJson(item, where);
+        const redacted = this.scanJson(item, field, where);
         if (redacted !== item) (copy ??= [...value])[index] = redacted;
       });
       return copy ?? value;
     }
     if (value !== null && typeof value === 'object') {
-      let copy: Record<string, unknown> | null = null;
-      for (const [key, item] of Object.entries(value)) {
-        const redacted = this.scanJson(item, where);
-        if (redacted !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = redacted;
-      }
-      return copy ?? value;
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object);
+      let copy: [string, unknown][] | null = null;
+      keys.forEach((key, index) => {
+        const item = object[key];
+        const redactedKey = this.scan(key, field, where);
+        const redacted = this.scanJson(item, field, where);
+        if (copy === null && (redactedKey !== key || redacted !== item)) copy = keys.slice(0, index).map((kept) => [kept, object[kept]]);
+        copy?.push([redactedKey, redacted]);
+      });
+      return copy === null ? value : Object.fromEntries(copy);
     }
     return value;
   }

@@ -18,7 +18,8 @@ import { shannonEntropy } from './entropy.js';
  * Changing anything here changes what is stored: bump RULESET_VERSION so the backfill re-ingests every object.
  */
 
-export const RULESET_VERSION = 'r1';
+// r2: secrets split across joined pieces, and secrets in JSON keys and usage objects, are redacted too.
+export const RULESET_VERSION = 'r2';
 
 /** One secret found: the span of `text` to replace, and the secret itself (what the short hash is of). */
 export interface SecretMatch {
@@ -30,8 +31,12 @@ export interface SecretMatch {
 export interface SecretRule {
   id: string;
   keywords: readonly string[];
-  /** `keywordAt`: where this rule's keywords start in the text, ascending (the scanner has found them already). */
-  find(text: string, keywordAt: readonly KeywordHit[]): Iterable<SecretMatch>;
+  /**
+   * `keywordAt`: where this rule's keywords start in the text, ascending (the scanner has found them already).
+   * `joints`: set when the text is pieces put together with their separators taken out (see scanner.ts); a joint
+   * (the index where a separator was) bounds a secret as a separator would: it may start or end there.
+   */
+  find(text: string, keywordAt: readonly KeywordHit[], joints?: ReadonlySet<number>): Iterable<SecretMatch>;
 }
 
 export interface KeywordHit {
@@ -51,17 +56,22 @@ interface RegexRuleSpec {
 }
 
 function regexRule(spec: RegexRuleSpec): SecretRule {
-  const flags = new Set([...spec.pattern.flags, 'g', 'd']);
-  const pattern = new RegExp(spec.pattern.source, [...flags].join(''));
+  const flags = [...new Set([...spec.pattern.flags, 'g', 'd'])].join('');
+  const pattern = new RegExp(spec.pattern.source, flags);
+  const bounds = boundsOf(spec.pattern.source);
+  // Across joints the `\b` before and the END after the secret are checked by code, so that a joint counts too.
+  const unbounded = new RegExp(bounds.inner, flags);
   return {
     id: spec.id,
     keywords: spec.keywords,
-    *find(text) {
-      pattern.lastIndex = 0;
-      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-        if (match[0].length === 0) pattern.lastIndex += 1;
+    *find(text, _keywordAt, joints) {
+      const search = joints === undefined ? pattern : unbounded;
+      search.lastIndex = 0;
+      for (let match = search.exec(text); match !== null; match = search.exec(text)) {
+        if (match[0].length === 0) search.lastIndex += 1;
         const group = match.length > 1 && match[1] !== undefined ? 1 : 0;
         const [start, end] = match.indices?.[group] ?? [match.index, match.index + match[0].length];
+        if (joints !== undefined && !withinBounds(text, match.index, match.index + match[0].length, bounds, joints)) continue;
         const secret = text.slice(start, end);
         if (spec.entropy !== undefined && shannonEntropy(secret) < spec.entropy) continue;
         if (spec.allow?.(secret) === true) continue;
@@ -73,6 +83,33 @@ function regexRule(spec: RegexRuleSpec): SecretRule {
 
 // gitleaks' common tail: the secret ends at a quote, whitespace, `;`, an escaped newline or the end of the text.
 const END = String.raw`(?:[\x60'"\s;]|\\[nr]|$)`;
+const END_AT = new RegExp(END, 'y');
+const WORD_BOUNDARY = String.raw`\b`;
+
+interface PatternBounds {
+  /** The pattern without a leading `\b` and a trailing END. */
+  inner: string;
+  wordBoundary: boolean;
+  end: boolean;
+}
+
+function boundsOf(source: string): PatternBounds {
+  const wordBoundary = source.startsWith(WORD_BOUNDARY);
+  const end = source.endsWith(END);
+  return { inner: source.slice(wordBoundary ? WORD_BOUNDARY.length : 0, end ? source.length - END.length : undefined), wordBoundary, end };
+}
+
+/** Whether a match of a pattern's inner part in joined text has the `\b` before and the END after it asked for. */
+function withinBounds(text: string, start: number, end: number, bounds: PatternBounds, joints: ReadonlySet<number>): boolean {
+  if (bounds.wordBoundary && !joints.has(start) && isWordChar(text[start - 1]) === isWordChar(text[start])) return false;
+  if (!bounds.end || joints.has(end)) return true;
+  END_AT.lastIndex = end;
+  return END_AT.test(text);
+}
+
+function isWordChar(char: string | undefined): boolean {
+  return char !== undefined && /\w/.test(char);
+}
 
 const GITHUB: SecretRule[] = [
   regexRule({ id: 'github-pat', keywords: ['ghp_'], pattern: /ghp_[0-9a-zA-Z]{36}/, entropy: 3 }),
@@ -261,20 +298,22 @@ function isLikelyRealPassword(user: string, password: string): boolean {
  * first and the rest is matched from it (sticky), and the 50 characters before it are read back for the allowlist.
  */
 function genericAssignmentRule(): SecretRule {
-  const tail = new RegExp(
-    String.raw`[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,1024}={0,3})${END}`,
-    'iyd',
-  );
+  const source = String.raw`[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,1024}={0,3})${END}`;
+  const tail = new RegExp(source, 'iyd');
+  const bounds = boundsOf(source);
+  const unbounded = new RegExp(bounds.inner, 'iyd');
   return {
     id: 'generic-api-key',
     keywords: ['access', 'api', 'auth', 'key', 'credential', 'creds', 'passwd', 'password', 'secret', 'token'],
-    *find(text, keywordAt) {
+    *find(text, keywordAt, joints) {
+      const search = joints === undefined ? tail : unbounded;
       let searchFrom = 0;
       for (const found of keywordAt) {
         if (found.index < searchFrom) continue;
-        tail.lastIndex = found.index + found.keyword.length;
-        const match = tail.exec(text);
+        search.lastIndex = found.index + found.keyword.length;
+        const match = search.exec(text);
         if (match === null) continue;
+        if (joints !== undefined && !withinBounds(text, match.index, match.index + match[0].length, bounds, joints)) continue;
         const [start, end] = match.indices?.[1] ?? [0, 0];
         const secret = text.slice(start, end);
         const whole = text.slice(prefixStart(text, found.index), match.index + match[0].length);

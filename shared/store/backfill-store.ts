@@ -20,6 +20,11 @@ export interface StoredState {
   agent: string | null;
   kind: string;
   sequencer: string | null;
+  /**
+   * A session stored at this ETag whose rows are not known to come from its bytes: partly read by a delta and
+   * not checked since, or stored before the ranges were recorded (migration 010).
+   */
+  unverified?: boolean;
 }
 
 export interface ComparedPage<T extends { key: string }> {
@@ -41,11 +46,11 @@ export interface PageRange {
 }
 
 export type RunCounter =
-  | 'listed' | 'new' | 'changed' | 'unchanged' | 'deleted' | 'reparsed' | 'retried' | 'enqueued' | 'ingested' | 'failed' | 'bytes';
+  | 'listed' | 'new' | 'changed' | 'unchanged' | 'deleted' | 'reparsed' | 'retried' | 'enqueued' | 'ingested' | 'failed' | 'bytes' | 'verified';
 export type RunCounts = Record<RunCounter, number>;
 
 export const RUN_COUNTERS: readonly RunCounter[] = [
-  'listed', 'new', 'changed', 'unchanged', 'deleted', 'reparsed', 'retried', 'enqueued', 'ingested', 'failed', 'bytes',
+  'listed', 'new', 'changed', 'unchanged', 'deleted', 'reparsed', 'retried', 'enqueued', 'ingested', 'failed', 'bytes', 'verified',
 ];
 
 export function emptyRunCounts(): RunCounts {
@@ -144,12 +149,25 @@ export class BackfillStore {
   /** One query: the stored state of every listed key, and the rows of the page's range the listing lacks. */
   async comparePage<T extends { key: string; etag: string }>(range: PageRange, objects: readonly T[]): Promise<ComparedPage<T>> {
     const result = await this.db
-      .query<{ side: 'listed' | 'gone'; i: number | null; key: string; etag: string | null; state: ObjectState | null; parser_version: string | null; agent: string | null; kind: string | null; sequencer: string | null }>(
+      .query<{
+        side: 'listed' | 'gone';
+        i: number | null;
+        key: string;
+        etag: string | null;
+        state: ObjectState | null;
+        parser_version: string | null;
+        agent: string | null;
+        kind: string | null;
+        sequencer: string | null;
+        unverified: boolean | null;
+      }>(
         `WITH listed AS (SELECT * FROM unnest($3::text[]) WITH ORDINALITY AS l(key, i))
-         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer
+         SELECT 'listed' AS side, l.i::int AS i, l.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer,
+           o.state = 'ingested' AND o.kind IN ('session', 'subagent') AND NOT EXISTS (
+             SELECT 1 FROM ${SCHEMA}.ingested_ranges r WHERE r.uri = o.uri AND r.etag = o.etag AND r.verified) AS unverified
          FROM listed l LEFT JOIN ${SCHEMA}.objects o ON o.uri = 's3://' || $1 || '/' || l.key
          UNION ALL
-         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer
+         SELECT 'gone', NULL, o.key, o.etag, o.state, o.parser_version, o.agent, o.kind, o.sequencer, false
          FROM ${SCHEMA}.objects o
          WHERE o.bucket = $1 AND starts_with(o.key, $2)
            AND ($4::text IS NULL OR o.key COLLATE "C" > $4::text COLLATE "C")
@@ -167,7 +185,15 @@ export class BackfillStore {
       const stored =
         row.state === null || row.kind === null
           ? null
-          : { etag: row.etag, state: row.state, parserVersion: row.parser_version, agent: row.agent, kind: row.kind, sequencer: row.sequencer };
+          : {
+              etag: row.etag,
+              state: row.state,
+              parserVersion: row.parser_version,
+              agent: row.agent,
+              kind: row.kind,
+              sequencer: row.sequencer,
+              unverified: row.unverified === true,
+            };
       if (row.side === 'listed' && row.i !== null) storedByIndex.set(row.i - 1, stored);
       else if (stored !== null) page.gone.push({ key: row.key, stored });
     }

@@ -68,6 +68,21 @@ export interface ObjectCheckpoint {
   state: unknown;
 }
 
+/** Which bytes an object's stored rows were read from (migration 010): contiguous ranges from offset 0. */
+export interface IngestedRanges {
+  /** The object version the rows are stored for. */
+  etag: string;
+  ranges: IngestedRange[];
+  /** Every range was read from `etag`: a full ingest, or a verification. False after a delta. */
+  verified: boolean;
+}
+
+export interface IngestedRange {
+  /** The range covers [previous range's end (0 for the first), end). */
+  end: number;
+  sha256: Buffer;
+}
+
 /** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
@@ -333,6 +348,37 @@ export class PgObjectTransaction {
         checkpoint.tailBytes,
         checkpoint.tailSha256,
         JSON.stringify(checkpoint.state),
+      ],
+    );
+  }
+
+  async loadRanges(): Promise<IngestedRanges | null> {
+    const result = await this.client.query<{ etag: string; ends: string[]; digests: Buffer[]; verified: boolean }>(
+      `SELECT etag, ends, digests, verified FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`,
+      [this.identity.uri],
+    );
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
+    return { etag: row.etag, ranges, verified: row.verified };
+  }
+
+  /** Records which bytes the rows just written (or just verified) were read from; null: not known. */
+  async saveRanges(ranges: IngestedRanges | null): Promise<void> {
+    if (ranges === null) {
+      await this.client.query(`DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`, [this.identity.uri]);
+      return;
+    }
+    await this.client.query(
+      `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
+         verified = EXCLUDED.verified, updated_at = now()`,
+      [
+        this.identity.uri,
+        ranges.etag,
+        ranges.ranges.map((range) => range.end),
+        ranges.ranges.map((range) => range.sha256),
+        ranges.verified,
       ],
     );
   }

@@ -5,7 +5,7 @@ import { scramSha256Verifier } from './scram.js';
 /**
  * The database roles of docs/security.md. Roles are cluster-wide, so their names are the installer's choice;
  * each is created NOLOGIN when missing (grant it to login roles), granted what it needs in the schema, and
- * recorded in access_roles, which the row-level security policies of migration 005 read.
+ * recorded in access_roles, which the row-level security policies of migrations 005 and 007 read.
  *
  * - writer: what the ingest and backfill write path runs, and nothing more (no DDL, no TRUNCATE).
  * - analyst: SELECT on the schema's tables and views (also those created later by the same owner); on its own it
@@ -21,8 +21,10 @@ export interface RoleNames {
 export interface TeamBinding {
   team: string;
   role: string;
-  /** `LIKE` patterns of the team's machine names (`gpu-%`, or an exact name). */
+  /** Exact machine names: compared with `=`, so `gpu_1` is that machine only. */
   machines: string[];
+  /** `LIKE` patterns (`gpu-%`), asked for explicitly: `_` and `%` are wildcards, a backslash escapes. */
+  machinePatterns?: string[];
 }
 
 // What the write path does, table by table (SELECT too: ON CONFLICT, FOR UPDATE and WHERE clauses read rows).
@@ -38,6 +40,7 @@ const WRITER_GRANTS: Record<string, string> = {
   backfill_leases: 'SELECT, INSERT, UPDATE, DELETE',
   session_link_locks: 'SELECT, INSERT, UPDATE',
   object_checkpoints: 'SELECT, INSERT, UPDATE, DELETE',
+  ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
 };
 const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
 
@@ -65,10 +68,14 @@ export async function bindTeam(pool: pg.Pool, analystRole: string, binding: Team
     await createRole(client, binding.role);
     await client.query(`GRANT ${client.escapeIdentifier(analystRole)} TO ${client.escapeIdentifier(binding.role)}`);
     await recordAccess(client, binding.role, 'team', binding.team);
-    for (const pattern of binding.machines) {
+    const rows = [
+      ...binding.machines.map((machine) => ({ machine, match: 'exact' })),
+      ...(binding.machinePatterns ?? []).map((machine) => ({ machine, match: 'like' })),
+    ];
+    for (const { machine, match } of rows) {
       await client.query(
-        `INSERT INTO ${SCHEMA}.team_machines (team, machine_pattern) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [binding.team, pattern],
+        `INSERT INTO ${SCHEMA}.team_machines (team, match, machine) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [binding.team, match, machine],
       );
     }
   });

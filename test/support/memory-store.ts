@@ -89,6 +89,8 @@ class MemoryTransaction implements ObjectTransaction {
 
   savepoint = notInMemory;
   rollbackTo = notInMemory;
+  loadRanges = notInMemory;
+  saveRanges = notInMemory;
   beginSession = notInMemory;
   resumeSession = notInMemory;
   beginSecretFindings = notInMemory;

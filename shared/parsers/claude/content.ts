@@ -1,3 +1,4 @@
+import { joinPieces, jointsOf, type JoinedText } from '../joined-text.js';
 import { asBoolean, asString, asText, isRecord, parseJsonText } from '../values.js';
 
 /** A `tool_use` block, positioned among the tool_use blocks of its line. */
@@ -13,6 +14,8 @@ export interface ToolUseBlock {
 export interface ToolResultBlock {
   toolUseId: string | null;
   text: string | null;
+  /** Where `text` was joined from blocks (joined-text.ts). */
+  joints: readonly number[] | undefined;
   isError: boolean;
   /** The file the full output was saved to, when the text is only Claude Code's `<persisted-output>` preview. */
   savedTo: string | null;
@@ -21,6 +24,9 @@ export interface ToolResultBlock {
 export interface MessageContent {
   text: string | null;
   thinking: string | null;
+  /** Where text and thinking were joined from blocks (joined-text.ts). */
+  textJoints: readonly number[] | undefined;
+  thinkingJoints: readonly number[] | undefined;
   toolUses: ToolUseBlock[];
   toolResults: ToolResultBlock[];
 }
@@ -34,7 +40,7 @@ export const MISSING_TOOL_NAME = '<missing>';
  */
 export function readContent(content: unknown, readToolResults: boolean): MessageContent {
   if (typeof content === 'string') {
-    return { text: asText(content), thinking: null, toolUses: [], toolResults: [] };
+    return { text: asText(content), thinking: null, textJoints: undefined, thinkingJoints: undefined, toolUses: [], toolResults: [] };
   }
   const texts: string[] = [];
   const thoughts: string[] = [];
@@ -65,13 +71,23 @@ export function readContent(content: unknown, readToolResults: boolean): Message
       }
     }
   }
-  return { text: joinNonEmpty(texts), thinking: joinNonEmpty(thoughts), toolUses, toolResults };
+  const text = joinNonEmpty(texts);
+  const thinking = joinNonEmpty(thoughts);
+  return {
+    text: text?.text ?? null,
+    thinking: thinking?.text ?? null,
+    textJoints: jointsOf(text),
+    thinkingJoints: jointsOf(thinking),
+    toolUses,
+    toolResults,
+  };
 }
 
-/** The text of a string or of the text blocks of an array (a queued prompt, a tool result's content). */
-export function readText(content: unknown): string | null {
-  if (typeof content === 'string') return asText(content);
-  return readContent(content, false).text;
+/** The text of a string or of the text blocks of an array (a queued prompt), with where blocks were joined. */
+export function readText(content: unknown): { text: string | null; joints: readonly number[] | undefined } {
+  if (typeof content === 'string') return { text: asText(content), joints: undefined };
+  const read = readContent(content, false);
+  return { text: read.text, joints: read.textJoints };
 }
 
 function readToolUse(block: Record<string, unknown>, callIndex: number): ToolUseBlock {
@@ -89,10 +105,12 @@ function toolName(block: Record<string, unknown>): string {
 }
 
 function readToolResult(block: Record<string, unknown>): ToolResultBlock {
-  const text = resultText(block['content']);
+  const joined = resultText(block['content']);
+  const text = joined?.text ?? null;
   return {
     toolUseId: asText(block['tool_use_id']),
     text,
+    joints: jointsOf(joined),
     isError: asBoolean(block['is_error']) ?? false,
     savedTo: text === null ? null : persistedOutputPath(text),
   };
@@ -108,8 +126,8 @@ export function persistedOutputPath(text: string): string | null {
   return asText(match?.[1]?.trim());
 }
 
-function resultText(content: unknown): string | null {
-  if (typeof content === 'string') return content;
+function resultText(content: unknown): JoinedText | null {
+  if (typeof content === 'string') return { text: content, joints: [] };
   if (!Array.isArray(content)) return null;
   const texts: string[] = [];
   for (const block of content) {
@@ -118,9 +136,10 @@ function resultText(content: unknown): string | null {
       if (text !== null) texts.push(text);
     }
   }
-  return texts.join('\n');
+  return joinPieces(texts);
 }
 
-function joinNonEmpty(parts: string[]): string | null {
-  return asText(parts.join('\n'));
+function joinNonEmpty(parts: string[]): JoinedText | null {
+  const joined = joinPieces(parts);
+  return asText(joined.text) === null ? null : joined;
 }

@@ -113,6 +113,8 @@ export class ClaudeSessionParser implements SessionParser {
     const isCompactSummary = asBoolean(value['isCompactSummary']) === true;
     const row = this.newRow(line, timestamp, type, type, null, content.text);
     row.thinking = content.thinking;
+    if (content.textJoints !== undefined) row.textJoints = content.textJoints;
+    if (content.thinkingJoints !== undefined) row.thinkingJoints = content.thinkingJoints;
     row.isCompactBoundary = isCompactSummary;
     row.responseId = asText(message['id']);
     row.rawUsage = message['usage'] ?? null;
@@ -142,7 +144,9 @@ export class ClaudeSessionParser implements SessionParser {
   private queuedCommand(line: JsonLine, timestamp: string | null, sink: RecordSink): void {
     const attachment = line.value['attachment'];
     const prompt = isRecord(attachment) ? attachment['prompt'] : null;
-    const row = this.newRow(line, timestamp, 'user', 'attachment', QUEUED_COMMAND, readText(prompt));
+    const queued = readText(prompt);
+    const row = this.newRow(line, timestamp, 'user', 'attachment', QUEUED_COMMAND, queued.text);
+    if (queued.joints !== undefined) row.textJoints = queued.joints;
     this.notePrompt(row, false, false);
     sink.message(row);
   }
@@ -157,7 +161,7 @@ export class ClaudeSessionParser implements SessionParser {
     for (const result of content.toolResults) {
       // The line's own `toolUseResult.persistedOutputPath` names the file when the line holds a single result.
       const savedTo = result.savedTo ?? (content.toolResults.length === 1 ? lineSavedTo : null);
-      this.tools.result(result.toolUseId, { text: result.text, isError: result.isError, timestamp, savedTo }, sink);
+      this.tools.result(result.toolUseId, { text: result.text, joints: result.joints, isError: result.isError, timestamp, savedTo }, sink);
     }
   }
 

@@ -53,7 +53,7 @@ export class ToolCallPairing {
   /** Returns false when no waiting call has that id (the result is then dropped). */
   result(
     toolUseId: string | null,
-    result: { text: string | null; isError: boolean; timestamp: string | null; savedTo: string | null },
+    result: { text: string | null; joints?: readonly number[]; isError: boolean; timestamp: string | null; savedTo: string | null },
     sink: RecordSink,
   ): boolean {
     if (toolUseId === null) return false;
@@ -66,6 +66,7 @@ export class ToolCallPairing {
         messageOrdinal: record.messageOrdinal,
         callIndex: record.callIndex,
         resultText: result.text,
+        ...(result.joints === undefined ? {} : { resultJoints: result.joints }),
         isError: result.isError,
         resultTimestamp: result.timestamp,
         resultFile: result.savedTo,
@@ -73,6 +74,7 @@ export class ToolCallPairing {
       return true;
     }
     record.resultText = result.text;
+    if (result.joints !== undefined) record.resultJoints = result.joints;
     record.isError = result.isError;
     record.resultTimestamp = result.timestamp;
     record.resultFile = result.savedTo;

@@ -1,3 +1,4 @@
+import { joinPieces, type JoinedText } from '../joined-text.js';
 import { asString, isRecord } from '../values.js';
 
 /** Content item kinds that carry readable text in messages, outputs and reasoning. */
@@ -12,10 +13,10 @@ const TEXT_ITEM_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * The text of message content: a string as is, or the text items of an array joined with "\n" (images and
- * other items are not text). Null when there is no non-empty text.
+ * other items are not text), with where they were joined (joined-text.ts). Null when there is no non-empty text.
  */
-export function contentText(content: unknown): string | null {
-  if (typeof content === 'string') return content.length > 0 ? content : null;
+export function joinedContent(content: unknown): JoinedText | null {
+  if (typeof content === 'string') return content.length > 0 ? { text: content, joints: [] } : null;
   if (!Array.isArray(content)) return null;
   const parts: string[] = [];
   for (const item of content) {
@@ -27,13 +28,13 @@ export function contentText(content: unknown): string | null {
       if (text !== null && text.length > 0 && (type === null || TEXT_ITEM_TYPES.has(type))) parts.push(text);
     }
   }
-  const joined = parts.join('\n');
-  return joined.length > 0 ? joined : null;
+  const joined = joinPieces(parts);
+  return joined.text.length > 0 ? joined : null;
 }
 
 /** Reasoning summaries (what Codex shows), else raw reasoning content when the log has it. */
-export function reasoningText(payload: Record<string, unknown>): string | null {
-  return contentText(payload['summary']) ?? contentText(payload['content']);
+export function reasoningText(payload: Record<string, unknown>): JoinedText | null {
+  return joinedContent(payload['summary']) ?? joinedContent(payload['content']);
 }
 
 /**

@@ -2,7 +2,8 @@ import type { JsonLine, ParseCounts, ParseResult, ParserSnapshot, SessionParser 
 import type { ParserContext, RecordSink, ToolCallRecord } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 import { asText, isRecord } from '../values.js';
-import { contentText, isInjectedContext, reasoningText } from './content.js';
+import { joinedContent, isInjectedContext, reasoningText } from './content.js';
+import { jointsOf } from '../joined-text.js';
 import { ReplayGate, uuidV7Millis, type ReplayGateState } from './lineage.js';
 import { PromptResolver, type ReleasedRow } from './prompts.js';
 import { readEnvelope, type Envelope } from './records.js';
@@ -223,7 +224,7 @@ export class CodexSessionParser implements SessionParser {
         this.emit(this.prompts.row(draftRow(line, envelope, this.inputFields(role, payload))), sink);
         return;
       case 'assistant':
-        this.emitNow(draftRow(line, envelope, this.outputFields({ text: contentText(payload['content']) })), sink);
+        this.emitNow(draftRow(line, envelope, this.outputFields(textFields(payload['content']))), sink);
         return;
       default:
         this.unknown(`response_item:message/${role ?? MISSING}`);
@@ -238,7 +239,8 @@ export class CodexSessionParser implements SessionParser {
       this.counts.ignoredLines += 1;
       return;
     }
-    this.emitNow(draftRow(line, envelope, this.outputFields({ thinking })), sink);
+    const thinkingJoints = jointsOf(thinking);
+    this.emitNow(draftRow(line, envelope, this.outputFields({ thinking: thinking.text, ...(thinkingJoints === undefined ? {} : { thinkingJoints }) })), sink);
   }
 
   private call(
@@ -361,7 +363,7 @@ export class CodexSessionParser implements SessionParser {
   }
 
   private inputFields(role: 'user' | 'developer' | 'system', payload: Record<string, unknown>): RowFields {
-    return { role, text: contentText(payload['content']), requestId: this.turnId };
+    return { role, ...textFields(payload['content']), requestId: this.turnId };
   }
 
   private outputFields(fields: Omit<RowFields, 'role'>): RowFields {
@@ -394,6 +396,7 @@ export class CodexSessionParser implements SessionParser {
         messageOrdinal: call.messageOrdinal,
         callIndex: call.callIndex,
         resultText: call.resultText,
+        ...(call.resultJoints === undefined ? {} : { resultJoints: call.resultJoints }),
         isError: call.isError,
         resultTimestamp: call.resultTimestamp,
         resultFile: null,
@@ -451,4 +454,11 @@ function reportedModel(payload: Record<string, unknown> | null): string | null {
     if (model.length > 0) return model;
   }
   return null;
+}
+
+/** A row's text from message content, with where its items were joined. */
+function textFields(content: unknown): Pick<RowFields, 'text' | 'textJoints'> {
+  const joined = joinedContent(content);
+  const textJoints = jointsOf(joined);
+  return { text: joined?.text ?? null, ...(textJoints === undefined ? {} : { textJoints }) };
 }

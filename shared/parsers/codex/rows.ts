@@ -10,6 +10,9 @@ export interface RowFields {
   role: MessageRole;
   text?: string | null;
   thinking?: string | null;
+  /** Where text / thinking were joined from items (joined-text.ts). */
+  textJoints?: readonly number[];
+  thinkingJoints?: readonly number[];
   model?: string | null;
   requestId?: string | null;
   isCompactBoundary?: boolean;
@@ -28,6 +31,8 @@ export function draftRow(line: JsonLine, envelope: Envelope, fields: RowFields):
     model: fields.model ?? null,
     text: fields.text ?? null,
     thinking: fields.thinking ?? null,
+    ...(fields.textJoints === undefined ? {} : { textJoints: fields.textJoints }),
+    ...(fields.thinkingJoints === undefined ? {} : { thinkingJoints: fields.thinkingJoints }),
     isSidechain: false,
     isCompactBoundary: fields.isCompactBoundary ?? false,
     responseId: null,

@@ -1,6 +1,7 @@
 import type { ToolCallRecord } from '../../model.js';
 import { asString, asText, isRecord, parseJsonText } from '../values.js';
-import { contentText } from './content.js';
+import { jointsOf, type JoinedText } from '../joined-text.js';
+import { joinedContent } from './content.js';
 
 /** What a call item says about itself, before it is tied to its message row. */
 export interface CallDraft {
@@ -16,6 +17,8 @@ export interface CallDraft {
 export interface CallResult {
   callId: string | null;
   resultText: string | null;
+  /** Where resultText was joined from content items (joined-text.ts). */
+  resultJoints?: readonly number[];
   isError: boolean;
 }
 
@@ -101,25 +104,33 @@ function statusIsError(status: unknown): boolean | null {
 
 export function readOutput(payload: Record<string, unknown>): CallResult {
   const output = payload['output'];
-  const resultText = outputText(output) ?? (payload['tools'] === undefined ? null : JSON.stringify(payload['tools']));
+  const joined = outputText(output);
+  const resultText = joined?.text ?? (payload['tools'] === undefined ? null : JSON.stringify(payload['tools']));
+  const resultJoints = jointsOf(joined);
   return {
     callId: asText(payload['call_id']),
     resultText,
+    ...(resultJoints === undefined ? {} : { resultJoints }),
     isError: outputIsError(payload, output, resultText),
   };
 }
 
 /** A string as written; content items as their text; any other JSON value serialised. */
-function outputText(output: unknown): string | null {
+function outputText(output: unknown): JoinedText | null {
   if (output === undefined || output === null) return null;
-  if (typeof output === 'string') return output;
-  if (Array.isArray(output)) return contentText(output) ?? JSON.stringify(output);
+  if (typeof output === 'string') return whole(output);
+  if (Array.isArray(output)) return joinedContent(output) ?? whole(JSON.stringify(output));
   if (isRecord(output)) {
     const content = output['content'];
-    const text = typeof content === 'string' ? content : (contentText(content) ?? asString(output['text']));
-    return text ?? JSON.stringify(output);
+    if (typeof content === 'string') return whole(content);
+    const text = joinedContent(content) ?? asString(output['text']);
+    return typeof text === 'string' ? whole(text) : (text ?? whole(JSON.stringify(output)));
   }
-  return JSON.stringify(output);
+  return whole(JSON.stringify(output));
+}
+
+function whole(text: string): JoinedText {
+  return { text, joints: [] };
 }
 
 const EXIT_CODE_LINE = /^Process exited with code (-?\d+)\s*$/mu;
@@ -194,7 +205,8 @@ export class PendingCalls {
     const call = this.waiting.get(result.callId);
     if (call === undefined) return null;
     this.waiting.delete(result.callId);
-    return { ...call, resultText: result.resultText, isError: result.isError, resultTimestamp: timestamp };
+    const joints = result.resultJoints === undefined ? {} : { resultJoints: result.resultJoints };
+    return { ...call, resultText: result.resultText, ...joints, isError: result.isError, resultTimestamp: timestamp };
   }
 
   drain(): (ToolCallRecord | WrittenCall)[] {
@@ -204,7 +216,7 @@ export class PendingCalls {
   }
 }
 
-export type CompletedWrittenCall = WrittenCall & Pick<ToolCallRecord, 'resultText' | 'isError' | 'resultTimestamp'>;
+export type CompletedWrittenCall = WrittenCall & Pick<ToolCallRecord, 'resultText' | 'resultJoints' | 'isError' | 'resultTimestamp'>;
 
 export function isWrittenCall<T extends WrittenCall>(call: T | ToolCallRecord): call is T {
   return !('callId' in call);

@@ -153,7 +153,7 @@ describe('sessionlake roles --login', () => {
 
   it('creates an analyst\'s login in a team role: it reads the schema, writes nothing, sees no writer-only table', async () => {
     const { code } = await quietly(
-      [...roleArgs(), '--team', 'ml', '--team-role', names.team, '--machines', 'gpu-%', '--login', names.analystLogin, '--member-of', 'team'],
+      [...roleArgs(), '--team', 'ml', '--team-role', names.team, '--machine-pattern', 'gpu-%', '--login', names.analystLogin, '--member-of', 'team'],
       { SESSIONLAKE_LOGIN_PASSWORD: 'analyst-secret' },
     );
     expect(code).toBe(0);
@@ -164,7 +164,7 @@ describe('sessionlake roles --login', () => {
       expect((await asAnalyst.query('SELECT count(*)::int AS n FROM sessionlake.sessions')).rows).toEqual([{ n: 0 }]);
       // Row-level security: message_failures is for the writer and the admin; the owner's row is not shown.
       expect((await asAnalyst.query('SELECT count(*)::int AS n FROM sessionlake.message_failures')).rows).toEqual([{ n: 0 }]);
-      await expect(asAnalyst.query(`INSERT INTO sessionlake.team_machines (team, machine_pattern) VALUES ('ml', '%')`)).rejects.toThrow(
+      await expect(asAnalyst.query(`INSERT INTO sessionlake.team_machines (team, machine) VALUES ('ml', 'gpu-02')`)).rejects.toThrow(
         /permission denied|row-level security/,
       );
     } finally {

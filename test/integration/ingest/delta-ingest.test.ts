@@ -1,12 +1,18 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { enqueueOnIngestQueue } from '../../../shared/backfill/actions.js';
 import { handleObject, type IngestDependencies, type ObjectOutcome } from '../../../shared/ingest/handle-object.js';
 import { TAIL_BYTES } from '../../../shared/ingest/line-tail.js';
+import { processSqsBatch } from '../../../shared/ingest/sqs-batch.js';
 import { classifyKey } from '../../../shared/layout/s3-key.js';
 import { runMigrations } from '../../../shared/store/migrate.js';
 import { ObjectStore } from '../../../shared/store/object-store.js';
+import { silentLogger } from '../../../shared/log.js';
 import { createPool } from '../../../shared/store/pool.js';
+import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '../../support/fixture-objects.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
@@ -272,4 +278,199 @@ describe('delta ingest', () => {
     expect(outcome).toEqual({ status: 'unchanged' });
     expect(stack.getObjectKeys).toEqual([]);
   });
+});
+
+/**
+ * A delta checks only the bytes just before where the last ingest ended. A new version that rewrote earlier
+ * bytes (a secret scrubber's in-place edit) and grew passes that check; the backfill's verification reads the
+ * ingested ranges again and re-ingests in full what changed, so the rows end as a fresh ingest of the bytes.
+ */
+describe('delta ingest after an earlier rewrite', () => {
+  let fresh: { database: FreshDatabase; pool: pg.Pool; deps: IngestDependencies };
+  let backfill: BackfillHarness;
+  const base = 'laptop/raw/claude/-home-me-scrub/7d1e0c1e-0000-4000-8000-0000005c';
+  const prompt = (i: number, content = `prompt number ${i} about the deploy key`) =>
+    claudeLine('user', `u-${i}-${String(i % 60).padStart(2, '0')}`, { message: { content } });
+  const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => prompt(from + i));
+  /** 100 lines, the first version every case starts from. */
+  const hundred = lines(0, 100);
+  const fifty = lines(100, 150).join('');
+  const upperOnLine = (all: string[], lineNumber: number) => all.map((text, i) => (i === lineNumber - 1 ? text.replace('deploy', 'DEPLOY') : text));
+
+  beforeAll(async () => {
+    const database = await freshDatabase();
+    await runMigrations(database.url);
+    const pool = createPool({ connectionString: database.url, max: 2 });
+    fresh = { database, pool, deps: { ...deps, store: new ObjectStore(pool, { lockTimeoutMs: 5_000 }) } };
+    backfill = backfillHarness(stack);
+  });
+  afterAll(async () => {
+    await fresh?.pool.end();
+    await fresh?.database.drop();
+  });
+
+  /**
+   * 99 lines and a last one padded so that the 'y' of line 99's "deploy" is the last byte before the 256 the
+   * delta checks: upper-casing that word changes only bytes just outside the checked window.
+   */
+  function besideTheWindow(): { first: string; next: string } {
+    const head = lines(0, 99).join('');
+    const wordEnd = head.lastIndexOf('deploy') + 'deploy'.length;
+    const padding = (k: number) => prompt(99, `last ${'x'.repeat(k)}`);
+    const k = wordEnd - 1 + TAIL_BYTES + 1 - head.length - padding(0).length;
+    const first = head + padding(k);
+    expect(first.length - TAIL_BYTES - 1).toBe(wordEnd - 1);
+    const rewritten = first.slice(0, wordEnd - 'deploy'.length) + 'DEPLOY' + first.slice(wordEnd);
+    return { first, next: rewritten + fifty };
+  }
+
+  it('converges on the bytes in S3 for every rewrite of ingested bytes followed by growth, row for row', async () => {
+    // Prepare: the issue's example (line 5 upper-cased, 50 lines appended) and its relatives.
+    const longerShorter = hundred.map((text, i) =>
+      i === 4 ? text.replace('about the deploy key', 'about the deploy keys!') : i === 5 ? text.replace('about the deploy key', 'about the deploy') : text,
+    );
+    const cases: Record<string, { first: string; next: string }> = {
+      'same length, line 5': { first: hundred.join(''), next: upperOnLine(hundred, 5).join('') + fifty },
+      'at the start': { first: hundred.join(''), next: upperOnLine(hundred, 1).join('') + fifty },
+      'in the middle': { first: hundred.join(''), next: upperOnLine(hundred, 50).join('') + fifty },
+      'just outside the checked window': besideTheWindow(),
+      longer: { first: hundred.join(''), next: hundred.map((text, i) => (i === 4 ? text.replace('deploy', 'deployment') : text)).join('') + fifty },
+      shorter: { first: hundred.join(''), next: hundred.map((text, i) => (i === 4 ? text.replace('deploy ', '') : text)).join('') + fifty },
+      'longer on line 5, shorter on line 6': { first: hundred.join(''), next: longerShorter.join('') + fifty },
+    };
+    const keys = Object.fromEntries(Object.keys(cases).map((name, i) => [name, `${base}${String(i).padStart(2, '0')}.jsonl`]));
+    const reads: Record<string, string> = {};
+    for (const [name, { first, next }] of Object.entries(cases)) {
+      const key = keys[name] as string;
+      ingested(await sync(key, first));
+      reads[name] = ingested(await sync(key, next)).read;
+    }
+
+    // Act: `sessionlake backfill --verify`.
+    const result = await backfill.run({ prefix: base.slice(0, base.lastIndexOf('/') + 1), verifyQuietMs: 0 });
+
+    // Assess
+    // The same-length rewrites (the scrubber's case) passed the delta check: without verification they stay stale.
+    expect(reads).toMatchObject({ 'same length, line 5': 'delta', 'at the start': 'delta', 'in the middle': 'delta', 'just outside the checked window': 'delta' });
+    const line5 = await stack.pool.query('SELECT line_number, text FROM sessionlake.messages WHERE session_id = $1 AND line_number = 5', [
+      (keys['same length, line 5'] as string).slice(0, -'.jsonl'.length),
+    ]);
+    expect(line5.rows).toEqual([{ line_number: 5, text: 'prompt number 4 about the DEPLOY key' }]);
+    for (const [name, key] of Object.entries(keys)) {
+      ingested(await ingestAsStored(key, fresh.deps));
+      expect(await snapshot(stack.pool, [uriOf(key)]), name).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+    }
+    expect(result).toMatchObject({ status: 'finished', counts: { listed: 7, verified: Object.values(reads).filter((read) => read === 'delta').length, failed: 0 } });
+  });
+
+  it('verifies an object only once it has gone quiet, and each version once', async () => {
+    // Prepare: one object rewritten and grown, one only grown (its bytes check out).
+    const rewrittenKey = `${base}q1.jsonl`;
+    const grownKey = `${base}q2.jsonl`;
+    for (const key of [rewrittenKey, grownKey]) ingested(await sync(key, hundred.join('')));
+    expect(ingested(await sync(rewrittenKey, upperOnLine(hundred, 5).join('') + fifty)).read).toBe('delta');
+    expect(ingested(await sync(grownKey, hundred.join('') + fifty)).read).toBe('delta');
+    const prefix = base.slice(0, base.lastIndexOf('/') + 1);
+    const inTwoHours = () => Date.now() + 2 * 3_600_000;
+    const textOfLine5 = async () =>
+      (await stack.pool.query('SELECT text FROM sessionlake.messages WHERE session_id = $1 AND line_number = 5', [rewrittenKey.slice(0, -'.jsonl'.length)])).rows;
+    stack.getObjectKeys.length = 0;
+
+    // Act: a pass while the objects are fresh (the default hour has not passed), then two once they are quiet.
+    const early = await backfill.run({ prefix });
+    const readEarly = stack.getObjectKeys.splice(0).filter((key) => key.includes('-0000005cq'));
+    const staleBefore = await textOfLine5();
+    const quiet = await backfill.run({ prefix, now: inTwoHours });
+    const readQuiet = stack.getObjectKeys.splice(0).filter((key) => key.includes('-0000005cq')).sort();
+    const again = await backfill.run({ prefix, now: inTwoHours });
+    const readAgain = stack.getObjectKeys.splice(0);
+
+    // Assess
+    expect(early).toMatchObject({ status: 'finished', counts: { verified: 0 } });
+    expect(readEarly).toEqual([]);
+    expect(staleBefore).toEqual([{ text: 'prompt number 4 about the deploy key' }]);
+    expect(quiet).toMatchObject({ status: 'finished', counts: { verified: 2 } });
+    // The rewritten one is read to verify, then read again in full; the grown one only to verify.
+    expect(readQuiet).toEqual([rewrittenKey, rewrittenKey, grownKey]);
+    expect(await textOfLine5()).toEqual([{ text: 'prompt number 4 about the DEPLOY key' }]);
+    expect(again).toMatchObject({ status: 'finished', counts: { verified: 0 } });
+    expect(readAgain).toEqual([]);
+  });
+
+  it('verifies in the same pass a quiet object that the backfill itself stores by delta (its event was lost)', async () => {
+    // Prepare: the rewritten, grown version is uploaded but its notification never reaches the write path.
+    const key = `${base}d1.jsonl`;
+    ingested(await sync(key, hundred.join('')));
+    await upload(key, upperOnLine(hundred, 5).join('') + fifty);
+
+    // Act
+    const result = await backfill.run({ prefix: key, now: () => Date.now() + 2 * 3_600_000 });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'finished', counts: { changed: 1, ingested: 1, failed: 0 } });
+    ingested(await ingestAsStored(key, fresh.deps));
+    expect(await snapshot(stack.pool, [uriOf(key)])).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+  });
+
+  it('reads in full, once, an object whose ingested ranges are not known (rows stored before they were recorded)', async () => {
+    // Prepare: an object delta-ingested before migration 009 has no ranges at all.
+    const key = `${base}l1.jsonl`;
+    ingested(await sync(key, hundred.join('')));
+    ingested(await sync(key, upperOnLine(hundred, 5).join('') + fifty));
+    await stack.pool.query('DELETE FROM sessionlake.ingested_ranges WHERE uri = $1', [uriOf(key)]);
+    stack.getObjectKeys.length = 0;
+
+    // Act
+    const first = await backfill.run({ prefix: key, verifyQuietMs: 0 });
+    const second = await backfill.run({ prefix: key, verifyQuietMs: 0 });
+
+    // Assess
+    expect(first).toMatchObject({ status: 'finished', counts: { verified: 1 } });
+    expect(second).toMatchObject({ status: 'finished', counts: { verified: 0 } });
+    expect(stack.getObjectKeys).toEqual([key]);
+    ingested(await ingestAsStored(key, fresh.deps));
+    expect(await snapshot(stack.pool, [uriOf(key)])).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+  });
+
+  it('the scheduled backfill sends the verification through the ingest queue, and the ingest path repairs', async () => {
+    // Prepare
+    const key = `${base}s1.jsonl`;
+    ingested(await sync(key, hundred.join('')));
+    const next = upperOnLine(hundred, 5).join('') + fifty;
+    expect(ingested(await sync(key, next)).read).toBe('delta');
+    await stack.emulator.bridge.idle();
+    await drainQueue(); // the upload notifications (no queue runner in this suite)
+
+    // Act
+    const sent = await backfill.run({
+      prefix: key,
+      verifyQuietMs: 0,
+      actions: enqueueOnIngestQueue(stack.emulator.sqs, stack.emulator.queueUrl, stack.emulator.region, silentLogger),
+    });
+    const outcomes = await drainQueue();
+
+    // Assess
+    expect(sent).toMatchObject({ status: 'finished', counts: { verified: 1, enqueued: 0 } });
+    expect(outcomes).toEqual(['ingested']);
+    ingested(await ingestAsStored(key, fresh.deps));
+    expect(await snapshot(stack.pool, [uriOf(key)])).toEqual(await snapshot(fresh.pool, [uriOf(key)]));
+  });
+
+  /** Hands every message on the ingest queue to the batch handler, as the Lambda's event source would. */
+  async function drainQueue(): Promise<string[]> {
+    const outcomes: string[] = [];
+    for (;;) {
+      const received = await stack.emulator.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.emulator.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const messages = received.Messages ?? [];
+      if (messages.length === 0) return outcomes;
+      const event = {
+        Records: messages.map((message) => ({ messageId: message.MessageId ?? '', body: message.Body ?? '', attributes: { ApproximateReceiveCount: '1' } })),
+      } as unknown as SQSEvent;
+      const response = await processSqsBatch(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'verify' }, stack.deps);
+      for (const result of response.results) if (result.ok) outcomes.push(...result.outcomes);
+      for (const message of messages) {
+        await stack.emulator.sqs.send(new DeleteMessageCommand({ QueueUrl: stack.emulator.queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+  }
 });

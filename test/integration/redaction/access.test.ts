@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
@@ -15,17 +16,22 @@ import { plantSecrets } from '../../support/planted-secrets.js';
  * by the documented SQL) each see exactly their machines' rows in every table.
  */
 
-const MACHINES = { ml: ['gpu-01', 'gpu-02'], data: ['etl-7', 'laptop-dana'], none: ['laptop-eve'] };
+// lab is bound to two exact names that are LIKE patterns of other machines too: `gpu_1` (`_` matches any
+// character: gpuX1) and `box\1` (a backslash escapes in LIKE: box1). Those other machines belong to no team.
+const MACHINES = { ml: ['gpu-01', 'gpu-02'], data: ['etl-7', 'laptop-dana'], lab: ['gpu_1', 'box\\1'], none: ['laptop-eve', 'gpuX1', 'box1'] };
 const ALL_MACHINES = Object.values(MACHINES).flat();
+const LOGIN_PASSWORD = randomBytes(12).toString('hex');
 const SECURITY_DOC = new URL('../../../docs/security.md', import.meta.url);
 
 let stack: IngestStack;
-let roles: { writer: string; analyst: string; admin: string; ml: string; data: string };
+let roles: { writer: string; analyst: string; admin: string; ml: string; data: string; lab: string };
 let writerPool: pg.Pool;
+/** A login role per team, a member of the team role (how people connect: docs/security.md, "Add a team"). */
+let logins: Record<'ml' | 'data' | 'lab', string>;
 
 function sessionBody(machine: string, index: number): string {
   const secret = plantSecrets(100 + index).find((planted) => planted.rule === 'generic-api-key');
-  const sessionId = `00000000-0000-4000-8000-00000000000${index}`;
+  const sessionId = sessionIdOf(index);
   const lines = [
     { type: 'user', sessionId, uuid: `u${index}`, timestamp: '2026-03-02T09:00:00Z', cwd: `/home/${machine}/app`, message: { role: 'user', content: `set ${secret?.context} on ${machine}` } },
     {
@@ -37,6 +43,8 @@ function sessionBody(machine: string, index: number): string {
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
 
+const sessionIdOf = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+
 /** Runs `sql` as `role` (SET LOCAL ROLE inside a transaction that is rolled back). */
 async function asRole<T extends pg.QueryResultRow>(role: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = await stack.pool.connect();
@@ -47,6 +55,36 @@ async function asRole<T extends pg.QueryResultRow>(role: string, sql: string, pa
   } finally {
     await client.query('ROLLBACK').catch(() => {});
     client.release();
+  }
+}
+
+/** Runs `sql` connected as `team`'s login role itself (no SET ROLE: session_user is the team member). */
+async function asLogin<T extends pg.QueryResultRow>(
+  team: 'ml' | 'data' | 'lab',
+  sql: string,
+  params: unknown[] = [],
+  setRole?: string,
+): Promise<T[]> {
+  const url = new URL(stack.database.url);
+  url.username = logins[team];
+  url.password = LOGIN_PASSWORD;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    if (setRole !== undefined) await client.query(`SET ROLE ${client.escapeIdentifier(setRole)}`);
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const out = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    return await work();
+  } finally {
+    process.stdout.write = out;
   }
 }
 
@@ -64,26 +102,24 @@ const renamed = (sql: string) =>
 beforeAll(async () => {
   stack = await startIngestStack();
   const suffix = stack.database.name.split('_').slice(-2).join('_');
-  roles = { writer: `slw_${suffix}`, analyst: `sla_${suffix}`, admin: `sld_${suffix}`, ml: `slt_ml_${suffix}`, data: `slt_data_${suffix}` };
+  roles = {
+    writer: `slw_${suffix}`, analyst: `sla_${suffix}`, admin: `sld_${suffix}`, ml: `slt_ml_${suffix}`, data: `slt_data_${suffix}`, lab: `slt_lab_${suffix}`,
+  };
 
-  const out = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    const code = await main([
-      'roles', '--database-url', stack.database.url, '--writer', roles.writer, '--analyst', roles.analyst, '--admin', roles.admin,
-      '--team', 'ml', '--team-role', roles.ml, '--machines', 'gpu-%',
-    ]);
-    expect(code).toBe(0);
-  } finally {
-    process.stdout.write = out;
-  }
+  const roleNames = ['--writer', roles.writer, '--analyst', roles.analyst, '--admin', roles.admin];
+  expect(await quietly(() => main(['roles', '--database-url', stack.database.url, ...roleNames, '--team', 'ml', '--team-role', roles.ml, '--machine-pattern', 'gpu-%']))).toBe(0);
+  expect(await quietly(() => main(['roles', '--database-url', stack.database.url, ...roleNames, '--team', 'lab', '--team-role', roles.lab, '--machines', MACHINES.lab.join(',')]))).toBe(0);
   await stack.pool.query(renamed(await sqlBlockAfter('### Add a team')));
+  logins = { ml: `sll_ml_${suffix}`, data: `sll_data_${suffix}`, lab: `sll_lab_${suffix}` };
+  for (const team of ['ml', 'data', 'lab'] as const) {
+    await stack.pool.query(`CREATE ROLE ${logins[team]} LOGIN PASSWORD '${LOGIN_PASSWORD}' IN ROLE ${roles[team]}`);
+  }
 
   // The write path, connected as the writer role.
   writerPool = new pg.Pool({ connectionString: stack.database.url, max: 2, options: `-c role=${roles.writer}` });
   const deps = { ...stack.deps, store: new ObjectStore(writerPool, { lockTimeoutMs: 5_000 }) };
   for (const [index, machine] of ALL_MACHINES.entries()) {
-    const key = `${machine}/raw/claude/-home-app/00000000-0000-4000-8000-00000000000${index}.jsonl`;
+    const key = `${machine}/raw/claude/-home-app/${sessionIdOf(index)}.jsonl`;
     await stack.emulator.s3.send(new PutObjectCommand({ Bucket: stack.emulator.bucket, Key: key, Body: sessionBody(machine, index) }));
     await handleObject({ bucket: stack.emulator.bucket, key, change: 'created', source: 'event', etag: null, size: null, sequencer: null }, deps);
   }
@@ -91,7 +127,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await writerPool?.end();
-  if (stack !== undefined && roles !== undefined) await dropRoles(stack.pool, [roles.ml, roles.data, roles.admin, roles.analyst, roles.writer]);
+  if (stack !== undefined && roles !== undefined) {
+    await dropRoles(stack.pool, [...Object.values(logins ?? {}), roles.ml, roles.data, roles.lab, roles.admin, roles.analyst, roles.writer]);
+  }
   await stack?.stop();
 });
 
@@ -114,7 +152,7 @@ async function machineOf(): Promise<(owner: string) => string> {
   return (owner) => byId.get(owner) ?? owner;
 }
 
-const OPERATIONAL_TABLES = ['message_failures', 'backfill_runs', 'backfill_leases', 'session_link_locks', 'object_checkpoints'];
+const OPERATIONAL_TABLES = ['message_failures', 'backfill_runs', 'backfill_leases', 'session_link_locks', 'object_checkpoints', 'ingested_ranges'];
 
 describe('roles and row-level security', () => {
   it('the writer role ingested every session, findings included, under row-level security', async () => {
@@ -130,10 +168,10 @@ describe('roles and row-level security', () => {
     }
   });
 
-  it.each(['analyst', 'admin', 'ml'] as const)('the %s role cannot INSERT, UPDATE or DELETE', async (which) => {
+  it.each(['analyst', 'admin', 'ml', 'lab'] as const)('the %s role cannot INSERT, UPDATE or DELETE', async (which) => {
     const role = roles[which];
     for (const statement of [
-      `INSERT INTO sessionlake.team_machines (team, machine_pattern) VALUES ('ml', '%')`,
+      `INSERT INTO sessionlake.team_machines (team, match, machine) VALUES ('ml', 'like', '%')`,
       `UPDATE sessionlake.sessions SET title = 'x'`,
       `DELETE FROM sessionlake.messages`,
       `INSERT INTO sessionlake.access_roles (role_name, access) VALUES ('${role}', 'admin')`,
@@ -155,6 +193,7 @@ describe('roles and row-level security', () => {
   it.each([
     ['ml (made by sessionlake roles)', 'ml', MACHINES.ml],
     ['data (made by the SQL in docs/security.md)', 'data', MACHINES.data],
+    ['lab (exact names holding LIKE wildcards and escapes)', 'lab', MACHINES.lab],
   ] as const)('team %s sees exactly its machines\' rows in every table', async (_, team, machines) => {
     const machine = await machineOf();
     for (const [table, sql] of Object.entries(PER_MACHINE_TABLES)) {
@@ -201,5 +240,117 @@ describe('roles and row-level security', () => {
       await client2.query('ROLLBACK');
       client2.release();
     }
+  });
+});
+
+/**
+ * Every route into the schema a team role has, enumerated from pg_catalog (not listed by hand, so a relation or
+ * function added later is covered too), checked for what it shows of another team.
+ */
+describe('every relation and function a team role can use', () => {
+  /** Text that only another team's data, or the roles of others, would hold: machines, session ids, teams, roles. */
+  function foreignMarkers(team: 'ml' | 'data' | 'lab'): string[] {
+    const own = new Set<string>(MACHINES[team]);
+    const machines = ALL_MACHINES.filter((machine) => !own.has(machine));
+    const sessions = ALL_MACHINES.flatMap((machine, index) => (own.has(machine) ? [] : [sessionIdOf(index)]));
+    const otherRoles = (['writer', 'analyst', 'admin', 'ml', 'data', 'lab'] as const).filter((which) => which !== team).map((which) => roles[which]);
+    const otherLogins = (['ml', 'data', 'lab'] as const).filter((which) => which !== team).map((which) => logins[which]);
+    return [...machines, ...sessions, ...otherRoles, ...otherLogins];
+  }
+
+  function leaked(rows: unknown, markers: string[]): string[] {
+    const text = JSON.stringify(rows);
+    return markers.filter((marker) => text.includes(JSON.stringify(marker).slice(1, -1)));
+  }
+
+  it.each(['ml', 'data', 'lab'] as const)('team %s: every relation of the schema it can SELECT holds none of another team\'s machines, sessions or roles', async (team) => {
+    const relations = await stack.pool.query<{ relation: string }>(
+      `SELECT c.relname AS relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'sessionlake' AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND has_table_privilege($1, c.oid, 'SELECT')
+        ORDER BY 1`,
+      [roles[team]],
+    );
+    // The tables and views the checks above name are among them (the enumeration is not empty by accident).
+    const names = relations.rows.map((row) => row.relation);
+    expect(names).toEqual(expect.arrayContaining([...Object.keys(PER_MACHINE_TABLES), ...OPERATIONAL_TABLES, 'team_machines', 'access_roles', 'daily_usage']));
+    const markers = foreignMarkers(team);
+    for (const relation of names) {
+      const rows = await asLogin(team, `SELECT * FROM sessionlake.${relation}`);
+      expect(leaked(rows, markers), relation).toEqual([]);
+    }
+  });
+
+  it.each(['ml', 'data', 'lab'] as const)('team %s: every function of the schema it can execute answers nothing about another team or role', async (team) => {
+    const functions = await stack.pool.query<{ name: string; signature: string; types: string[]; definer: boolean }>(
+      `SELECT p.proname AS name, p.oid::regprocedure::text AS signature, p.prosecdef AS definer,
+              ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t) AS types
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'sessionlake' AND has_function_privilege($1, p.oid, 'EXECUTE')
+        ORDER BY 2`,
+      [roles[team]],
+    );
+    // Only these bypass row-level security (they run as the owner); any other function runs as the caller.
+    expect(functions.rows.filter((fn) => fn.definer).map((fn) => fn.name).sort()).toEqual(
+      ['sees_all_machines', 'visible_machine_patterns', 'visible_machines', 'visible_teams'],
+    );
+    expect(functions.rows.length).toBeGreaterThan(4);
+
+    // Every text-like argument is given each probe (another team's role, the admin's, a machine name); every other
+    // argument NULL. A definer function must answer as for a role bound to nothing; none may name others' data.
+    const probes = [...foreignMarkers(team), 'gpu_1', 'gpuX1'];
+    const markers = foreignMarkers(team);
+    for (const fn of functions.rows) {
+      const textual = fn.types.map((type) => ['name', 'text', 'character varying'].includes(type));
+      for (const probe of textual.some(Boolean) ? probes : [null]) {
+        const args = fn.types.map((type, index) => (textual[index] ? `$1::${type}` : `NULL::${type}`));
+        const sql = `SELECT sessionlake.${fn.name}(${args.join(', ')}) AS answer`;
+        const rows = await asLogin<{ answer: unknown }>(team, sql, textual.some(Boolean) ? [probe] : []);
+        if (fn.definer) {
+          expect([false, [], '{}', null], `${fn.signature} (${probe})`).toContainEqual(rows[0]?.answer);
+        } else {
+          // An invoker function only sees what the caller sees; echoing its argument back is not a leak.
+          expect(leaked(rows, markers.filter((marker) => marker !== probe)), `${fn.signature} (${probe})`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('the visibility functions answer for the caller: its login role and the roles it is a member of', async () => {
+    const ask = async (team: 'ml' | 'data' | 'lab', fn: string, who: string) =>
+      (await asLogin<{ answer: unknown }>(team, `SELECT sessionlake.${fn}($1) AS answer`, [who]))[0]?.answer;
+    // Its own answers, as the policies ask (current_user), by its login and by its team role.
+    expect(await ask('lab', 'visible_machines', logins.lab)).toEqual([...MACHINES.lab].sort());
+    expect(await ask('lab', 'visible_machines', roles.lab)).toEqual([...MACHINES.lab].sort());
+    expect(await ask('ml', 'visible_machine_patterns', logins.ml)).toEqual(['gpu-%']);
+    expect(await ask('ml', 'visible_machines', logins.ml)).toEqual([]);
+    expect(await ask('ml', 'visible_teams', logins.ml)).toEqual(['ml']);
+    // The data team of docs/security.md: one pattern and one exact name.
+    expect(await ask('data', 'visible_machine_patterns', logins.data)).toEqual(['etl-%']);
+    expect(await ask('data', 'visible_machines', logins.data)).toEqual(['laptop-dana']);
+    // Not about others: before migration 009 these answered gpu-%, true and ['lab'].
+    expect(await ask('data', 'visible_machine_patterns', roles.ml)).toEqual([]);
+    expect(await ask('data', 'sees_all_machines', roles.admin)).toBe(false);
+    expect(await ask('data', 'sees_all_machines', roles.writer)).toBe(false);
+    expect(await ask('ml', 'visible_teams', logins.lab)).toEqual([]);
+    expect(await ask('ml', 'visible_machines', 'no_such_role')).toEqual([]);
+    // SET ROLE to a role it is a member of: row-level security follows current_user.
+    const machinesSeen = 'SELECT DISTINCT machine FROM sessionlake.sessions ORDER BY 1';
+    for (const setRole of [undefined, roles.lab, roles.analyst]) {
+      const expected = setRole === roles.analyst ? [] : [...MACHINES.lab].sort();
+      const seen = await asLogin<{ machine: string }>('lab', machinesSeen, [], setRole);
+      expect(seen.map((row) => row.machine), `SET ROLE ${setRole}`).toEqual(expected);
+      const answer = await asLogin('lab', 'SELECT sessionlake.visible_machines(current_user) AS m', [], setRole);
+      expect(answer, `SET ROLE ${setRole}`).toEqual([{ m: expected }]);
+    }
+    await expect(asLogin('lab', machinesSeen, [], roles.admin)).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('column statistics do not show a team another team\'s values', async () => {
+    await stack.pool.query('ANALYZE sessionlake.sessions, sessionlake.objects, sessionlake.messages, sessionlake.tool_calls, sessionlake.team_machines, sessionlake.access_roles');
+    const stats = await asLogin('ml', `SELECT * FROM pg_stats WHERE schemaname = 'sessionlake'`);
+    expect(leaked(stats, foreignMarkers('ml'))).toEqual([]);
+    const extended = await asLogin('ml', `SELECT * FROM pg_stats_ext WHERE schemaname = 'sessionlake'`);
+    expect(leaked(extended, foreignMarkers('ml'))).toEqual([]);
+    await expect(asLogin('ml', 'SELECT * FROM pg_statistic')).rejects.toMatchObject({ code: '42501' });
   });
 });

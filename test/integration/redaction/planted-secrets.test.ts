@@ -32,7 +32,7 @@ const SIDECAR_PATH = `/home/me/.claude/projects/-home-me-app/${CLAUDE_UUID}/tool
 const SIDECAR_KEY = `laptop/raw/claude/-home-me-app/${CLAUDE_UUID}/tool-results/toolu_big.txt`;
 const CODEX_KEY = 'gpu-01/raw/codex/2026/03/01/rollout-2026-03-01T10-00-00-8d1e4c3a-2b5f-4e6a-9c7d-1f0e2a3b4c5d.jsonl';
 
-type Field = 'text' | 'thinking' | 'tool_input' | 'tool_result' | 'sidecar';
+type Field = 'text' | 'thinking' | 'tool_input' | 'tool_result' | 'sidecar' | 'usage';
 const plan: { session: 'claude' | 'codex'; field: Field; secrets: PlantedSecret[] }[] = [];
 function place(session: 'claude' | 'codex', field: Field, planted: PlantedSecret[], text: (contexts: string[]) => string): string {
   plan.push({ session, field, secrets: planted });
@@ -68,6 +68,33 @@ const CODEX_PROMPT = place('codex', 'text', [byRule('aws-access-token'), byRule(
 const CODEX_ARGUMENTS = place('codex', 'tool_input', [byRule('generic-api-key', 2)], ([secret]) => `echo '${secret}' > app.yml`);
 const CODEX_OUTPUT = place('codex', 'tool_result', [byRule('database-connection-string', 1)], ([mongo]) => `wrote config\n${mongo}\n`);
 const CODEX_CLEAN_ANSWER = 'Done: the config is written and the service restarted without errors.';
+
+// Secrets split between the pieces a stored text is joined from (text, thinking and tool-result blocks, Codex
+// content items), and secrets used as JSON object keys (tool input, a usage object, a call still pending when
+// the state for the next delta is saved). A second planted set, so every value here is used only here.
+const more = plantSecrets(8);
+const moreByRule = (rule: string): PlantedSecret => {
+  const found = more.find((secret) => secret.rule === rule);
+  if (found === undefined) throw new Error(`no planted ${rule}`);
+  return found;
+};
+/** The value cut in two, and the sentence around it split at the same place. */
+function halves(secret: PlantedSecret, at = 0.5): [string, string] {
+  const index = secret.context.indexOf(secret.value);
+  const cut = index + Math.floor(secret.value.length * at);
+  return [secret.context.slice(0, cut), secret.context.slice(cut)];
+}
+const SPLIT_TEXT = place('claude', 'text', [moreByRule('github-pat')], () => '');
+const SPLIT_THINKING = place('claude', 'thinking', [moreByRule('generic-api-key')], () => '');
+const KEYED_INPUT = place('claude', 'tool_input', [moreByRule('gitlab-pat'), moreByRule('stripe-access-token')], () => '');
+const KEYED_USAGE = place('claude', 'usage', [moreByRule('openai-api-key'), moreByRule('gcp-api-key')], () => '');
+const SPLIT_RESULT = place('claude', 'tool_result', [moreByRule('slack-bot-token')], () => '');
+const PENDING_INPUT = place('claude', 'tool_input', [moreByRule('slack-webhook-url')], () => '');
+const SPLIT_CODEX_PROMPT = place('codex', 'text', [moreByRule('anthropic-api-key')], () => '');
+const KEYED_CODEX_ARGUMENTS = place('codex', 'tool_input', [moreByRule('github-fine-grained-pat')], () => '');
+const SPLIT_CODEX_OUTPUT = place('codex', 'tool_result', [moreByRule('jwt')], () => '');
+void [SPLIT_TEXT, SPLIT_THINKING, KEYED_INPUT, KEYED_USAGE, SPLIT_RESULT, PENDING_INPUT, SPLIT_CODEX_PROMPT, KEYED_CODEX_ARGUMENTS, SPLIT_CODEX_OUTPUT];
+const PLACED_MORE = plan.flatMap((p) => p.secrets).filter((secret) => more.includes(secret));
 
 const PREVIEW = `<persisted-output>\nOutput too large (24.1KB). Full output saved to: ${SIDECAR_PATH}\n\nPreview (first 2KB):\nline of ordinary output\n</persisted-output>`;
 
@@ -105,6 +132,33 @@ function claudeSession(): string {
         content: [{ type: 'text', text: CLEAN_ANSWER }, { type: 'tool_use', id: 'toolu_2', name: 'Read', input: CLEAN_INPUT }],
       },
     },
+    {
+      ...base, type: 'assistant', uuid: 'a4', timestamp: '2026-03-01T10:02:00Z',
+      message: {
+        id: 'msg_4', model: 'claude-sonnet-4-5', role: 'assistant',
+        usage: { ...usage, [moreByRule('openai-api-key').value]: 1, service_note: moreByRule('gcp-api-key').value },
+        content: [
+          ...halves(moreByRule('generic-api-key')).map((thinking) => ({ type: 'thinking', thinking })),
+          ...halves(moreByRule('github-pat'), 0.3).map((text) => ({ type: 'text', text })),
+          {
+            type: 'tool_use', id: 'toolu_3', name: 'WebFetch',
+            input: { url: 'https://api.internal.test', headers: { [moreByRule('gitlab-pat').value]: 'Authorization' }, env: { [moreByRule('stripe-access-token').value]: '1' } },
+          },
+        ],
+      },
+    },
+    {
+      ...base, type: 'user', uuid: 'u5', timestamp: '2026-03-01T10:02:01Z',
+      message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_3', content: halves(moreByRule('slack-bot-token'), 0.8).map((text) => ({ type: 'text', text })) }] },
+    },
+    {
+      // Still waiting for its result when the session is ingested: the saved state references it.
+      ...base, type: 'assistant', uuid: 'a5', timestamp: '2026-03-01T10:02:02Z',
+      message: {
+        id: 'msg_5', model: 'claude-sonnet-4-5', role: 'assistant', usage,
+        content: [{ type: 'tool_use', id: 'toolu_4', name: 'Bash', input: { command: 'deploy', env: { [moreByRule('slack-webhook-url').value]: 'hook' } } }],
+      },
+    },
   ];
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
@@ -121,6 +175,18 @@ function codexSession(): string {
     },
     { timestamp: '2026-03-01T10:00:04Z', type: 'response_item', payload: { type: 'function_call_output', call_id: 'call_1', output: CODEX_OUTPUT } },
     { timestamp: '2026-03-01T10:00:05Z', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: CODEX_CLEAN_ANSWER }] } },
+    {
+      timestamp: '2026-03-01T10:00:06Z', type: 'response_item',
+      payload: { type: 'message', role: 'user', content: halves(moreByRule('anthropic-api-key'), 0.6).map((text) => ({ type: 'input_text', text })) },
+    },
+    {
+      timestamp: '2026-03-01T10:00:07Z', type: 'response_item',
+      payload: { type: 'function_call', name: 'shell', call_id: 'call_2', arguments: JSON.stringify({ command: ['make'], env: { [moreByRule('github-fine-grained-pat').value]: '1' } }) },
+    },
+    {
+      timestamp: '2026-03-01T10:00:08Z', type: 'response_item',
+      payload: { type: 'function_call_output', call_id: 'call_2', output: halves(moreByRule('jwt'), 0.5).map((text) => ({ type: 'output_text', text })) },
+    },
   ];
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
@@ -140,9 +206,17 @@ async function everyStoredValue(stack: IngestStack): Promise<string> {
   return parts.join('\n');
 }
 
-/** The planted value and, for multi-line ones, each of its lines: what a dump would hold if any part leaked. */
+/**
+ * The planted value and, for multi-line ones, each of its lines: what a dump would hold if any part leaked. For
+ * a value split between pieces, each part (from the prefix on) too.
+ */
 function needles(secret: PlantedSecret): string[] {
-  return [secret.value, ...secret.value.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----'))];
+  const lines = secret.value.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----'));
+  const parts = PLACED_MORE.includes(secret) ? [0.3, 0.5, 0.6, 0.8].flatMap((at) => {
+    const cut = Math.floor(secret.value.length * at);
+    return [secret.value.slice(0, cut), secret.value.slice(cut)].filter((part) => part.length >= 8);
+  }) : [];
+  return [secret.value, ...lines, ...parts];
 }
 
 let stack: IngestStack;
@@ -170,9 +244,31 @@ describe('secrets planted in sessions uploaded to S3', () => {
   it('appear nowhere in the database: every value of every table', async () => {
     const stored = await everyStoredValue(stack);
     expect(stored).toContain('[REDACTED:');
-    for (const secret of secrets) {
+    for (const secret of [...secrets, ...PLACED_MORE]) {
       for (const needle of needles(secret)) expect(stored.includes(needle), `${secret.rule}: ${needle.slice(0, 12)}…`).toBe(false);
     }
+  });
+
+  it('split between joined pieces: each part is replaced by the marker of the whole secret', async () => {
+    const byMachine = `SELECT m.text FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id
+                        WHERE s.machine = $1 AND m.text LIKE 'the key is %'`;
+    // Both contexts read `the key is <value> keep it safe`; the value was cut between two blocks (items).
+    for (const [machine, secret] of [['laptop', moreByRule('github-pat')], ['gpu-01', moreByRule('anthropic-api-key')]] as const) {
+      const texts = await stack.pool.query<{ text: string }>(byMachine, [machine]);
+      expect(texts.rows).toEqual([{ text: `the key is ${redacted(secret)}\n${redacted(secret)} keep it safe` }]);
+    }
+    const thinking = await stack.pool.query(`SELECT thinking FROM sessionlake.messages WHERE thinking LIKE 'db_password=%'`);
+    const generic = moreByRule('generic-api-key');
+    expect(thinking.rows).toEqual([{ thinking: `db_password=${redacted(generic)}\n${redacted(generic)}` }]);
+  });
+
+  it('used as JSON keys, also where the state saved for the next delta could keep them', async () => {
+    const checkpoints = await stack.pool.query<{ state: unknown }>(`SELECT state FROM sessionlake.object_checkpoints`);
+    expect(checkpoints.rows.length).toBeGreaterThan(0);
+    const input = await stack.pool.query<{ input: Record<string, Record<string, string>> }>(`SELECT input FROM sessionlake.tool_calls WHERE call_id = 'toolu_3'`);
+    expect(input.rows[0]?.input['headers']).toEqual({ [redacted(moreByRule('gitlab-pat'))]: 'Authorization' });
+    const pending = await stack.pool.query(`SELECT result_text, input FROM sessionlake.tool_calls WHERE call_id = 'toolu_4'`);
+    expect(pending.rows).toEqual([{ result_text: null, input: { command: 'deploy', env: { [redacted(moreByRule('slack-webhook-url'))]: 'hook' } } }]);
   });
 
   it('are each counted in secret_findings, by field, rule and hash, and per session', async () => {
@@ -184,8 +280,8 @@ describe('secrets planted in sessions uploaded to S3', () => {
       placed.map((secret) => key({ machine: session === 'claude' ? 'laptop' : 'gpu-01', field, rule: secret.rule, hash: hash(secret.value) })),
     );
     expect(rows.rows.map(key).sort()).toEqual(expected.sort());
-    // Every planted secret (all rules) was placed somewhere.
-    expect(new Set(plan.flatMap((p) => p.secrets))).toEqual(new Set(secrets));
+    // Every planted secret (all rules) was placed somewhere, and the second set's only where named above.
+    expect(new Set(plan.flatMap((p) => p.secrets))).toEqual(new Set([...secrets, ...PLACED_MORE]));
 
     const perSession = await stack.pool.query(`SELECT machine, secrets_found FROM sessionlake.sessions ORDER BY machine`);
     const count = (session: string) => plan.filter((p) => p.session === session).reduce((sum, p) => sum + p.secrets.length, 0);

@@ -52,7 +52,19 @@ describe('loadBackfillConfig', () => {
   it('reads several prefixes and the queue', () => {
     expect(
       loadBackfillConfig({ SESSIONLAKE_BACKFILL_PREFIXES: 's3://b/laptop/, s3://b/gpu/', SESSIONLAKE_INGEST_QUEUE_URL: 'https://q' }),
-    ).toEqual({ targets: [{ bucket: 'b', prefix: 'laptop/' }, { bucket: 'b', prefix: 'gpu/' }], queueUrl: 'https://q', leaseMs: 900_000 });
+    ).toEqual({
+      targets: [{ bucket: 'b', prefix: 'laptop/' }, { bucket: 'b', prefix: 'gpu/' }],
+      queueUrl: 'https://q',
+      leaseMs: 900_000,
+      verifyQuietMs: 3_600_000,
+    });
+  });
+
+  it('reads the quiet time before verification, and refuses one that is not a whole number of ms', () => {
+    const base = { SESSIONLAKE_BACKFILL_PREFIXES: 's3://b', SESSIONLAKE_INGEST_QUEUE_URL: 'https://q' };
+    expect(loadBackfillConfig({ ...base, SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS: '0' }).verifyQuietMs).toBe(0);
+    expect(loadBackfillConfig({ ...base, SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS: '600000' }).verifyQuietMs).toBe(600_000);
+    expect(() => loadBackfillConfig({ ...base, SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS: '1h' })).toThrow(/SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS must be/);
   });
 
   it('names the missing variable', () => {

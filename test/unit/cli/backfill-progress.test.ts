@@ -50,7 +50,7 @@ describe('createProgressWriter', () => {
 
 describe('summaryTable', () => {
   it('has a row per prefix, a total, and says which prefix another run held', () => {
-    const counts = { ...emptyRunCounts(), listed: 10, new: 4, unchanged: 6, ingested: 4, bytes: 2 * MiB };
+    const counts = { ...emptyRunCounts(), listed: 10, new: 4, unchanged: 6, ingested: 4, verified: 1, bytes: 2 * MiB };
     const table = summaryTable(
       [
         { target: { bucket: 'raw', prefix: 'a/' }, result: { status: 'finished', runId: 1, resumedFrom: null, counts, pages: 1, error: null } },
@@ -60,9 +60,9 @@ describe('summaryTable', () => {
       false,
     ).split('\n');
 
-    expect(table[0]).toMatch(/^prefix\s+status\s+listed\s+new\s+changed\s+unchanged\s+deleted\s+reparsed\s+retried\s+ingested\s+enqueued\s+failed\s+MB$/);
-    expect(table[1]).toMatch(/^s3:\/\/raw\/a\/\s+finished\s+10\s+4\s+0\s+6\s+0\s+0\s+0\s+4\s+0\s+0\s+2\.0$/);
+    expect(table[0]).toMatch(/^prefix\s+status\s+listed\s+new\s+changed\s+unchanged\s+deleted\s+reparsed\s+retried\s+ingested\s+enqueued\s+verified\s+failed\s+MB$/);
+    expect(table[1]).toMatch(/^s3:\/\/raw\/a\/\s+finished\s+10\s+4\s+0\s+6\s+0\s+0\s+0\s+4\s+0\s+1\s+0\s+2\.0$/);
     expect(table[3]).toMatch(/^s3:\/\/raw\/c\/\s+busy \(run 3 by host pid 7\)/);
-    expect(table[4]).toMatch(/^total\s+20\s+8\s+0\s+12\s+0\s+0\s+0\s+8\s+0\s+0\s+4\.0$/);
+    expect(table[4]).toMatch(/^total\s+20\s+8\s+0\s+12\s+0\s+0\s+0\s+8\s+0\s+2\s+0\s+4\.0$/);
   });
 });

@@ -62,6 +62,15 @@ describe('sessionlake CLI', () => {
     expect(io.err()).toContain("Unknown option '--colour'");
   });
 
+  it('roles: refuses a LIKE pattern given as an exact machine name, before connecting', async () => {
+    const io = capture();
+
+    const code = await main(['roles', '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--team', 'ml', '--machines', 'laptop-ana,gpu-%']);
+
+    expect(code).not.toBe(0);
+    expect(io.err()).toContain('--machines takes exact names; for the pattern gpu-% use --machine-pattern');
+  });
+
   it('parses a local file without a database and reports its bad lines', async () => {
     const io = capture();
 

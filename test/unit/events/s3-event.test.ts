@@ -34,9 +34,25 @@ describe('decodeSqsBody', () => {
           size: 10,
           etag: 'abc123',
           sequencer: '0055AED6DCD90281E5',
+          verify: false,
         },
       ],
     });
+  });
+
+  it('reads a verification request from the backfill\'s configuration id, and only on a created record', () => {
+    const verify = { s3: { ...s3Record().s3, configurationId: 'sessionlake-backfill-verify' } };
+    const body = JSON.stringify({
+      Records: [
+        s3Record(verify),
+        s3Record({ s3: { ...s3Record().s3, configurationId: 'sessionlake-backfill-changed' } }),
+        s3Record({ ...verify, eventName: 'ObjectRemoved:Delete' }),
+      ],
+    });
+
+    const decoded = decodeSqsBody(body);
+
+    expect(decoded.kind === 'events' && decoded.events.map((event) => event.verify)).toEqual([true, false, false]);
   });
 
   it('acknowledges s3:TestEvent bodies', () => {

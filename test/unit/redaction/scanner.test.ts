@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { joinPieces } from '../../../shared/parsers/joined-text.js';
 import { RULES } from '../../../shared/redaction/rules.js';
 import { SecretScanner } from '../../../shared/redaction/scanner.js';
 import { plantSecrets } from '../../support/planted-secrets.js';
@@ -113,5 +114,85 @@ describe('secret scanner on adversarial lines', () => {
     const result = scanner.redact(endsWithSecret(line));
 
     expect(result.findings.at(-1)).toEqual({ rule: 'github-pat', hash: shortHash(tail?.value ?? '') });
+  });
+});
+
+/**
+ * Stored text joined from pieces with "\n" (a message's text blocks, a tool result's blocks, Codex text items): a
+ * secret split between pieces must be found as the pieces put together, and each part of it redacted.
+ */
+describe('secret scanner on secrets split across joined pieces', () => {
+  const planted = plantSecrets(31);
+
+  /** The context with the secret cut at `at` (a fraction of its length) and the halves joined as pieces are. */
+  function split(secret: { value: string; context: string }, at: number): { text: string; joints: number[]; before: string; after: string } {
+    const index = secret.context.indexOf(secret.value);
+    const before = secret.context.slice(0, index);
+    const after = secret.context.slice(index + secret.value.length);
+    const cut = Math.max(1, Math.floor(secret.value.length * at));
+    return { ...joinPieces([`${before}${secret.value.slice(0, cut)}`, `${secret.value.slice(cut)}${after}`]), before, after };
+  }
+
+  it.each(planted.filter((secret) => secret.rule !== 'private-key').flatMap((secret) => [0.1, 0.5, 0.9].map((at) => [secret.rule, at, secret] as const)))(
+    '%s cut at %s of its length: each part replaced by the marker of the whole secret',
+    (_, at, secret) => {
+      const { text, joints, before, after } = split(secret, at);
+      const marker = `[REDACTED:${secret.rule}:${shortHash(secret.value)}]`;
+
+      const result = scanner.redact(text, joints);
+
+      expect(result.text).toBe(`${before}${marker}\n${marker}${after}`);
+      expect(result.findings).toEqual([{ rule: secret.rule, hash: shortHash(secret.value) }]);
+    },
+  );
+
+  it('a private key cut inside a body line: no line of its body survives', () => {
+    for (const secret of planted.filter((s) => s.rule === 'private-key')) {
+      const { text, joints } = split(secret, 0.5);
+      const result = scanner.redact(text, joints);
+      for (const line of text.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----') && secret.value.includes(l))) {
+        expect(result.text).not.toContain(line);
+      }
+    }
+  });
+
+  it('a token in three pieces, starting right after a joint and ending right before one, between words', () => {
+    const key = planted.find((secret) => secret.rule === 'anthropic-api-key')?.value ?? '';
+    const pieces = ['Use', key.slice(0, 20), key.slice(20, 70), key.slice(70), 'Done, the key works.'];
+    const marker = `[REDACTED:anthropic-api-key:${shortHash(key)}]`;
+
+    const joined = joinPieces(pieces);
+    const result = scanner.redact(joined.text, joined.joints);
+
+    expect(result.text).toBe(['Use', marker, marker, marker, 'Done, the key works.'].join('\n'));
+    expect(result.findings).toEqual([{ rule: 'anthropic-api-key', hash: shortHash(key) }]);
+  });
+
+  it('a GitHub token whose prefix itself is split (gh|p_…)', () => {
+    const pat = planted.find((secret) => secret.rule === 'github-pat')?.value ?? '';
+    const joined = joinPieces(['token: gh', `p_${pat.slice(4)} thanks`]);
+    const result = scanner.redact(joined.text, joined.joints);
+    const marker = `[REDACTED:github-pat:${shortHash(pat)}]`;
+    expect(result.text).toBe(`token: ${marker}\n${marker} thanks`);
+  });
+
+  it.each([
+    ['a secret at the end of a line followed by an assignment', 'db_password=Zx81kQ4mNv2pL7wT9rYc\nNODE_ENV=production', 'NODE_ENV=production'],
+    ['a Stripe key at the end of a line followed by a command', 'sk_live_Zx81kQ4mNv2pL7wT9rYcAb12\nexport FOO=1', 'export FOO=1'],
+  ])('a newline written inside one piece is no joint: keeps the next line after %s', (_, text, nextLine) => {
+    const pieces = joinPieces(['first piece', text, 'last piece']);
+    const result = scanner.redact(pieces.text, pieces.joints);
+    expect(result.findings).toHaveLength(1);
+    expect(result.text.endsWith(`\n${nextLine}\nlast piece`)).toBe(true);
+  });
+
+  it('ignores joints that are not separators of the text', () => {
+    const text = 'nothing to see here';
+    expect(scanner.redact(text, [3, 1, 400])).toEqual({ text, findings: [] });
+  });
+
+  it('leaves joined text without a secret unchanged, the very same string', () => {
+    const joined = joinPieces(['first block: the token refresh moved', 'second block: ghp_ is the prefix GitHub uses', 'third: done']);
+    expect(scanner.redact(joined.text, joined.joints).text).toBe(joined.text);
   });
 });
