@@ -101,8 +101,8 @@ describe('a database in a VPC', () => {
   it('runs both functions in the given subnets and security groups', () => {
     for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
       expect(props(id)['VpcConfig']).toEqual({
-        SubnetIds: { 'Fn::Split': [',', 'subnet-0a,subnet-0b'] },
-        SecurityGroupIds: { 'Fn::Split': [',', 'sg-0c'] },
+        SubnetIds: ['subnet-0a', 'subnet-0b'],
+        SecurityGroupIds: ['sg-0c'],
       });
     }
   });
