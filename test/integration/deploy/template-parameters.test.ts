@@ -1,7 +1,7 @@
 /**
  * The stack packaged with every optional setting used: an existing bucket under a key prefix, the database URL
  * in Secrets Manager behind a customer managed key and RDS Proxy, a VPC, an alarm topic, other queue sizing.
- * package.test.ts covers the defaults.
+ * package.test.ts covers the defaults; the parameters are the `every-option` row of test/support/template-variants.ts.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -17,28 +17,12 @@ import {
   type Template,
 } from '../../support/cloudformation.js';
 import { packageCopy } from '../../support/package-stack.js';
+import { EVERY_OPTION_PARAMS } from '../../support/template-variants.js';
 
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sessionlake/writer-AbCdEf';
-const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
-const PARAMS = {
-  rawBucket: 'acme-agent-logs',
-  createBucket: 'false',
-  keyPrefix: 'team-a/',
-  databaseSecretArn: SECRET_ARN,
-  databaseKmsKeyArn: KEY_ARN,
-  databaseHost: 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com',
-  databaseName: 'lake',
-  subnetIds: 'subnet-0a,subnet-0b',
-  securityGroupIds: 'sg-0c',
-  batchSize: '25',
-  batchingWindowSeconds: '30',
-  maxConcurrency: '3',
-  backfillRate: 'rate(1 hour)',
-  alarmTopicArn: TOPIC_ARN,
-  queueAgeAlarmSeconds: '900',
-  logRetentionDays: '7',
-};
+const PARAMS = EVERY_OPTION_PARAMS;
+const SECRET_ARN = PARAMS.databaseSecretArn;
+const KEY_ARN = PARAMS.databaseKmsKeyArn;
+const TOPIC_ARN = PARAMS.alarmTopicArn;
 
 let template: Template;
 let templateText: string;

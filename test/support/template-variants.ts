@@ -1,0 +1,54 @@
+/**
+ * Every template `npm run package` can produce that the tests check, one row each: the `--param` values that make
+ * it. cfn-lint.test.ts lints every row; template-parameters.test.ts reads `every-option` in detail. A new
+ * parameter that switches part of the stack on or off gets a row here (or a value in `every-option`).
+ */
+export interface TemplateVariant {
+  name: string;
+  /** `--param name=value` pairs; the rest keep serverless.yml's defaults. */
+  params: Record<string, string>;
+}
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sessionlake/writer-AbCdEf';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
+const PROXY_HOST = 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com';
+
+/** Every optional setting used at once: an existing bucket under a prefix, the secret behind a customer key and
+ * RDS Proxy, a VPC, an alarm topic, other sizing and schedule. */
+export const EVERY_OPTION_PARAMS = {
+  rawBucket: 'acme-agent-logs',
+  createBucket: 'false',
+  keyPrefix: 'team-a/',
+  databaseSecretArn: SECRET_ARN,
+  databaseKmsKeyArn: KEY_ARN,
+  databaseHost: PROXY_HOST,
+  databaseName: 'lake',
+  subnetIds: 'subnet-0a,subnet-0b',
+  securityGroupIds: 'sg-0c',
+  batchSize: '25',
+  batchingWindowSeconds: '30',
+  maxConcurrency: '3',
+  backfillRate: 'rate(1 hour)',
+  alarmTopicArn: TOPIC_ARN,
+  queueAgeAlarmSeconds: '900',
+  logRetentionDays: '7',
+} as const;
+
+export const TEMPLATE_VARIANTS = [
+  { name: 'defaults', params: {} },
+  { name: 'existing bucket', params: { rawBucket: 'acme-agent-logs', createBucket: 'false' } },
+  {
+    name: 'VPC, Secrets Manager and RDS Proxy',
+    params: {
+      databaseSecretArn: SECRET_ARN,
+      databaseKmsKeyArn: KEY_ARN,
+      databaseHost: PROXY_HOST,
+      databaseName: 'lake',
+      subnetIds: 'subnet-0a,subnet-0b',
+      securityGroupIds: 'sg-0c',
+    },
+  },
+  { name: 'key prefix and alarm topic', params: { keyPrefix: 'team-a/', alarmTopicArn: TOPIC_ARN } },
+  { name: 'every-option', params: EVERY_OPTION_PARAMS },
+] as const satisfies readonly TemplateVariant[];
