@@ -147,3 +147,26 @@ export function roleStatements(role: Resource): PolicyStatement[] {
 export function actionsOf(statement: PolicyStatement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
+
+/** A queue rule of a bucket's notification in the S3 API's shape (PutBucketNotificationConfiguration). */
+export interface S3QueueConfiguration {
+  QueueArn: string;
+  Events: string[];
+  Filter: { Key: { FilterRules: Array<{ Name: string; Value: string }> } };
+}
+
+/**
+ * The queue rules an applied template's AWS::S3::Bucket declares, in the S3 API's shape, sent to `queueArn` (the
+ * template names the queue by `Fn::GetAtt`, which only a deployed stack resolves).
+ */
+export function bucketQueueConfigurations(template: Template, bucketId: string, queueArn: string): S3QueueConfiguration[] {
+  const configuration = resource(template, bucketId).Properties?.['NotificationConfiguration'] as
+    | { QueueConfigurations: Array<{ Event: string; Filter: { S3Key: { Rules: Array<{ Name: string; Value: string }> } } }> }
+    | undefined;
+  if (configuration === undefined) throw new Error(`${bucketId} has no NotificationConfiguration`);
+  return configuration.QueueConfigurations.map((rule) => ({
+    QueueArn: queueArn,
+    Events: [rule.Event],
+    Filter: { Key: { FilterRules: rule.Filter.S3Key.Rules } },
+  }));
+}

@@ -4,15 +4,14 @@
  * serverless.yml writes on a bucket it creates. Needs jq (skipped, saying so, without it).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { notificationMergeProgram } from '../../support/deploy-docs.js';
 
 const run = promisify(execFile);
-const DEPLOY_DOC = fileURLToPath(new URL('../../../docs/deploy.md', import.meta.url));
 const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:123456789012:sessionlake-prod-IngestQueue-abc';
 
 const jqVersion = await run('jq', ['--version']).then(({ stdout }) => stdout.trim(), () => null);
@@ -30,10 +29,7 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
   let work: string;
 
   beforeAll(async () => {
-    const page = await readFile(DEPLOY_DOC, 'utf8');
-    const found = /jq -n --arg queue "\$QUEUE_ARN" --arg prefix "\$PREFIX" '([\s\S]*?)' current\.json > merged\.json/.exec(page)?.[1];
-    if (found === undefined) throw new Error('docs/deploy.md: the jq merge command is not where this test looks for it');
-    program = found;
+    program = await notificationMergeProgram();
     work = await mkdtemp(path.join(tmpdir(), 'sessionlake-notification-'));
   });
 
