@@ -10,12 +10,24 @@
  * Needs moto_server, the AWS CLI and jq: skipped, saying so, without them, except in CI (CI=true), where it fails.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+  type QueueConfiguration,
+} from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSqsRecord } from '../../../infra/local/queue-runner.js';
@@ -73,6 +85,10 @@ interface DeployedStack {
   params: Record<string, string>;
   template: Template;
   resources: StackResource[];
+  description: { StackStatus: string; Outputs?: unknown };
+  events: Array<{ LogicalResourceId: string; ResourceStatus: string }>;
+  mappings: Array<{ BatchSize: number; EventSourceArn: string; FunctionArn: string }>;
+  ingestFunction: { Runtime: string; Handler: string; Environment: { Variables: Record<string, string> } };
   physicalId(logicalId: string): string;
   ingestZip: string;
   queueArn: string;
@@ -86,6 +102,8 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
   let database: FreshDatabase;
   let pool: pg.Pool;
   let sqs: SQSClient;
+  let s3: S3Client;
+  let ssm: SSMClient;
   const started = Date.now();
 
   beforeAll(async () => {
@@ -98,11 +116,16 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     ]);
     await runMigrations(database.url);
     pool = createPool({ connectionString: database.url, max: 1 });
-    sqs = new SQSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const clientConfig = { endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    sqs = new SQSClient(clientConfig);
+    s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    ssm = new SSMClient(clientConfig);
   }, 120_000);
 
   afterAll(async () => {
     sqs?.destroy();
+    s3?.destroy();
+    ssm?.destroy();
     await pool?.end();
     await database?.drop();
     await moto?.stop();
@@ -141,12 +164,15 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     const output = await operator('deploy', stage, params);
     expect(output).toContain(`Service deployed to stack sessionlake-${stage}`);
     const name = `sessionlake-${stage}`;
-    const { StackResourceSummaries: resources } = await aws<{ StackResourceSummaries: StackResource[] }>([
-      'cloudformation',
-      'list-stack-resources',
-      '--stack-name',
-      name,
-    ]);
+    // What the stack holds, read as an operator would, with the AWS CLI (at once: each call starts a Python).
+    const [{ StackResourceSummaries: resources }, { TemplateBody: body }, { Stacks: descriptions }, { StackEvents: events }, { EventSourceMappings: mappings }] =
+      await Promise.all([
+        aws<{ StackResourceSummaries: StackResource[] }>(['cloudformation', 'list-stack-resources', '--stack-name', name]),
+        aws<{ TemplateBody: string | Record<string, Json> }>(['cloudformation', 'get-template', '--stack-name', name]),
+        aws<{ Stacks: DeployedStack['description'][] }>(['cloudformation', 'describe-stacks', '--stack-name', name]),
+        aws<{ StackEvents: DeployedStack['events'] }>(['cloudformation', 'describe-stack-events', '--stack-name', name]),
+        aws<{ EventSourceMappings: DeployedStack['mappings'] }>(['lambda', 'list-event-source-mappings']),
+      ]);
     process.stdout.write(
       `moto-deploy: ${name} resources:\n${resources.map((r) => `  ${r.LogicalResourceId ?? '(unnamed)'} ${r.ResourceType ?? '?'} ${r.ResourceStatus} ${r.PhysicalResourceId ?? ''}`).join('\n')}\n`,
     );
@@ -155,20 +181,35 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       if (found === undefined || found === null) throw new Error(`${name} has no ${logicalId}`);
       return found;
     };
+    const ingestFunction = await aws<DeployedStack['ingestFunction']>(['lambda', 'get-function-configuration', '--function-name', physicalId('IngestLambdaFunction')]);
     // The template the stack was made from, as CloudFormation applied it.
-    const { TemplateBody: body } = await aws<{ TemplateBody: string | Record<string, Json> }>(['cloudformation', 'get-template', '--stack-name', name]);
     const template = applyConditions((typeof body === 'string' ? JSON.parse(body) : body) as Record<string, Json>);
     // The ingest zip exactly as osls uploaded it to the deployment bucket.
     const deploymentBucket = physicalId('ServerlessDeploymentBucket');
-    const { Contents: artifacts = [] } = await aws<{ Contents?: Array<{ Key: string }> }>(['s3api', 'list-objects-v2', '--bucket', deploymentBucket]);
-    const zipKey = artifacts.map((a) => a.Key).find((key) => key.startsWith(`serverless/sessionlake/${stage}/`) && key.endsWith('/ingest.zip'));
+    const { Contents: artifacts = [] } = await s3.send(new ListObjectsV2Command({ Bucket: deploymentBucket }));
+    const zipKey = artifacts.map((a) => a.Key ?? '').find((key) => key.startsWith(`serverless/sessionlake/${stage}/`) && key.endsWith('/ingest.zip'));
     expect(zipKey, `ingest.zip in ${deploymentBucket}: ${artifacts.map((a) => a.Key).join(', ')}`).toBeDefined();
     const ingestZip = path.join(work, `${stage}-ingest.zip`);
-    await run(awsCli ?? 'aws', ['s3', 'cp', '--only-show-errors', `s3://${deploymentBucket}/${zipKey ?? ''}`, ingestZip], { env: awsEnv() });
+    const zip = await s3.send(new GetObjectCommand({ Bucket: deploymentBucket, Key: zipKey }));
+    await writeFile(ingestZip, (await zip.Body?.transformToByteArray()) ?? new Uint8Array());
     const queueUrl = physicalId('IngestQueue');
     // (The SDK, not the CLI: AWS CLI v1 sends SQS calls to the queue URL's host, not AWS_ENDPOINT_URL.)
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    return { name, stage, params, template, resources, physicalId, ingestZip, queueArn: Attributes?.['QueueArn'] ?? '', queueUrl };
+    return {
+      name,
+      stage,
+      params,
+      template,
+      resources,
+      description: descriptions[0] ?? { StackStatus: 'missing' },
+      events,
+      mappings,
+      ingestFunction,
+      physicalId,
+      ingestZip,
+      queueArn: Attributes?.['QueueArn'] ?? '',
+      queueUrl,
+    };
   }
 
   function expectEveryResourceCreated(stack: DeployedStack): void {
@@ -182,44 +223,26 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     expect(named.map((r) => r.LogicalResourceId).filter((id) => !declared.some(([declaredId]) => declaredId === id))).toEqual([]);
   }
 
-  async function expectStackCreated(stack: DeployedStack): Promise<void> {
+  function expectStackCreated(stack: DeployedStack): void {
     // osls creates the stack holding only its deployment bucket, then applies the whole template as a change set.
-    const { Stacks: [description] = [] } = await aws<{ Stacks: Array<{ StackStatus: string; Outputs?: unknown }> }>([
-      'cloudformation',
-      'describe-stacks',
-      '--stack-name',
-      stack.name,
-    ]);
-    expect(description?.StackStatus).toBe('UPDATE_COMPLETE');
-    const { StackEvents: events } = await aws<{ StackEvents: Array<{ LogicalResourceId: string; ResourceStatus: string }> }>([
-      'cloudformation',
-      'describe-stack-events',
-      '--stack-name',
-      stack.name,
-    ]);
-    expect(events.filter((e) => e.LogicalResourceId === stack.name).map((e) => e.ResourceStatus)).toContain('CREATE_COMPLETE');
-    expect(description?.Outputs !== undefined).toBe(MOTO_GAPS.outputsAfterChangeSet);
+    expect(stack.description.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(stack.events.filter((e) => e.LogicalResourceId === stack.name).map((e) => e.ResourceStatus)).toContain('CREATE_COMPLETE');
+    expect(stack.description.Outputs !== undefined).toBe(MOTO_GAPS.outputsAfterChangeSet);
     expectEveryResourceCreated(stack);
-    const ingest = await aws<{ Runtime: string; Handler: string }>(['lambda', 'get-function-configuration', '--function-name', stack.physicalId('IngestLambdaFunction')]);
-    expect(ingest).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'dist/ingest/index.handler' });
+    expect(stack.ingestFunction).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'dist/ingest/index.handler' });
   }
 
   /** Puts the database URL where the deployed function's environment says it is, and gives that environment. */
   async function functionEnvironment(stack: DeployedStack): Promise<Record<string, string>> {
-    const { Environment } = await aws<{ Environment: { Variables: Record<string, string> } }>([
-      'lambda',
-      'get-function-configuration',
-      '--function-name',
-      stack.physicalId('IngestLambdaFunction'),
-    ]);
-    const parameter = Environment.Variables['SESSIONLAKE_DATABASE_URL_PARAMETER'];
+    const variables = stack.ingestFunction.Environment.Variables;
+    const parameter = variables['SESSIONLAKE_DATABASE_URL_PARAMETER'];
     expect(parameter).toBe(`/sessionlake/${stack.stage}/database-url`);
     // The functions default to PGSSLMODE=verify-full; this local Postgres has no TLS, and a sslmode in the URL wins.
     const url = new URL(database.url);
     url.searchParams.set('sslmode', 'disable');
-    await aws(['ssm', 'put-parameter', '--type', 'SecureString', '--overwrite', '--name', parameter ?? '', '--value', url.toString()]);
+    await ssm.send(new PutParameterCommand({ Type: 'SecureString', Overwrite: true, Name: parameter, Value: url.toString() }));
     return {
-      ...Environment.Variables,
+      ...variables,
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -229,11 +252,15 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     };
   }
 
+  /** Lays the files out as their keys and pushes the folder with one `aws s3 cp --recursive`, as a machine would. */
   async function upload(stack: DeployedStack, files: Array<{ key: string; file: string }>): Promise<void> {
     const bucket = stack.params['rawBucket'] ?? 'sessionlake-raw';
+    const folder = await mkdtemp(path.join(work, 'push-'));
     for (const { key, file } of files) {
-      await run(awsCli ?? 'aws', ['s3', 'cp', '--only-show-errors', file, `s3://${bucket}/${key}`], { env: awsEnv() });
+      await mkdir(path.dirname(path.join(folder, key)), { recursive: true });
+      await copyFile(file, path.join(folder, key));
     }
+    await run(awsCli ?? 'aws', ['s3', 'cp', '--recursive', '--only-show-errors', folder, `s3://${bucket}/`], { env: awsEnv() });
   }
 
   /**
@@ -241,12 +268,8 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
    * the packaged ingest handler, deletes what it did not report failed. Returns the keys notified.
    */
   async function drainQueue(stack: DeployedStack, ingest: PackagedFunction, env: Record<string, string>): Promise<string[]> {
-    const { EventSourceMappings: mappings } = await aws<{ EventSourceMappings: Array<{ BatchSize: number; EventSourceArn: string; FunctionArn: string }> }>([
-      'lambda',
-      'list-event-source-mappings',
-    ]);
     const functionName = stack.physicalId('IngestLambdaFunction');
-    const mapping = mappings.find((m) => m.EventSourceArn === stack.queueArn && m.FunctionArn.endsWith(`:function:${functionName}`));
+    const mapping = stack.mappings.find((m) => m.EventSourceArn === stack.queueArn && m.FunctionArn.endsWith(`:function:${functionName}`));
     expect(mapping?.BatchSize).toBe(Number(stack.params['batchSize'] ?? 10));
     const keys: string[] = [];
     for (;;) {
@@ -331,25 +354,18 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
 
     it('`npm run deploy -- --stage test` creates it: deployment bucket, artifacts, every resource', async () => {
       stack = await deploy('test');
-      await expectStackCreated(stack);
-      const encryption = await aws<{ ServerSideEncryptionConfiguration: { Rules: Array<{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: string } }> } }>([
-        's3api',
-        'get-bucket-encryption',
-        '--bucket',
-        'sessionlake-raw',
-      ]);
-      expect(encryption.ServerSideEncryptionConfiguration.Rules[0]?.ApplyServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expectStackCreated(stack);
+      const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: 'sessionlake-raw' }));
+      expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
     }, 180_000);
 
     it("carries a Claude session, its sidecar and a Codex rollout through the stack's notification rules and queue into Postgres", async () => {
       // moto leaves the template's NotificationConfiguration unapplied; the stack's own rules (from its deployed
       // template, its queue's ARN) are written to the bucket by the S3 API instead, and moto applies those.
-      const current = await aws<{ QueueConfigurations?: unknown[] }>(['s3api', 'get-bucket-notification-configuration', '--bucket', 'sessionlake-raw']);
+      const current = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'sessionlake-raw' }));
       expect((current.QueueConfigurations ?? []).length > 0).toBe(MOTO_GAPS.bucketNotificationFromTemplate);
-      const rules = bucketQueueConfigurations(stack.template, 'RawBucket', stack.queueArn);
-      const rulesFile = path.join(work, 'default-notification.json');
-      await writeFile(rulesFile, JSON.stringify({ QueueConfigurations: rules }));
-      await aws(['s3api', 'put-bucket-notification-configuration', '--bucket', 'sessionlake-raw', '--notification-configuration', `file://${rulesFile}`]);
+      const rules = bucketQueueConfigurations(stack.template, 'RawBucket', stack.queueArn) as QueueConfiguration[];
+      await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'sessionlake-raw', NotificationConfiguration: { QueueConfigurations: rules } }));
 
       await upload(stack, [
         { key: CLAUDE_KEY, file: CLAUDE_FILE },
@@ -377,9 +393,9 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     let stack: DeployedStack;
 
     it("deploys beside the bucket, whose notification the docs' procedure merges", async () => {
-      await aws(['s3api', 'create-bucket', '--bucket', BUCKET]);
+      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
       stack = await deploy('test-existing', { rawBucket: BUCKET, createBucket: 'false', keyPrefix: PREFIX });
-      await expectStackCreated(stack);
+      expectStackCreated(stack);
       expect(stack.resources.some((r) => r.ResourceType === 'AWS::S3::Bucket' && r.PhysicalResourceId === BUCKET)).toBe(false);
 
       // docs/deploy.md, "An existing bucket": read the configuration, merge with its jq program, write it back.
@@ -392,7 +408,7 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       const { stdout: mergedJson } = await run('jq', ['-n', '--arg', 'queue', stack.queueArn, '--arg', 'prefix', PREFIX, program, current]);
       await writeFile(merged, mergedJson);
       await aws(['s3api', 'put-bucket-notification-configuration', '--bucket', BUCKET, '--notification-configuration', `file://${merged}`]);
-      const written = await aws<{ QueueConfigurations: unknown[] }>(['s3api', 'get-bucket-notification-configuration', '--bucket', BUCKET]);
+      const written = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: BUCKET }));
       expect(written.QueueConfigurations).toHaveLength(4);
     }, 180_000);
 
@@ -416,7 +432,7 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
 
     it('`osls remove` deletes the stack and leaves the bucket', async () => {
       await remove(stack);
-      await aws(['s3api', 'head-bucket', '--bucket', BUCKET]);
+      await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
     }, 120_000);
   });
 });
