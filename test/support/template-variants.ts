@@ -14,18 +14,23 @@ const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
 const PROXY_HOST = 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com';
 
-/** Every optional setting used at once: an existing bucket under a prefix, the secret behind a customer key and
- * RDS Proxy, a VPC, an alarm topic, other sizing and schedule. */
-export const EVERY_OPTION_PARAMS = {
-  rawBucket: 'acme-agent-logs',
-  createBucket: 'false',
-  keyPrefix: 'team-a/',
+/** The database secret in Secrets Manager behind a customer managed key and RDS Proxy, in a VPC. */
+const PRIVATE_DATABASE_PARAMS = {
   databaseSecretArn: SECRET_ARN,
   databaseKmsKeyArn: KEY_ARN,
   databaseHost: PROXY_HOST,
   databaseName: 'lake',
   subnetIds: 'subnet-0a,subnet-0b',
   securityGroupIds: 'sg-0c',
+} as const;
+
+/** Every optional setting used at once: an existing bucket under a prefix, the secret behind a customer key and
+ * RDS Proxy, a VPC, an alarm topic, other sizing and schedule. */
+export const EVERY_OPTION_PARAMS = {
+  rawBucket: 'acme-agent-logs',
+  createBucket: 'false',
+  keyPrefix: 'team-a/',
+  ...PRIVATE_DATABASE_PARAMS,
   batchSize: '25',
   batchingWindowSeconds: '30',
   maxConcurrency: '3',
@@ -38,17 +43,7 @@ export const EVERY_OPTION_PARAMS = {
 export const TEMPLATE_VARIANTS = [
   { name: 'defaults', params: {} },
   { name: 'existing bucket', params: { rawBucket: 'acme-agent-logs', createBucket: 'false' } },
-  {
-    name: 'VPC, Secrets Manager and RDS Proxy',
-    params: {
-      databaseSecretArn: SECRET_ARN,
-      databaseKmsKeyArn: KEY_ARN,
-      databaseHost: PROXY_HOST,
-      databaseName: 'lake',
-      subnetIds: 'subnet-0a,subnet-0b',
-      securityGroupIds: 'sg-0c',
-    },
-  },
+  { name: 'VPC, Secrets Manager and RDS Proxy', params: PRIVATE_DATABASE_PARAMS },
   { name: 'key prefix and alarm topic', params: { keyPrefix: 'team-a/', alarmTopicArn: TOPIC_ARN } },
   { name: 'every-option', params: EVERY_OPTION_PARAMS },
 ] as const satisfies readonly TemplateVariant[];
