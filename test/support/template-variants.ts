@@ -20,8 +20,8 @@ const PRIVATE_DATABASE_PARAMS = {
   databaseKmsKeyArn: KEY_ARN,
   databaseHost: PROXY_HOST,
   databaseName: 'lake',
-  subnetIds: 'subnet-0a,subnet-0b',
-  securityGroupIds: 'sg-0c',
+  subnetIds: 'subnet-0a1b2c3d4e5f60718,subnet-0b1c2d3e4f5a60728',
+  securityGroupIds: 'sg-0c1d2e3f4a5b6c7d8',
 } as const;
 
 /** Every optional setting used at once: an existing bucket under a prefix, the secret behind a customer key and

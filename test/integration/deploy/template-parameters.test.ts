@@ -85,8 +85,8 @@ describe('a database in a VPC', () => {
   it('runs both functions in the given subnets and security groups', () => {
     for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
       expect(props(id)['VpcConfig']).toEqual({
-        SubnetIds: ['subnet-0a', 'subnet-0b'],
-        SecurityGroupIds: ['sg-0c'],
+        SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b1c2d3e4f5a60728'],
+        SecurityGroupIds: ['sg-0c1d2e3f4a5b6c7d8'],
       });
     }
   });
