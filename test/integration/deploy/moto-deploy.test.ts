@@ -10,7 +10,7 @@
  * Needs moto_server, the AWS CLI and jq: skipped, saying so, without them, except in CI (CI=true), where it fails.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,7 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     await pool?.end();
     await database?.drop();
     await moto?.stop();
+    await Promise.all([copy, work].filter((dir) => dir !== undefined).map((dir) => rm(dir, { recursive: true, force: true })));
     process.stdout.write(`moto-deploy: ${((Date.now() - started) / 1000).toFixed(1)} s in all\n`);
   });
 
