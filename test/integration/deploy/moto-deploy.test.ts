@@ -175,7 +175,7 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
         aws<{ EventSourceMappings: DeployedStack['mappings'] }>(['lambda', 'list-event-source-mappings']),
       ]);
     process.stdout.write(
-      `moto-deploy: ${name} resources:\n${resources.map((r) => `  ${r.LogicalResourceId ?? '(unnamed)'} ${r.ResourceType ?? '?'} ${r.ResourceStatus} ${r.PhysicalResourceId ?? ''}`).join('\n')}\n`,
+      `moto-deploy: ${name} resources:\n${resources.map((r) => `  ${r.LogicalResourceId || '(not modelled by moto)'} ${r.ResourceType || ''} ${r.ResourceStatus} ${r.PhysicalResourceId ?? ''}`).join('\n')}\n`,
     );
     const physicalId = (logicalId: string): string => {
       const found = resources.find((r) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
