@@ -2,8 +2,9 @@
  * A real deploy, offline: `npm run deploy -- --stage test` (osls, the AWS SDK pointed at moto by AWS_ENDPOINT_URL,
  * dummy credentials) creates the stack on moto's server; then files uploaded with the real AWS CLI travel the
  * stack's own wiring (bucket notification → ingest queue) and a runner with the event source mapping's batch size
- * hands them to the ingest handler unpacked from the zip osls uploaded, into Postgres; then `osls remove`. The
- * same for an existing bucket under a key prefix, its notification merged by docs/deploy.md's procedure.
+ * hands them to the ingest handler unpacked from the zip osls uploaded, into Postgres, whose schema the migrate
+ * handler (also from its uploaded zip, with its deployed environment) brought up; then `osls remove`. The same for
+ * an existing bucket under a key prefix, its notification merged by docs/deploy.md's procedure.
  *
  * What moto does not do is named here (MOTO_GAPS) and in docs/deploy.md, and the test goes around it without
  * pretending: each gap is asserted to still be there, so the day moto closes it this test says so.
@@ -17,8 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
+  DeleteObjectsCommand,
   GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
@@ -32,12 +36,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSqsRecord } from '../../../infra/local/queue-runner.js';
 import { decodeSqsBody } from '../../../shared/events/s3-event.js';
-import { runMigrations } from '../../../shared/store/migrate.js';
+import { loadMigrations } from '../../../shared/store/migrate.js';
 import { createPool } from '../../../shared/store/pool.js';
+import { REQUIRED_SCHEMA_VERSION } from '../../../shared/store/schema-version.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { applyConditions, bucketQueueConfigurations, type Json, type Template } from '../../support/cloudformation.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
-import { notificationMergeProgram } from '../../support/deploy-docs.js';
+import { notificationMergeProgram, notificationTeardownProgram } from '../../support/deploy-docs.js';
 import { findMotoServer, startMotoServer, type MotoServer } from '../../support/moto.js';
 import { credentialFreeEnv, deployableCopy } from '../../support/package-stack.js';
 import { unpackFunction, type PackagedFunction } from '../../support/packaged-lambda.js';
@@ -48,11 +53,17 @@ const REGION = 'us-east-1';
 /** What moto 5.2 does not do that a real account does; docs/deploy.md lists the same. */
 const MOTO_GAPS = {
   // Stack resources of these types are accepted but not created (listed with no logical id or type).
-  unmodelledTypes: ['AWS::CloudWatch::Alarm', 'AWS::Lambda::EventInvokeConfig', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy'],
-  // AWS::S3::Bucket's NotificationConfiguration is ignored: the created bucket notifies nothing.
+  unmodelledTypes: ['AWS::CloudWatch::Alarm', 'AWS::Lambda::EventInvokeConfig', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy'],
+  // Of a created AWS::S3::Bucket's properties moto applies BucketEncryption (and tags) only: its notification,
+  // versioning and lifecycle rules are ignored.
   bucketNotificationFromTemplate: false,
+  bucketVersioningFromTemplate: false,
+  bucketLifecycleFromTemplate: false,
   // A change set's execution does not refresh the stack's Outputs (osls updates by change set).
   outputsAfterChangeSet: false,
+  // DeletionPolicy RetainExceptOnCreate: moto keeps only 'Retain' resources when it deletes a stack (a bucket that
+  // still holds objects survives only because moto's delete of it fails, silently).
+  retainExceptOnCreateKeepsOnDelete: false,
 } as const;
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -62,6 +73,7 @@ const CLAUDE_KEY = 'laptop/raw/claude/-tmp/79884cdc-3688-47b0-817b-e651751e068c.
 const SIDECAR_KEY = 'laptop/raw/claude/-tmp/79884cdc-3688-47b0-817b-e651751e068c/tool-results/toolu_01.txt';
 const CODEX_KEY = 'laptop/raw/codex/2026/02/23/rollout-2026-02-23T12-40-23-019c8a4c-ed82-79a1-aa28-7738fc5ab61a.jsonl';
 const NOTES_KEY = 'laptop/raw/claude/-tmp/notes.md';
+const ALARM_EMAIL = 'oncall@example.com';
 
 const [motoServer, awsCli, jq] = await Promise.all([
   findMotoServer(),
@@ -79,6 +91,12 @@ interface StackResource {
   PhysicalResourceId?: string | null;
 }
 
+interface FunctionConfiguration {
+  Runtime: string;
+  Handler: string;
+  Environment: { Variables: Record<string, string> };
+}
+
 interface DeployedStack {
   name: string;
   stage: string;
@@ -88,9 +106,12 @@ interface DeployedStack {
   description: { StackStatus: string; Outputs?: unknown };
   events: Array<{ LogicalResourceId: string; ResourceStatus: string }>;
   mappings: Array<{ BatchSize: number; EventSourceArn: string; FunctionArn: string }>;
-  ingestFunction: { Runtime: string; Handler: string; Environment: { Variables: Record<string, string> } };
+  ingestFunction: FunctionConfiguration;
+  migrateFunction: FunctionConfiguration;
   physicalId(logicalId: string): string;
+  /** The functions' zips exactly as osls uploaded them to the deployment bucket. */
   ingestZip: string;
+  migrateZip: string;
   queueArn: string;
   queueUrl: string;
 }
@@ -114,7 +135,7 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       mkdtemp(path.join(tmpdir(), 'sessionlake-moto-')),
       freshDatabase(),
     ]);
-    await runMigrations(database.url);
+    // No schema yet: the packaged migrate function makes it, after the first deploy.
     pool = createPool({ connectionString: database.url, max: 1 });
     const clientConfig = { endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
     sqs = new SQSClient(clientConfig);
@@ -182,17 +203,25 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       if (found === undefined || found === null) throw new Error(`${name} has no ${logicalId}`);
       return found;
     };
-    const ingestFunction = await aws<DeployedStack['ingestFunction']>(['lambda', 'get-function-configuration', '--function-name', physicalId('IngestLambdaFunction')]);
+    const [ingestFunction, migrateFunction] = await Promise.all(
+      ['IngestLambdaFunction', 'MigrateLambdaFunction'].map((id) =>
+        aws<FunctionConfiguration>(['lambda', 'get-function-configuration', '--function-name', physicalId(id)]),
+      ),
+    );
     // The template the stack was made from, as CloudFormation applied it.
     const template = applyConditions((typeof body === 'string' ? JSON.parse(body) : body) as Record<string, Json>);
-    // The ingest zip exactly as osls uploaded it to the deployment bucket.
+    // The zips exactly as osls uploaded them to the deployment bucket.
     const deploymentBucket = physicalId('ServerlessDeploymentBucket');
     const { Contents: artifacts = [] } = await s3.send(new ListObjectsV2Command({ Bucket: deploymentBucket }));
-    const zipKey = artifacts.map((a) => a.Key ?? '').find((key) => key.startsWith(`serverless/sessionlake/${stage}/`) && key.endsWith('/ingest.zip'));
-    expect(zipKey, `ingest.zip in ${deploymentBucket}: ${artifacts.map((a) => a.Key).join(', ')}`).toBeDefined();
-    const ingestZip = path.join(work, `${stage}-ingest.zip`);
-    const zip = await s3.send(new GetObjectCommand({ Bucket: deploymentBucket, Key: zipKey }));
-    await writeFile(ingestZip, (await zip.Body?.transformToByteArray()) ?? new Uint8Array());
+    const downloadZip = async (name: string): Promise<string> => {
+      const zipKey = artifacts.map((a) => a.Key ?? '').find((key) => key.startsWith(`serverless/sessionlake/${stage}/`) && key.endsWith(`/${name}.zip`));
+      expect(zipKey, `${name}.zip in ${deploymentBucket}: ${artifacts.map((a) => a.Key).join(', ')}`).toBeDefined();
+      const file = path.join(work, `${stage}-${name}.zip`);
+      const zip = await s3.send(new GetObjectCommand({ Bucket: deploymentBucket, Key: zipKey }));
+      await writeFile(file, (await zip.Body?.transformToByteArray()) ?? new Uint8Array());
+      return file;
+    };
+    const [ingestZip, migrateZip] = await Promise.all([downloadZip('ingest'), downloadZip('migrate')]);
     const queueUrl = physicalId('IngestQueue');
     // (The SDK, not the CLI: AWS CLI v1 sends SQS calls to the queue URL's host, not AWS_ENDPOINT_URL.)
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
@@ -205,9 +234,11 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       description: descriptions[0] ?? { StackStatus: 'missing' },
       events,
       mappings,
-      ingestFunction,
+      ingestFunction: ingestFunction as FunctionConfiguration,
+      migrateFunction: migrateFunction as FunctionConfiguration,
       physicalId,
       ingestZip,
+      migrateZip,
       queueArn: Attributes?.['QueueArn'] ?? '',
       queueUrl,
     };
@@ -231,6 +262,39 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     expect(stack.description.Outputs !== undefined).toBe(MOTO_GAPS.outputsAfterChangeSet);
     expectEveryResourceCreated(stack);
     expect(stack.ingestFunction).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'dist/ingest/index.handler' });
+    expect(stack.migrateFunction).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'dist/migrate/index.handler' });
+  }
+
+  /** The AWS SDK's way to moto, for a packaged function run as a Node process. */
+  const motoEnv = (): Record<string, string> => ({
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+
+  /** The test database's URL for a function: the functions default to PGSSLMODE=verify-full, this local Postgres
+   * has no TLS, and a sslmode in the URL wins. */
+  const databaseUrlForFunctions = (): string => {
+    const url = new URL(database.url);
+    url.searchParams.set('sslmode', 'disable');
+    return url.toString();
+  };
+
+  /**
+   * docs/deploy.md's step after each deploy, less Lambda itself (moto runs no function): the owner's URL put where
+   * the deployed migrate function's environment says, and the migrate handler unpacked from its uploaded zip run
+   * with that environment.
+   */
+  async function runMigrate(stack: DeployedStack): Promise<{ applied: number[]; schemaVersion: number }> {
+    const variables = stack.migrateFunction.Environment.Variables;
+    const parameter = variables['SESSIONLAKE_DATABASE_URL_PARAMETER'];
+    expect(parameter).toBe(`/sessionlake/${stack.stage}/owner-database-url`);
+    await ssm.send(new PutParameterCommand({ Type: 'SecureString', Overwrite: true, Name: parameter, Value: databaseUrlForFunctions() }));
+    const migrate = await unpackFunction(stack.migrateZip, 'dist/migrate/index.handler', stack.physicalId('MigrateLambdaFunction'));
+    const { result } = await migrate.invoke({}, { ...variables, ...motoEnv() });
+    return result as { applied: number[]; schemaVersion: number };
   }
 
   /** Puts the database URL where the deployed function's environment says it is, and gives that environment. */
@@ -238,19 +302,8 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     const variables = stack.ingestFunction.Environment.Variables;
     const parameter = variables['SESSIONLAKE_DATABASE_URL_PARAMETER'];
     expect(parameter).toBe(`/sessionlake/${stack.stage}/database-url`);
-    // The functions default to PGSSLMODE=verify-full; this local Postgres has no TLS, and a sslmode in the URL wins.
-    const url = new URL(database.url);
-    url.searchParams.set('sslmode', 'disable');
-    await ssm.send(new PutParameterCommand({ Type: 'SecureString', Overwrite: true, Name: parameter, Value: url.toString() }));
-    return {
-      ...variables,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      SESSIONLAKE_TIME_RESERVE_MS: '1000',
-    };
+    await ssm.send(new PutParameterCommand({ Type: 'SecureString', Overwrite: true, Name: parameter, Value: databaseUrlForFunctions() }));
+    return { ...variables, ...motoEnv(), SESSIONLAKE_TIME_RESERVE_MS: '1000' };
   }
 
   /** Lays the files out as their keys and pushes the folder with one `aws s3 cp --recursive`, as a machine would. */
@@ -354,11 +407,38 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     let stack: DeployedStack;
 
     it('`npm run deploy -- --stage test` creates it: deployment bucket, artifacts, every resource', async () => {
-      stack = await deploy('test');
+      stack = await deploy('test', { alarmEmail: ALARM_EMAIL });
       expectStackCreated(stack);
-      const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: 'sessionlake-raw' }));
+      const [encryption, versioning, lifecycleRules] = await Promise.all([
+        s3.send(new GetBucketEncryptionCommand({ Bucket: 'sessionlake-raw' })),
+        s3.send(new GetBucketVersioningCommand({ Bucket: 'sessionlake-raw' })),
+        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'sessionlake-raw' })).then(
+          ({ Rules }) => Rules ?? [],
+          (error: Error) => {
+            if (error.name === 'NoSuchLifecycleConfiguration') return [];
+            throw error;
+          },
+        ),
+      ]);
       expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+      // The versioning and lifecycle rule the template declares (package.test.ts reads them there) moto leaves out.
+      expect(versioning.Status === 'Enabled').toBe(MOTO_GAPS.bucketVersioningFromTemplate);
+      expect(lifecycleRules.length > 0).toBe(MOTO_GAPS.bucketLifecycleFromTemplate);
+      // The alarm topic the stack creates (no alarmTopicArn given), alarmEmail subscribed to it.
+      const { Subscriptions: subscriptions } = await aws<{ Subscriptions: Array<{ Protocol: string; Endpoint: string }> }>([
+        'sns',
+        'list-subscriptions-by-topic',
+        '--topic-arn',
+        stack.physicalId('AlarmTopic'),
+      ]);
+      expect(subscriptions.map(({ Protocol, Endpoint }) => ({ Protocol, Endpoint }))).toEqual([{ Protocol: 'email', Endpoint: ALARM_EMAIL }]);
     }, 180_000);
+
+    it('the migrate handler from its uploaded zip, with the deployed environment, brings the empty database to the schema the code needs', async () => {
+      const result = await runMigrate(stack);
+
+      expect(result).toEqual({ applied: (await loadMigrations()).map((m) => m.version), schemaVersion: REQUIRED_SCHEMA_VERSION });
+    }, 60_000);
 
     it("carries a Claude session, its sidecar and a Codex rollout through the stack's notification rules and queue into Postgres", async () => {
       // moto leaves the template's NotificationConfiguration unapplied; the stack's own rules (from its deployed
@@ -384,7 +464,16 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
     }, 120_000);
 
     it('`osls remove` deletes the stack', async () => {
+      // RetainExceptOnCreate keeps the bucket (the history) when the stack is deleted; moto keeps only 'Retain'
+      // resources. Emptied first, so that moto's failure to delete a bucket holding objects cannot hide that.
+      const { Contents: objects = [] } = await s3.send(new ListObjectsV2Command({ Bucket: 'sessionlake-raw' }));
+      await s3.send(new DeleteObjectsCommand({ Bucket: 'sessionlake-raw', Delete: { Objects: objects.map(({ Key }) => ({ Key })) } }));
       await remove(stack);
+      const bucketKept = await s3.send(new HeadBucketCommand({ Bucket: 'sessionlake-raw' })).then(
+        () => true,
+        () => false,
+      );
+      expect(bucketKept).toBe(MOTO_GAPS.retainExceptOnCreateKeepsOnDelete);
     }, 120_000);
   });
 
@@ -416,6 +505,10 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       );
     }, 180_000);
 
+    it("this stack's migrate handler finds the schema current (the first stack's run made it) and applies nothing", async () => {
+      expect(await runMigrate(stack)).toEqual({ applied: [], schemaVersion: REQUIRED_SCHEMA_VERSION });
+    }, 60_000);
+
     it('notifies sessions and sidecars under the prefix only, and the packaged ingest loads them', async () => {
       await upload(stack, [
         { key: `${PREFIX}${CLAUDE_KEY}`, file: CLAUDE_FILE },
@@ -434,7 +527,17 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       expect(await objectRow(BUCKET, `${PREFIX}${NOTES_KEY}`)).toBeUndefined();
     }, 120_000);
 
-    it('`osls remove` deletes the stack and leaves the bucket', async () => {
+    it("docs/deploy.md's teardown takes this stage's rules out of the bucket; `osls remove` deletes the stack and leaves the bucket", async () => {
+      const current = path.join(work, 'teardown-current.json');
+      const remaining = path.join(work, 'remaining.json');
+      const { stdout } = await run(awsCli ?? 'aws', ['s3api', 'get-bucket-notification-configuration', '--bucket', BUCKET], { env: awsEnv() });
+      await writeFile(current, stdout);
+      const { stdout: remainingJson } = await run('jq', ['--arg', 'queue', stack.queueArn, '--arg', 'stage', stack.stage, await notificationTeardownProgram(), current]);
+      await writeFile(remaining, remainingJson);
+      await aws(['s3api', 'put-bucket-notification-configuration', '--bucket', BUCKET, '--notification-configuration', `file://${remaining}`]);
+      const written = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: BUCKET }));
+      expect(written.QueueConfigurations ?? []).toEqual([]);
+
       await remove(stack);
       await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
     }, 120_000);
