@@ -1,5 +1,5 @@
 /**
- * Bundles each Lambda under functions/<name>/handler.ts into dist/<name>/index.mjs (ESM, Node 22).
+ * Bundles each Lambda under functions/<name>/handler.ts into dist/<name>/index.mjs (ESM, Node 24: the Lambda runtime nodejs24.x).
  * The AWS SDK is bundled too (`npm run bench:bundles` measures the alternative): the deployed code runs the SDK
  * version the tests ran, the zip needs nothing from the runtime, and it loaded no slower than the runtime's
  * SDK resolved file by file.
@@ -35,7 +35,7 @@ export async function buildFunctions(outDir = path.join(root, 'dist'), options: 
       outfile,
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: 'node24',
       format: 'esm',
       minify: true,
       sourcemap: 'linked',

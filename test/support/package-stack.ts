@@ -2,10 +2,11 @@
  * Runs the packaging the way a user does, with no AWS credentials or config: the AWS_* variables removed and
  * HOME an empty folder (no ~/.aws). `packageInRepository` is `npm run package` itself; `packageCopy` packages
  * a copy of serverless.yml with other parameters in a folder of its own, so it can run beside the first. The
- * copy is for reading its template only: its zips hold placeholders, not bundles.
+ * copy is for reading its template only: its zips hold placeholders, not bundles. `deployableCopy` is a copy of
+ * what `npm run deploy` builds and packages from, for running it beside the others.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +58,21 @@ export async function packageCopy(params: Record<string, string>): Promise<Packa
   return { dir: path.join(serviceDir, '.serverless'), stdout };
 }
 
-async function credentialFreeEnv(): Promise<Record<string, string>> {
+/**
+ * The repository's sources, serverless.yml and package.json in a folder of its own, node_modules linked: `npm run
+ * deploy` there builds dist/ and writes .serverless/ without touching the repository's (which package.test.ts
+ * writes at the same time).
+ */
+export async function deployableCopy(): Promise<string> {
+  const copy = await mkdtemp(path.join(tmpdir(), 'sessionlake-deploy-'));
+  for (const file of ['package.json', 'serverless.yml', 'tsconfig.json']) await copyFile(path.join(repositoryRoot, file), path.join(copy, file));
+  for (const dir of ['functions', 'shared', 'infra']) await cp(path.join(repositoryRoot, dir), path.join(copy, dir), { recursive: true });
+  await symlink(path.join(repositoryRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
+/** The environment with nothing of the user's AWS configuration: no AWS_* variables, an empty HOME. */
+export async function credentialFreeEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith('AWS_')) env[name] = value;

@@ -1,19 +1,19 @@
 /**
  * The jq program docs/deploy.md gives for wiring an existing bucket, run on configurations such a bucket may
  * have: whatever else it notifies is kept, this stage's earlier entries are replaced, another stage's are kept, and
- * ours are the four rules serverless.yml writes on a bucket it creates; and the teardown's program, which takes
- * out this stage's only. Needs jq (skipped, saying so, without it).
+ * ours are the four rules serverless.yml writes on a bucket it creates (there without Ids, which AWS::S3::Bucket
+ * does not take); and the teardown's program, which takes out this stage's only. Needs jq (skipped, saying so,
+ * without it).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { notificationMergeProgram, notificationTeardownProgram } from '../../support/deploy-docs.js';
 
 const run = promisify(execFile);
-const DEPLOY_DOC = fileURLToPath(new URL('../../../docs/deploy.md', import.meta.url));
 const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:123456789012:sessionlake-prod-IngestQueue-abc';
 
 const jqVersion = await run('jq', ['--version']).then(({ stdout }) => stdout.trim(), () => null);
@@ -39,13 +39,8 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
   let work: string;
 
   beforeAll(async () => {
-    const page = await readFile(DEPLOY_DOC, 'utf8');
-    const found = /jq -n --arg queue "\$QUEUE_ARN" --arg prefix "\$PREFIX" --arg stage "\$STAGE" '([\s\S]*?)' current\.json > merged\.json/.exec(page)?.[1];
-    if (found === undefined) throw new Error('docs/deploy.md: the jq merge command is not where this test looks for it');
-    program = found;
-    const teardown = /jq --arg queue "\$QUEUE_ARN" --arg stage "\$STAGE" '([\s\S]*?)' current\.json > remaining\.json/.exec(page)?.[1];
-    if (teardown === undefined) throw new Error('docs/deploy.md: the jq teardown command is not where this test looks for it');
-    removal = teardown;
+    program = await notificationMergeProgram();
+    removal = await notificationTeardownProgram();
     work = await mkdtemp(path.join(tmpdir(), 'sessionlake-notification-'));
   });
 
@@ -66,7 +61,7 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
   }
 
   // The four rules of a stage: what serverless.yml writes on a bucket it creates (package.test.ts checks those),
-  // with ids that name the stage.
+  // here with ids that name the stage.
   const ours = (prefix: string, stage = STAGE, queue = QUEUE_ARN): QueueConfiguration[] =>
     [
       { name: 'sessions-created', event: 's3:ObjectCreated:*', suffix: '.jsonl' },

@@ -24,7 +24,7 @@ import { buildFunctions } from '../../../infra/build.js';
 import { toSqsRecord } from '../../../infra/local/queue-runner.js';
 import { runMigrations } from '../../../shared/store/migrate.js';
 import { createPool } from '../../../shared/store/pool.js';
-import { readAppliedTemplate, resource } from '../../support/cloudformation.js';
+import { bucketQueueConfigurations, readAppliedTemplate } from '../../support/cloudformation.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { packageCopy } from '../../support/package-stack.js';
 import { unpackFunction, type PackagedFunction } from '../../support/packaged-lambda.js';
@@ -107,10 +107,7 @@ describe.skipIf(!runs)('against LocalStack: S3 notifications from the template i
   async function templateQueueConfigurations(arn: string): Promise<QueueConfiguration[]> {
     const packaged = await packageCopy({ rawBucket: BUCKET });
     const template = await readAppliedTemplate(path.join(packaged.dir, 'cloudformation-template-update-stack.json'));
-    const configurations = (resource(template, 'RawBucket').Properties?.['NotificationConfiguration'] as {
-      QueueConfigurations: Array<{ Id: string; Event: string; Filter: { S3Key: { Rules: Array<{ Name: 'prefix' | 'suffix'; Value: string }> } } }>;
-    }).QueueConfigurations;
-    return configurations.map((c) => ({ Id: c.Id, QueueArn: arn, Events: [c.Event as 's3:ObjectCreated:*'], Filter: { Key: { FilterRules: c.Filter.S3Key.Rules } } }));
+    return bucketQueueConfigurations(template, 'RawBucket', arn) as QueueConfiguration[];
   }
 
   async function receiveAll(expected: number): Promise<Message[]> {

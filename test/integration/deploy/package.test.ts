@@ -66,12 +66,12 @@ describe('npm run package', () => {
     }
   });
 
-  it('deploys both functions from their bundles as ESM on nodejs22.x, arm64', () => {
-    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction']) {
+  it('deploys the three functions from their bundles as ESM on nodejs24.x, arm64', () => {
+    for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction', 'MigrateLambdaFunction']) {
       const fn = props(id);
-      expect(fn['Runtime']).toBe('nodejs22.x');
+      expect(fn['Runtime']).toBe('nodejs24.x');
       expect(fn['Architectures']).toEqual(['arm64']);
-      expect(fn['Handler']).toMatch(/^dist\/(ingest|backfill)\/index\.handler$/);
+      expect(fn['Handler']).toMatch(/^dist\/(ingest|backfill|migrate)\/index\.handler$/);
     }
   });
 });
@@ -294,8 +294,9 @@ describe('IAM, least privilege', () => {
   const parameterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/database-url' };
 
   it('gives each function a role of its own and no shared role', () => {
-    expect(props('IngestLambdaFunction')['Role']).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
-    expect(props('BackfillLambdaFunction')['Role']).toEqual({ 'Fn::GetAtt': ['BackfillRole', 'Arn'] });
+    // The role's ARN, written as a Sub (serverless.yml says why).
+    expect(props('IngestLambdaFunction')['Role']).toEqual({ 'Fn::Sub': '${IngestRole.Arn}' });
+    expect(props('BackfillLambdaFunction')['Role']).toEqual({ 'Fn::Sub': '${BackfillRole.Arn}' });
     expect(props('MigrateLambdaFunction')['Role']).toEqual({ 'Fn::Sub': '${MigrateRole.Arn}' });
     expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['BackfillRole', 'IngestRole', 'MigrateRole']);
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);

@@ -1,7 +1,8 @@
 /**
- * The stack packaged with every optional setting used: an existing bucket under a key prefix, the database URL
- * in Secrets Manager behind a customer managed key and RDS Proxy, a VPC, an alarm topic, other queue sizing.
- * package.test.ts covers the defaults.
+ * The stack packaged with every optional setting used: an existing bucket under a key prefix encrypted with a
+ * customer managed key, the database URL in Secrets Manager behind a customer managed key and RDS Proxy, a VPC, an
+ * alarm topic, other queue sizing; and the topic the stack creates, with an address.
+ * package.test.ts covers the defaults; the parameters are the `every-option` row of test/support/template-variants.ts.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -17,31 +18,13 @@ import {
   type Template,
 } from '../../support/cloudformation.js';
 import { packageCopy } from '../../support/package-stack.js';
+import { ALARM_EMAIL_PARAMS, EVERY_OPTION_PARAMS } from '../../support/template-variants.js';
 
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sessionlake/writer-AbCdEf';
-const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:sessionlake-alarms';
-const BUCKET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/9876fedc-98fe-76dc-54ba-0987654321fe';
-const PARAMS = {
-  rawBucket: 'acme-agent-logs',
-  createBucket: 'false',
-  keyPrefix: 'team-a/',
-  rawBucketKmsKeyArn: BUCKET_KEY_ARN,
-  databaseSecretArn: SECRET_ARN,
-  databaseKmsKeyArn: KEY_ARN,
-  databaseHost: 'sessionlake.proxy-abc.eu-west-1.rds.amazonaws.com',
-  databaseName: 'lake',
-  subnetIds: 'subnet-0a,subnet-0b',
-  securityGroupIds: 'sg-0c',
-  batchSize: '25',
-  batchingWindowSeconds: '30',
-  maxConcurrency: '3',
-  backfillRate: 'rate(1 hour)',
-  alarmTopicArn: TOPIC_ARN,
-  queueAgeAlarmSeconds: '900',
-  maxReceiveCount: '3',
-  logRetentionDays: '7',
-};
+const PARAMS = EVERY_OPTION_PARAMS;
+const SECRET_ARN = PARAMS.databaseSecretArn;
+const KEY_ARN = PARAMS.databaseKmsKeyArn;
+const TOPIC_ARN = PARAMS.alarmTopicArn;
+const BUCKET_KEY_ARN = PARAMS.rawBucketKmsKeyArn;
 
 let template: Template;
 let templateText: string;
@@ -128,8 +111,8 @@ describe('a database in a VPC', () => {
   it('runs every function in the given subnets and security groups', () => {
     for (const id of ['IngestLambdaFunction', 'BackfillLambdaFunction', 'MigrateLambdaFunction']) {
       expect(props(id)['VpcConfig']).toEqual({
-        SubnetIds: { 'Fn::Split': [',', 'subnet-0a,subnet-0b'] },
-        SecurityGroupIds: { 'Fn::Split': [',', 'sg-0c'] },
+        SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b1c2d3e4f5a60728'],
+        SecurityGroupIds: ['sg-0c1d2e3f4a5b6c7d8'],
       });
     }
   });
@@ -194,8 +177,8 @@ describe('sizing, schedule, alarms and logs from parameters', () => {
 
 describe('the alarm topic the stack creates, with an address to mail', () => {
   it('subscribes the address to the topic by email', async () => {
-    const packaged = await packageCopy({ alarmEmail: 'oncall@example.com' });
+    const packaged = await packageCopy(ALARM_EMAIL_PARAMS);
     const withEmail = await readAppliedTemplate(path.join(packaged.dir, 'cloudformation-template-update-stack.json'));
-    expect(resource(withEmail, 'AlarmTopic').Properties?.['Subscription']).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com' }]);
+    expect(resource(withEmail, 'AlarmTopic').Properties?.['Subscription']).toEqual([{ Protocol: 'email', Endpoint: ALARM_EMAIL_PARAMS.alarmEmail }]);
   }, 180_000);
 });

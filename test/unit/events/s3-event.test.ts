@@ -17,6 +17,41 @@ function s3Record(overrides: Record<string, unknown> = {}, object: Record<string
 }
 
 describe('decodeSqsBody', () => {
+  it("decodes moto's records: no sequencer (no ordering information, not an error), every '/' of the key encoded", () => {
+    // As moto 5.2 sends them (moto/s3/notifications.py: quote_plus of the whole key, no sequencer, eventTime without zone).
+    const record = {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: '2026-12-06T00:10:21.699334',
+      eventName: 'ObjectCreated:Put',
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'sessionlake-sessions-created',
+        bucket: { name: 'acme-agent-logs', arn: 'arn:aws:s3:::acme-agent-logs' },
+        object: { key: 'team-a%2Flaptop%2Fraw%2Fclaude%2F-tmp%2Fa+b.jsonl', size: 1342, eTag: 'd41d8cd98f00b204e9800998ecf8427e' },
+      },
+    };
+
+    const decoded = decodeSqsBody(JSON.stringify({ Records: [record] }));
+
+    expect(decoded).toEqual({
+      kind: 'events',
+      events: [
+        {
+          action: 'created',
+          eventName: 'ObjectCreated:Put',
+          eventTime: '2026-12-06T00:10:21.699334',
+          bucket: 'acme-agent-logs',
+          key: 'team-a/laptop/raw/claude/-tmp/a b.jsonl',
+          size: 1342,
+          etag: 'd41d8cd98f00b204e9800998ecf8427e',
+          sequencer: null,
+        },
+      ],
+    });
+  });
+
   it('decodes an ObjectCreated record with a form-encoded key and unquoted eTag', () => {
     const body = JSON.stringify({ Records: [s3Record({}, { key: 'm/raw/claude/my+proj/%C3%BC%2Bx.jsonl' })] });
 
