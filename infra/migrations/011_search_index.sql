@@ -38,10 +38,10 @@ $$;
 
 -- Indexes the tool calls of the given sessions (NULL: of all sessions) that have no search row yet; returns how
 -- many. The write path calls it with an object's sessions after the object's transaction commits; run with NULL
--- it catches up anything a crash between commit and this call left unindexed. SECURITY DEFINER: the writer role
--- needs no grant on tool_call_search.
+-- (as the owner or the writer) it catches up anything a crash between commit and this call left unindexed.
+-- It runs as its caller: only the writer role may (grants below), analysts cannot write search rows.
 CREATE FUNCTION index_tool_call_search(session_ids text[]) RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
+LANGUAGE sql SET search_path = sessionlake, pg_temp AS $$
   WITH indexed AS (
     INSERT INTO tool_call_search (session_id, message_ordinal, call_index, search_vector)
     SELECT t.session_id, t.message_ordinal, t.call_index,
@@ -60,7 +60,7 @@ $$;
 -- A tool call whose searchable text changes in place (a delta adds the result of a pending call) loses its
 -- search row, so the next index_tool_call_search writes the new text instead of keeping the old.
 CREATE FUNCTION forget_changed_tool_call_search() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = sessionlake, pg_temp AS $$
 BEGIN
   DELETE FROM tool_call_search
    WHERE session_id = OLD.session_id AND message_ordinal = OLD.message_ordinal AND call_index = OLD.call_index;
@@ -73,6 +73,21 @@ CREATE TRIGGER tool_call_search_forget_changed
   WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.input IS DISTINCT FROM NEW.input
         OR OLD.input_text IS DISTINCT FROM NEW.input_text OR OLD.result_text IS DISTINCT FROM NEW.result_text)
   EXECUTE FUNCTION forget_changed_tool_call_search();
+
+-- The writer role (as `sessionlake roles` grants it, shared/store/roles.ts) writes and deletes search rows; the
+-- writer roles of an existing installation get the same here. Nobody else may run the functions that write.
+REVOKE EXECUTE ON FUNCTION index_tool_call_search(text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION forget_changed_tool_call_search() FROM PUBLIC;
+DO $$
+DECLARE
+  writer name;
+BEGIN
+  FOR writer IN SELECT a.role_name FROM access_roles a JOIN pg_roles r ON r.rolname = a.role_name WHERE a.access = 'writer' LOOP
+    EXECUTE format('GRANT SELECT, INSERT, DELETE ON tool_call_search TO %I', writer);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION index_tool_call_search(text[]) TO %I', writer);
+  END LOOP;
+END
+$$;
 
 -- The existing tool calls, converted in place.
 SELECT index_tool_call_search(NULL);
