@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../shared/store/migrate.js';
+import { dropRoles } from '../../../shared/store/roles.js';
 import { startAnalyticsStack } from '../../support/analytics.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import type { IngestStack } from '../../support/ingest-stack.js';
@@ -179,5 +180,60 @@ describe('tool-call search keeps no text that is gone', () => {
     // Assess
     const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM sessionlake.tool_call_search WHERE session_id = 'm/raw/claude/-x/deleted'`);
     expect(rows).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('the write path\'s roles on an installation migrated in place', () => {
+  it('lets the existing writer role index tool calls and refuses the analyst role', async () => {
+    // Prepare: roles installed by the previous release, one tool call written before the migration
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const names = { writer: `sw_writer_${suffix}`, analyst: `sw_analyst_${suffix}`, admin: `sw_admin_${suffix}` };
+    const installation = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: installation.url, max: 1 });
+    try {
+      await runMigrations(installation.url, await migrationsUpTo(SEARCH_INDEX_VERSION - 1));
+      // What the previous release's `sessionlake roles` left for the write path: a writer role recorded as such
+      for (const role of Object.values(names)) await pool.query(`CREATE ROLE ${role}`);
+      await pool.query(`GRANT USAGE ON SCHEMA sessionlake TO ${names.writer}, ${names.analyst}`);
+      await pool.query(`GRANT SELECT, INSERT, UPDATE ON sessionlake.objects, sessionlake.sessions TO ${names.writer}`);
+      await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON sessionlake.messages, sessionlake.tool_calls TO ${names.writer}`);
+      await pool.query(`GRANT SELECT ON ALL TABLES IN SCHEMA sessionlake TO ${names.analyst}`);
+      await pool.query(`INSERT INTO sessionlake.access_roles (role_name, access) VALUES ($1, 'writer'), ($2, 'admin')`, [names.writer, names.admin]);
+      await runMigrations(installation.url);
+      await pool.query(`INSERT INTO sessionlake.objects (uri, bucket, key, machine, agent, kind) VALUES ('s3://b/k', 'b', 'k', 'm', 'claude', 'session')`);
+      await pool.query(`INSERT INTO sessionlake.sessions (id, object_uri, machine, agent, kind, started_at) VALUES ('k', 's3://b/k', 'm', 'claude', 'session', now())`);
+      await pool.query(`INSERT INTO sessionlake.messages (session_id, ordinal, role, source_type, line_number, byte_offset) VALUES ('k', 0, 'assistant', 'assistant', 1, 0)`);
+      await pool.query(`INSERT INTO sessionlake.tool_calls (session_id, message_ordinal, call_index, name, result_text) VALUES ('k', 0, 0, 'Bash', 'pending')`);
+      const asRole = async (role: string, sql: string): Promise<unknown> => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(role)}`);
+          const result = await client.query(sql);
+          await client.query('COMMIT');
+          return result.rows;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          return (error as { code?: string }).code;
+        } finally {
+          client.release();
+        }
+      };
+
+      // Act
+      const analyst = await asRole(names.analyst, `SELECT sessionlake.index_tool_call_search(NULL) AS n`);
+      const writer = await asRole(names.writer, `SELECT sessionlake.index_tool_call_search(ARRAY['k']) AS n`);
+      const revised = await asRole(names.writer, `UPDATE sessionlake.tool_calls SET result_text = 'done' WHERE session_id = 'k' RETURNING call_index`);
+
+      // Assess: 42501 insufficient privilege; the writer's update also removed the stale search row
+      expect(analyst).toBe('42501');
+      expect(writer).toEqual([{ n: '1' }]);
+      expect(revised).toEqual([{ call_index: 0 }]);
+      expect((await pool.query(`SELECT count(*)::int AS n FROM sessionlake.tool_call_search`)).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await dropRoles(pool, Object.values(names));
+      await pool.end();
+      await installation.drop();
+    }
   });
 });
