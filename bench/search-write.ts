@@ -33,7 +33,7 @@ const MESSAGE_TEXT = `coalesce(text, '') || ' ' || coalesce(thinking, '')`;
 interface Variant {
   name: string;
   /** Statements that turn a copy of the plain table into this variant. */
-  setup: (table: string, text: string) => string[];
+  setup: (table: string, text: string, keys: string) => string[];
   /** Run after the insert, outside the measured object transaction (the follow-up variant only). */
   followUp?: (table: string, text: string, keys: string) => string[];
 }
@@ -68,9 +68,11 @@ const VARIANTS: Variant[] = [
   },
   {
     name: 'follow-up table',
-    setup: (table, _text) => [
-      `CREATE TABLE ${table}_search AS SELECT * FROM ${table} WITH NO DATA`,
-      `ALTER TABLE ${table}_search ADD COLUMN search_vector tsvector`,
+    // As migration 011 builds it: the search table's key references the row it indexes (ON DELETE CASCADE).
+    setup: (table, _text, keys) => [
+      `CREATE TABLE ${table}_search AS SELECT ${keys} FROM ${table} WITH NO DATA`,
+      `ALTER TABLE ${table}_search ADD COLUMN search_vector tsvector NOT NULL, ADD PRIMARY KEY (${keys}),
+         ADD FOREIGN KEY (${keys}) REFERENCES ${table} (${keys}) ON DELETE CASCADE`,
       `CREATE INDEX ON ${table}_search USING gin (search_vector)`,
     ],
     followUp: (table, text, keys) => [
@@ -132,7 +134,7 @@ async function benchSource(client: pg.PoolClient, source: Source): Promise<void>
     const table = `bench_search.${source.table}_${index}`;
     await client.query(`CREATE TABLE ${table} (LIKE bench_search.src_${source.table})`);
     await client.query(`ALTER TABLE ${table} ADD PRIMARY KEY (${source.keys})`);
-    for (const sql of variant.setup(table, source.text)) await client.query(sql);
+    for (const sql of variant.setup(table, source.text, source.keys)) await client.query(sql);
     const insertMs: number[] = [];
     const followUpMs: number[] = [];
     for (let run = 0; run < runs; run += 1) {
