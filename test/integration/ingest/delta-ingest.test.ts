@@ -186,7 +186,7 @@ describe('delta ingest', () => {
         requestId: 'req_s',
         message: { id: 'msg_s', model: 'claude-x', content: [{ type: 'tool_use', id: 'toolu_s', name: 'Bash', input: { command: 'find . -name x' } }], usage: { input_tokens: 3, output_tokens: 1 } },
       });
-    const result = claudeLine('user', 'u-03', { message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_s', content: 'narwhalconfig.yaml' }] } });
+    const result = claudeLine('user', 'u-03', { message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_s', content: 'narwhalconfig written' }] } });
     const hits = async (term: string) =>
       (await stack.pool.query(
         `SELECT session_id, kind, label FROM sessionlake.search_documents WHERE search_vector @@ websearch_to_tsquery('simple', $1)`,
