@@ -86,6 +86,18 @@ export interface IngestedRange {
 /** Longest pause between statements of one object's transaction (an S3 read stalling that long is dead). */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
+/**
+ * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
+ * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
+ * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
+ */
+async function indexToolCallSearch(client: pg.PoolClient, objectUri: string): Promise<void> {
+  await client.query(
+    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = $1))`,
+    [objectUri],
+  );
+}
+
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
@@ -128,6 +140,7 @@ export class ObjectStore {
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const result = await work(new ObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
+      await indexToolCallSearch(client, identity.uri);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
