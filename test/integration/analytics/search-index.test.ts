@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../shared/store/migrate.js';
 import { dropRoles } from '../../../shared/store/roles.js';
 import { startAnalyticsStack } from '../../support/analytics.js';
+import { backfillHarness } from '../../support/backfill.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import type { IngestStack } from '../../support/ingest-stack.js';
 import { migrationsUpTo } from '../../support/migrations.js';
@@ -112,6 +113,32 @@ describe('tool-call search written after the object transaction', () => {
     expect(rows[0].calls).toBeGreaterThan(0);
     expect(rows[0].indexed).toBe(rows[0].calls);
     expect(written).toEqual(previous);
+  });
+
+  it('a backfill pass writes the search rows an ingest committed but never indexed (its worker died in between)', async () => {
+    // Prepare: the rows of some sessions' tool calls are committed, their search rows are not (the follow-up
+    // step never ran); the objects themselves are current, so no event or backfill ingests them again
+    const { rows: before } = await stack.pool.query<{ terms: number }>(
+      `SELECT count(*)::int AS terms FROM sessionlake.search_documents WHERE kind = 'tool_call' AND search_vector @@ plainto_tsquery('simple', 'Bash')`,
+    );
+    const dropped = await stack.pool.query(
+      `DELETE FROM sessionlake.tool_call_search WHERE session_id IN (SELECT id FROM sessionlake.sessions ORDER BY id LIMIT 10)`,
+    );
+    expect(dropped.rowCount).toBeGreaterThan(0);
+
+    // Act
+    const run = await backfillHarness(stack).run();
+
+    // Assess: nothing was ingested again, and every tool call is searchable as it was
+    expect(run).toMatchObject({ status: 'finished', counts: { ingested: 0 } });
+    const { rows } = await stack.pool.query(
+      `SELECT (SELECT count(*) FROM sessionlake.tool_calls)::int AS calls, (SELECT count(*) FROM sessionlake.tool_call_search)::int AS indexed`,
+    );
+    expect(rows[0].indexed).toBe(rows[0].calls);
+    const { rows: after } = await stack.pool.query<{ terms: number }>(
+      `SELECT count(*)::int AS terms FROM sessionlake.search_documents WHERE kind = 'tool_call' AND search_vector @@ plainto_tsquery('simple', 'Bash')`,
+    );
+    expect(after).toEqual(before);
   });
 });
 
