@@ -214,9 +214,8 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
   await client.connect();
   try {
     const source = await client.query({
-      text: `SELECT session_id, ordinal, role, source_type, source_subtype, uuid, parent_uuid, "timestamp"::text, model, text, thinking,
-               is_sidechain, is_compact_boundary, message_id, request_id, input_tokens, output_tokens, cache_creation_input_tokens,
-               cache_read_input_tokens, reasoning_output_tokens, usage::text, line_number, byte_offset
+      // The writer's own column list (it grows with migrations), timestamp and jsonb as the text the writer sends.
+      text: `SELECT ${MESSAGES.columns.map((column) => (column === '"timestamp"' || column === 'usage' ? `${column}::text` : column)).join(', ')}
              FROM sessionlake.messages ORDER BY session_id, ordinal LIMIT $1`,
       values: [limit],
       rowMode: 'array',

@@ -205,7 +205,10 @@ export async function runBackfill(target: BackfillTarget, deps: BackfillDependen
     }
     progress.listingComplete = true;
     report();
-    if (runId !== null) await deps.store.finish(runId, 'finished', null);
+    if (runId !== null) {
+      const indexed = await deps.store.finish(runId, 'finished', null);
+      if (indexed > 0) deps.log.warn('backfill indexed tool calls an ingest had left out of search', { target: formatTarget(target), indexed });
+    }
     return { status: 'finished', runId, resumedFrom, counts: totals, pages: progress.pages, error: null };
   } catch (error) {
     const reason = describeError(error);

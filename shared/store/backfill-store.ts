@@ -238,20 +238,27 @@ export class BackfillStore {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Closes the run and gives the lease back. A paused run keeps its position for the next run to resume. */
-  async finish(runId: number, status: Exclude<RunStatus, 'running' | 'abandoned'>, error: string | null): Promise<void> {
-    await this.db
-      .query(
-        `WITH released AS (DELETE FROM ${SCHEMA}.backfill_leases WHERE run_id = $1)
+  /**
+   * Closes the run and gives the lease back. A paused run keeps its position for the next run to resume. A finished
+   * run also writes the search rows of tool calls an ingest committed but did not index (the worker died between
+   * the commit and its follow-up step, migration 011): the catch-up that step's comment promises. Returns how many.
+   */
+  async finish(runId: number, status: Exclude<RunStatus, 'running' | 'abandoned'>, error: string | null): Promise<number> {
+    const result = await this.db
+      .query<{ indexed: string | null }>(
+        `WITH released AS (DELETE FROM ${SCHEMA}.backfill_leases WHERE run_id = $1),
+              indexed AS (SELECT CASE WHEN $2 = 'finished' THEN ${SCHEMA}.index_tool_call_search(NULL) ELSE 0 END AS n)
          UPDATE ${SCHEMA}.backfill_runs SET status = $2, finished_at = now(), error = $3,
            continuation_token = CASE WHEN $2 = 'finished' THEN NULL ELSE continuation_token END,
            start_after = CASE WHEN $2 = 'finished' THEN NULL ELSE start_after END
-         WHERE id = $1`,
+         WHERE id = $1
+         RETURNING (SELECT n FROM indexed) AS indexed`,
         [runId, status, error],
       )
       .catch((failure: unknown) => {
         throw translatePgError(failure);
       });
+    return Number(result.rows[0]?.indexed ?? 0);
   }
 
   /** The database's clock: a dry run, which has no run row, dates its pages with it. */

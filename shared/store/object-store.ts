@@ -95,6 +95,18 @@ export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction. */
 export type ObjectTransaction = { [K in keyof PgObjectTransaction]: PgObjectTransaction[K] };
 
+/**
+ * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
+ * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
+ * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
+ */
+async function indexToolCallSearch(client: pg.PoolClient, objectUri: string): Promise<void> {
+  await client.query(
+    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = $1))`,
+    [objectUri],
+  );
+}
+
 export class ObjectStore {
   constructor(
     private readonly pool: pg.Pool,
@@ -137,6 +149,7 @@ export class ObjectStore {
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const result = await work(new PgObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
+      await indexToolCallSearch(client, identity.uri);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {

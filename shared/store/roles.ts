@@ -41,7 +41,11 @@ const WRITER_GRANTS: Record<string, string> = {
   session_link_locks: 'SELECT, INSERT, UPDATE',
   object_checkpoints: 'SELECT, INSERT, UPDATE, DELETE',
   ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
+  // The follow-up step after an object's transaction writes these; a changed or deleted tool call deletes its row.
+  tool_call_search: 'SELECT, INSERT, DELETE',
 };
+// Functions only the write path runs (migration 011 revokes them from PUBLIC).
+const WRITER_FUNCTIONS = ['index_tool_call_search(text[])'];
 const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
 
 export async function installRoles(pool: pg.Pool, names: RoleNames): Promise<void> {
@@ -52,6 +56,7 @@ export async function installRoles(pool: pg.Pool, names: RoleNames): Promise<voi
     for (const [table, privileges] of Object.entries(WRITER_GRANTS)) {
       await client.query(`GRANT ${privileges} ON ${SCHEMA}.${table} TO ${id(names.writer)}`);
     }
+    for (const fn of WRITER_FUNCTIONS) await client.query(`GRANT EXECUTE ON FUNCTION ${SCHEMA}.${fn} TO ${id(names.writer)}`);
     for (const sequence of WRITER_SEQUENCES) await client.query(`GRANT USAGE ON SEQUENCE ${SCHEMA}.${sequence} TO ${id(names.writer)}`);
     await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${SCHEMA} TO ${id(names.analyst)}`);
     // Views added by later migrations (run by the same owner) are readable too.

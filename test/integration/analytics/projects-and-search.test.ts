@@ -138,6 +138,8 @@ describe('full-text search columns', () => {
        VALUES ($1, 0, 0, 'Bash', '{"command": "git push --force origin main"}', 'Everything up-to-date')`,
       [session],
     );
+    // The write path's follow-up step after the object's transaction (migration 011)
+    await pool.query(`SELECT sessionlake.index_tool_call_search(ARRAY[$1])`, [session]);
 
     // Act
     const { rows } = await pool.query(

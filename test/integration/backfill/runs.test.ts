@@ -98,7 +98,7 @@ describe('one backfill at a time per prefix', () => {
     await putMany(stack, Array.from({ length: 10 }, (_, i) => `m/raw/claude/-p/later-${i}.txt`));
     // A store whose run never gets to finish(): the process died, the lease row stays behind.
     const dying = new BackfillStore(stack.pool);
-    dying.finish = async () => {};
+    dying.finish = async () => 0;
 
     const killed = await harness.run({ lister: dyingAfter(createObjectLister(stack.emulator.s3), 2), store: dying, pageSize: 10, leaseMs: 1_000 });
     const busy = await harness.run({ pageSize: 10 });

@@ -201,6 +201,7 @@ describe('the scheduled backfill', () => {
       SESSIONLAKE_BACKFILL_PREFIXES: 's3://sessionlake-raw/',
       SESSIONLAKE_INGEST_QUEUE_URL: { Ref: 'IngestQueue' },
       SESSIONLAKE_BACKFILL_LEASE_MS: '900000',
+      SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS: '3600000',
     });
   });
 

@@ -64,6 +64,8 @@ async function snapshot(pool: pg.Pool, uris?: string[]): Promise<Record<string, 
     ['sessions', ['updated_at'], 'object_uri', 'id'],
     ['messages', [], '(SELECT object_uri FROM sessionlake.sessions s WHERE s.id = session_id)', 'session_id, ordinal'],
     ['tool_calls', [], '(SELECT object_uri FROM sessionlake.sessions s WHERE s.id = session_id)', 'session_id, message_ordinal, call_index'],
+    // Written after each object's transaction (migration 011): after deltas, the same as after one full ingest.
+    ['tool_call_search', [], '(SELECT object_uri FROM sessionlake.sessions s WHERE s.id = session_id)', 'session_id, message_ordinal, call_index'],
   ];
   const result: Record<string, unknown[]> = {};
   for (const [table, ignored, uriOf, order] of tables) {
@@ -173,6 +175,40 @@ describe('delta ingest', () => {
     expect(billed.rows).toEqual([{ uuid: 'a-02', output_tokens: null }, { uuid: 'a-03', output_tokens: '7' }]);
     const session = await stack.pool.query('SELECT message_count, output_tokens FROM sessionlake.sessions WHERE object_uri = $1', [uriOf(key)]);
     expect(session.rows).toEqual([{ message_count: 4, output_tokens: '7' }]);
+  });
+
+  it('makes a result a delta adds searchable, and forgets it when the object is rewritten without it', async () => {
+    // Prepare: a call left pending by the first upload
+    const key = 'laptop/raw/claude/-home-me-app/7d1e0c1e-0000-4000-8000-00000000f1d5.jsonl';
+    const first =
+      claudeLine('user', 'u-01', { message: { content: 'find the config' } }) +
+      claudeLine('assistant', 'a-02', {
+        requestId: 'req_s',
+        message: { id: 'msg_s', model: 'claude-x', content: [{ type: 'tool_use', id: 'toolu_s', name: 'Bash', input: { command: 'find . -name x' } }], usage: { input_tokens: 3, output_tokens: 1 } },
+      });
+    const result = claudeLine('user', 'u-03', { message: { content: [{ type: 'tool_result', tool_use_id: 'toolu_s', content: 'narwhalconfig written' }] } });
+    const hits = async (term: string) =>
+      (await stack.pool.query(
+        `SELECT session_id, kind, label FROM sessionlake.search_documents WHERE search_vector @@ websearch_to_tsquery('simple', $1)`,
+        [term],
+      )).rows;
+    const sessionId = key.slice(0, -'.jsonl'.length);
+    ingested(await sync(key, first));
+    const pendingFound = await hits('"find . -name x"');
+
+    // Act
+    const delta = ingested(await sync(key, first + result));
+    const afterDelta = await hits('narwhalconfig');
+    ingested(await sync(key, claudeLine('user', 'u-01', { message: { content: 'something else entirely' } })));
+
+    // Assess
+    expect(pendingFound).toEqual([{ session_id: sessionId, kind: 'tool_call', label: 'Bash' }]);
+    expect(delta.read).toBe('delta');
+    expect(afterDelta).toEqual([{ session_id: sessionId, kind: 'tool_call', label: 'Bash' }]);
+    expect(await hits('narwhalconfig')).toEqual([]);
+    expect(await hits('"find . -name x"')).toEqual([]);
+    const left = await stack.pool.query('SELECT count(*)::int AS n FROM sessionlake.tool_call_search WHERE session_id = $1', [sessionId]);
+    expect(left.rows).toEqual([{ n: 0 }]);
   });
 
   it('re-reads a torn last line whole once the rest of it arrives', async () => {

@@ -141,6 +141,8 @@ const PER_MACHINE_TABLES: Record<string, string> = {
   messages: `SELECT session_id || '/' || ordinal AS row, session_id AS owner FROM sessionlake.messages`,
   tool_calls: `SELECT session_id || '/' || call_id AS row, session_id AS owner FROM sessionlake.tool_calls`,
   secret_findings: `SELECT id::text AS row, session_id AS owner FROM sessionlake.secret_findings`,
+  // Migration 011: a tool call's search row, visible with its session.
+  tool_call_search: `SELECT session_id || '/' || message_ordinal || '/' || call_index AS row, session_id AS owner FROM sessionlake.tool_call_search`,
   // The analysts' views (migration 003) are security_invoker: the tables' policies apply through them.
   usage: `SELECT session_id || '/' || message_ordinal AS row, session_id AS owner FROM sessionlake.usage`,
   session_overview: `SELECT session_id || '/' || secrets_found AS row, session_id AS owner FROM sessionlake.session_overview`,

@@ -62,15 +62,17 @@ describe('the schema check of the functions', () => {
     await owner.connect();
     const suffix = Math.random().toString(36).slice(2, 8);
     const login = `schema_check_${suffix}`;
+    // A password, so the login also works where the server asks for one (the embedded Postgres does; trust auth ignores it).
+    const password = `pw_${suffix}`;
     try {
-      await owner.query(`CREATE ROLE ${login} LOGIN`);
+      await owner.query(`CREATE ROLE ${login} LOGIN PASSWORD '${password}'`);
       await owner.query(`GRANT USAGE ON SCHEMA sessionlake TO ${login}`);
     } finally {
       await owner.end();
     }
     const asLogin = new URL(url);
     asLogin.username = login;
-    asLogin.password = '';
+    asLogin.password = password;
     return asLogin.toString();
   }
 

@@ -47,6 +47,7 @@ describe('decodeSqsBody', () => {
           size: 1342,
           etag: 'd41d8cd98f00b204e9800998ecf8427e',
           sequencer: null,
+          verify: false,
         },
       ],
     });
