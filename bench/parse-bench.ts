@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { readLines } from '../shared/lines/line-reader.js';
 import { parseSession } from '../shared/parsers/parse-session.js';
 import { PARSERS } from '../shared/parsers/registry.js';
-import type { ParserDefinition, RecordSink } from '../shared/parsers/types.js';
+import type { ParserDefinition } from '../shared/parsers/types.js';
+import type { RecordSink } from '../shared/model.js';
 import { RedactingSink } from '../shared/redaction/redacting-sink.js';
 import { retag } from './corpus.js';
 

@@ -32,6 +32,9 @@ export interface Config {
   logLevel: LogLevel;
 }
 
+/** The queue's redrive maxReceiveCount when none is set: serverless.yml's `maxReceiveCount` parameter default. */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -49,7 +52,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingest: {
       maxLineBytes: integer(env, 'SESSIONLAKE_MAX_LINE_BYTES', DEFAULT_MAX_LINE_BYTES, 1024),
       timeReserveMs: integer(env, 'SESSIONLAKE_TIME_RESERVE_MS', 10_000, 0),
-      maxReceiveCount: integer(env, 'SESSIONLAKE_MAX_RECEIVE_COUNT', 5, 1),
+      maxReceiveCount: integer(env, 'SESSIONLAKE_MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1),
     },
     logLevel: logLevel(env, 'SESSIONLAKE_LOG_LEVEL'),
   };

@@ -1,3 +1,4 @@
+import { allAgentDefinitions } from '../../shared/agents/registry.js';
 import { integerOption, stringOption, type Command } from '../command.js';
 
 /** `npm start`: the whole pipeline on this machine, until Ctrl-C. */
@@ -14,7 +15,7 @@ export const devCommand: Command = {
       type: 'string',
       description: 'kept between runs: Postgres data in <dir>/postgres, the bucket in <dir>/s3 (default .sessionlake)',
     },
-    'no-home': { type: 'boolean', description: 'do not upload ~/.claude/projects and ~/.codex/sessions' },
+    'no-home': { type: 'boolean', description: `do not upload ${homeFolders()}` },
     'no-notifications': { type: 'boolean', description: 'uploads only land in the bucket; load it with `sessionlake backfill`' },
   },
   async run(input) {
@@ -50,3 +51,10 @@ export const devCommand: Command = {
     return 0;
   },
 };
+
+/** `~/.claude/projects and ~/.codex/sessions`: each agent's own folder. */
+function homeFolders(): string {
+  return allAgentDefinitions()
+    .map((agent) => `~/${agent.localFolder.home.join('/')}`)
+    .join(' and ');
+}

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseSession, type SessionParseOutcome } from '../../shared/parsers/parse-session.js';
+import { agentDefinition, allAgentDefinitions } from '../../shared/agents/registry.js';
 import { selectParser } from '../../shared/parsers/registry.js';
-import type { Agent, RecordSink } from '../../shared/parsers/types.js';
+import { isAgent, type Agent, type RecordSink } from '../../shared/model.js';
 import { RedactingSink } from '../../shared/redaction/redacting-sink.js';
 import { stringOption, type Command } from '../command.js';
 import { expandJsonlPaths } from '../jsonl-files.js';
-
-const AGENT_NAMES: Record<Agent, string> = { claude: 'Claude Code', codex: 'Codex' };
 
 /** Parses local files without Postgres or S3: what would land, and what would be skipped. */
 export const parseCommand: Command = {
@@ -20,19 +19,24 @@ export const parseCommand: Command = {
       repeatable: true,
     },
   ],
-  options: { agent: { type: 'string', description: 'claude or codex (default: rollout-*.jsonl is codex, else the content decides)' } },
+  options: {
+    agent: {
+      type: 'string',
+      description: `${agentNames()} (default: a file name only one agent writes, as Codex's rollout-*.jsonl, names it; else the content decides)`,
+    },
+  },
   notes: [
     'Prints one JSON report per file on stdout; a file in which nothing was recognised gets a warning on stderr.',
     'Secrets are redacted as the ingest redacts them (the title shows [REDACTED:<rule>:<hash>]); secretsRedacted counts them by rule.',
   ],
   async run(input) {
     const agentOption = stringOption(input, 'agent');
-    if (agentOption !== undefined && agentOption !== 'claude' && agentOption !== 'codex') {
-      throw new Error(`--agent must be claude or codex, got "${agentOption}"`);
+    if (agentOption !== undefined && !isAgent(agentOption)) {
+      throw new Error(`--agent must be ${agentNames()}, got "${agentOption}"`);
     }
     for (const file of await expandJsonlPaths(input.positionals)) {
       const fileName = path.basename(file);
-      const agent: Agent | null = agentOption ?? (fileName.startsWith('rollout-') ? 'codex' : null);
+      const agent: Agent | null = agentOption ?? agentOwningFileName(fileName);
       let messages = 0;
       let toolCalls = 0;
       const secretsByRule: Record<string, number> = {};
@@ -79,10 +83,22 @@ async function nothingRecognised(file: string, agent: Agent | null): Promise<str
   const byContent = (await parseFile(file, null, { message: () => {}, toolCall: () => {}, revise: () => {} })).parser?.agent ?? null;
   if (agent !== null && byContent !== null && byContent !== agent) {
     return (
-      `no ${AGENT_NAMES[agent]} messages; it looks like a ${AGENT_NAMES[byContent]} session ` +
+      `no ${agentDefinition(agent).displayName} messages; it looks like a ${agentDefinition(byContent).displayName} session ` +
       `(try --agent ${byContent}, or leave --agent out)`
     );
   }
-  const expected = agent === null ? 'a Claude Code or Codex session' : `a ${AGENT_NAMES[agent]} session`;
+  const names = agent === null ? allAgentDefinitions().map((definition) => definition.displayName) : [agentDefinition(agent).displayName];
+  const expected = `a ${names.join(' or ')} session`;
   return `no line was recognised as a message of ${expected}`;
+}
+
+/** `claude or codex`: the names --agent takes. */
+function agentNames(): string {
+  const names = allAgentDefinitions().map((definition) => definition.name);
+  return [names.slice(0, -1).join(', '), names.at(-1)].filter((part) => part !== '').join(' or ');
+}
+
+/** The agent whose key layout owns the file name (Codex's `rollout-*.jsonl`), or null. */
+function agentOwningFileName(fileName: string): Agent | null {
+  return allAgentDefinitions().find((definition) => definition.keyLayout.ownsFileName(fileName))?.name ?? null;
 }

@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import type pg from 'pg';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/config.js';
 import { ingestNow } from '../../shared/backfill/actions.js';
 import { runBackfill } from '../../shared/backfill/reconcile.js';
 import { processSqsBatch } from '../../shared/ingest/sqs-batch.js';
@@ -68,7 +69,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const channelRandom = new Random(options.seed ^ 0x9e3779b9);
   const rates = options.rates ?? DEFAULT_RATES;
   const faults = new FaultCounter();
-  const emulator = await startEmulator({ port: 0, bucket: `chaos-${options.seed}`, queueName: `chaos-${options.seed}`, notifications: false, maxReceiveCount: 5 });
+  const emulator = await startEmulator({ port: 0, bucket: `chaos-${options.seed}`, queueName: `chaos-${options.seed}`, notifications: false, maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT });
   const admin = createPool({ connectionString: options.databaseUrl, max: 2 });
   const pools: pg.Pool[] = [admin];
   const runners: QueueRunner[] = [];
@@ -166,7 +167,7 @@ async function startWorker(
     log: silentLogger,
     maxLineBytes: 64 * 1024 * 1024,
     timeReserveMs: 500,
-    maxReceiveCount: 5,
+    maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
   };
   return startQueueRunner({
     sqs: emulator.sqs,

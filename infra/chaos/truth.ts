@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { classifyKey, sidecarKey } from '../../shared/layout/s3-key.js';
 import { parseSessionBytes } from '../../shared/parsers/parse-session.js';
-import { PARSERS, selectParser, storedParserVersion } from '../../shared/parsers/registry.js';
+import { selectParser, storedParserVersion } from '../../shared/parsers/registry.js';
 import type { ChaosBucket } from './bucket.js';
 
 /**
@@ -17,6 +17,8 @@ export interface ExpectedSession {
   toolCalls: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
   etag: string;
+  /** The parser version the rows must carry: that of the parser the key's agent reads the content with. */
+  parserVersion: string | null;
   /** Tool results that must hold a sidecar's content: call id → content. */
   savedResults: Map<string, string>;
 }
@@ -54,7 +56,9 @@ export async function expectedSessions(bucket: ChaosBucket): Promise<ExpectedSes
       if (sidecar?.content !== null && sidecar?.content !== undefined) savedResults.set(call.callId, sidecar.content);
     }
     const lines = parsed.messages.map((message) => message.lineNumber).sort((a, b) => a - b);
-    expected.push({ key: object.key, messages: parsed.messages.length, lines, toolCalls: parsed.toolCalls.length, tokens, etag: object.etag, savedResults });
+    const parser = parsed.outcome.parser;
+    const parserVersion = parser === null ? null : storedParserVersion(parser);
+    expected.push({ key: object.key, messages: parsed.messages.length, lines, toolCalls: parsed.toolCalls.length, tokens, etag: object.etag, parserVersion, savedResults });
   }
   return expected;
 }
@@ -67,7 +71,6 @@ export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucke
     etag: string | null;
     state: string;
     parser_version: string | null;
-    agent: string | null;
     deleted: boolean;
     messages: number;
     lines: number[] | null;
@@ -78,7 +81,7 @@ export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucke
     cache_read: string | null;
     cache_write: string | null;
   }>(
-    `SELECT o.key, o.etag, o.state, o.parser_version, o.agent, s.deleted_at IS NOT NULL AS deleted, s.message_count,
+    `SELECT o.key, o.etag, o.state, o.parser_version, s.deleted_at IS NOT NULL AS deleted, s.message_count,
             (SELECT count(*)::int FROM sessionlake.messages m WHERE m.session_id = s.id) AS messages,
             (SELECT array_agg(line_number ORDER BY line_number) FROM sessionlake.messages m WHERE m.session_id = s.id) AS lines,
             (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id) AS tool_calls,
@@ -104,10 +107,9 @@ export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucke
     } else if ((row.lines ?? []).join() !== session.lines.join()) {
       verdict.stale.push(`${session.key}: message rows from other lines than the object's`);
     }
-    const current = storedParserVersion(PARSERS[row.agent === 'codex' ? 'codex' : 'claude']);
     const sums = [Number(row.input ?? 0), Number(row.output ?? 0), Number(row.cache_read ?? 0), Number(row.cache_write ?? 0)];
     const want = [session.tokens.input, session.tokens.output, session.tokens.cacheRead, session.tokens.cacheWrite];
-    if (row.etag !== session.etag || row.state !== 'ingested' || row.parser_version !== current) {
+    if (row.etag !== session.etag || row.state !== 'ingested' || row.parser_version !== session.parserVersion) {
       verdict.stale.push(`${session.key}: stored ${row.state} ${row.etag} (${row.parser_version}), bucket has ${session.etag}`);
     } else if (sums.join() !== want.join()) {
       verdict.stale.push(`${session.key}: tokens ${sums.join('/')} stored, ${want.join('/')} in the object`);

@@ -9,6 +9,8 @@ import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { allAgentDefinitions } from '../../shared/agents/registry.js';
+import type { Agent } from '../../shared/model.js';
 import { runMigrations } from '../../shared/store/migrate.js';
 import { summarizeIngest, type IngestSummary } from '../../shared/store/reports.js';
 import { startEmulator, type RunningEmulator } from './emulator.js';
@@ -39,11 +41,11 @@ export interface DevStackOptions {
   bucket?: string | undefined;
   /** Machine segment of the keys for the user's own logs (default: the hostname). */
   machine?: string | undefined;
-  /** Upload ~/.claude/projects and ~/.codex/sessions (default true). */
+  /** Upload each agent's own folder (its definition's `localFolder.home`: ~/.claude/projects, …; default true). */
   includeHome?: boolean | undefined;
-  homeClaudeDir?: string | undefined;
-  homeCodexDir?: string | undefined;
-  /** Folder holding `claude/projects` and `codex/sessions` samples (default `<project>/test/fixtures`). */
+  /** Another folder to upload in place of an agent's home folder. */
+  homeDirs?: Partial<Record<Agent, string>> | undefined;
+  /** Folder holding each agent's samples (`localFolder.samples`: `claude/projects`, …; default `<project>/test/fixtures`). */
   samplesDir?: string | undefined;
   /** Lambda timeout given to the handler; also the visibility timeout (default 60 s). */
   functionTimeoutMs?: number | undefined;
@@ -141,14 +143,19 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       signal.throwIfAborted();
     }
 
-    const uploads: Array<{ label: string; dir: string; prefix: string }> = [
-      { label: 'sample Claude Code sessions', dir: path.join(samplesDir, 'claude', 'projects'), prefix: 'sample/raw/claude/' },
-      { label: 'sample Codex sessions', dir: path.join(samplesDir, 'codex', 'sessions'), prefix: 'sample/raw/codex/' },
-    ];
+    const agents = allAgentDefinitions();
+    const uploads: Array<{ label: string; dir: string; prefix: string }> = agents.map((agent) => ({
+      label: `sample ${agent.displayName} sessions`,
+      dir: path.join(samplesDir, ...agent.localFolder.samples),
+      prefix: `sample/raw/${agent.name}/`,
+    }));
     if (options.includeHome ?? true) {
       uploads.push(
-        { label: 'your Claude Code sessions', dir: options.homeClaudeDir ?? path.join(homedir(), '.claude', 'projects'), prefix: `${machine}/raw/claude/` },
-        { label: 'your Codex sessions', dir: options.homeCodexDir ?? path.join(homedir(), '.codex', 'sessions'), prefix: `${machine}/raw/codex/` },
+        ...agents.map((agent) => ({
+          label: `your ${agent.displayName} sessions`,
+          dir: options.homeDirs?.[agent.name] ?? path.join(homedir(), ...agent.localFolder.home),
+          prefix: `${machine}/raw/${agent.name}/`,
+        })),
       );
     }
     for (const upload of uploads) {

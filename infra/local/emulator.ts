@@ -5,6 +5,7 @@
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { DEFAULT_MAX_RECEIVE_COUNT } from '../../shared/config.js';
 import { createFauxqsStores } from './fauxqs-stores.js';
 import { attachNotificationBridge, type FauxqsApp, type NotificationBridge } from './notification-bridge.js';
 import type { KeyFilter } from './s3-event.js';
@@ -17,11 +18,11 @@ export interface EmulatorOptions {
   bucket?: string;
   queueName?: string;
   dlqName?: string;
-  /** Receives before SQS moves a message to the DLQ (default 5). */
+  /** Receives before SQS moves a message to the DLQ (default: the deployed queue's, DEFAULT_MAX_RECEIVE_COUNT). */
   maxReceiveCount?: number;
   /** The queue's default visibility timeout (default 30 s); the queue runner sets its own per receive. */
   visibilityTimeoutSeconds?: number;
-  /** Keys that produce notifications (default suffix `.jsonl`). */
+  /** Keys that produce notifications (default: the bridge's DEFAULT_FILTERS, every agent's suffixes). */
   filter?: KeyFilter | KeyFilter[];
   /** Send S3 notifications to the queue (default true); off, uploads only land in the bucket. */
   notifications?: boolean;
@@ -111,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const dlq = await createQueue(sqs, dlqName, {});
     const queue = await createQueue(sqs, queueName, {
       VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT }),
     });
     deliver = async (body) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));

@@ -14,6 +14,7 @@
  * Everything used is public Fastify API on the app fauxqs exports; fauxqs stays pinned at 1.9.2 anyway.
  */
 import type { buildApp } from 'fauxqs';
+import { notificationSuffixes } from '../../shared/agents/registry.js';
 import {
   buildS3NotificationRecord,
   createSequencer,
@@ -24,8 +25,11 @@ import {
   type S3NotificationBody,
 } from './s3-event.js';
 
-/** The notification rules the deployed stack sets too: sessions, and the sidecars that re-ingest them. */
-export const DEFAULT_FILTERS: KeyFilter[] = [{ suffix: '.jsonl' }, { suffix: '.txt' }];
+/**
+ * The notification rules the deployed stack sets too: every agent's suffixes (its definition's
+ * `notifySuffixes`), sessions and the sidecars that re-ingest them.
+ */
+export const DEFAULT_FILTERS: KeyFilter[] = notificationSuffixes().map((suffix) => ({ suffix }));
 
 export type FauxqsApp = ReturnType<typeof buildApp>;
 
@@ -33,7 +37,7 @@ export interface NotificationBridgeOptions {
   region: string;
   /**
    * Which keys produce events, like a bucket notification's rules (one prefix and one suffix each): the default
-   * is sessions (suffix `.jsonl`) and Claude Code's tool-result sidecars (suffix `.txt`).
+   * is DEFAULT_FILTERS, e.g. sessions (suffix `.jsonl`) and Claude Code's tool-result sidecars (suffix `.txt`).
    */
   filter?: KeyFilter | KeyFilter[];
   /** Sends one notification body (one record, as S3 does) to the queue. */

@@ -1,5 +1,5 @@
 import { compareSequencers } from '../events/s3-event.js';
-import type { ObjectLayout } from '../layout/s3-key.js';
+import type { ObjectLayout } from '../model.js';
 import { currentParserVersion } from '../parsers/registry.js';
 import type { ObjectState } from '../store/object-store.js';
 

@@ -1,12 +1,14 @@
 import { describeError, isRetryable } from '../errors.js';
-import { classifyKey, type ObjectLayout, type SessionLayout } from '../layout/s3-key.js';
+import { agentDefinition } from '../agents/registry.js';
+import { classifyKey } from '../layout/s3-key.js';
+import type { ObjectLayout, SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { resumeParse } from '../parsers/parse-session.js';
 import { currentParserVersion, PARSERS } from '../parsers/registry.js';
 import { readResumePoint, RESUME_FORMAT } from '../parsers/resume-state.js';
 import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
 import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
-import type { ObjectIdentity, ObjectStore, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
+import type { IngestStore, ObjectIdentity, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
 import { currency, isOlderEvent, type Currency } from './currency.js';
 import { checkRanges } from './verify-ranges.js';
 import { writeSession, writeSessionDelta, type DeltaPlan, type WrittenSession } from './write-session.js';
@@ -64,7 +66,7 @@ export type ObjectOutcome =
 export type OutcomeStatus = ObjectOutcome['status'] | 'failed';
 
 export interface IngestDependencies {
-  store: ObjectStore;
+  store: IngestStore;
   reader: ObjectReader;
   log: Logger;
   maxLineBytes: number;
@@ -118,7 +120,7 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       );
       const recorded = await deps.store.withObjectLock(identity, async (tx) => {
         if (isOlderEvent(notice.sequencer, tx.stored.sequencer)) return false;
-        await tx.markSidecar(version, sessionKey.slice(0, -'.jsonl'.length));
+        await tx.markSidecar(version, layout.sessionId);
         return true;
       });
       if (!recorded) return { status: 'stale' };
@@ -216,6 +218,8 @@ async function planDelta(tx: ObjectTransaction, layout: SessionLayout, version: 
   const { stored } = tx;
   if (stored.state !== 'ingested' || stored.etag === null || version.etag === null || version.size === null) return null;
   if (!currentParserVersion(layout.agent, stored.parserVersion)) return null;
+  // Only an append-only format can be read on from where the last ingest ended.
+  if (agentDefinition(layout.agent).format !== 'jsonl') return null;
   const checkpoint = await tx.loadCheckpoint();
   if (checkpoint === null || checkpoint.etag !== stored.etag || checkpoint.parserVersion !== stored.parserVersion) return null;
   if (checkpoint.format !== RESUME_FORMAT || version.size < checkpoint.byteOffset) return null;

@@ -1,4 +1,6 @@
-import { sidecarKey, type SessionLayout } from '../layout/s3-key.js';
+import { agentDefinition } from '../agents/registry.js';
+import { sidecarKey } from '../layout/s3-key.js';
+import type { SessionLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { parseSession, type ResumedParse, type SessionParseOutcome } from '../parsers/parse-session.js';
 import { selectParser, storedParserVersion } from '../parsers/registry.js';
@@ -14,10 +16,11 @@ import { LineTail, sha256, splitHead } from './line-tail.js';
 
 /**
  * Streams one session object into its rows, inside the object's locked transaction, in one of two ways:
- * - full: the old rows go, the new ones are written in batches while the body streams, and the objects row
- *   records what was read. Content that holds no session record (empty, whitespace, random bytes, the other
- *   agent's format) is rolled back to the savepoint and recorded as skipped, so it never becomes a session
- *   with no messages;
+ * - full: once the first record has chosen the parser, the old rows go, the new ones are written in batches
+ *   while the body streams, and the objects row records what was read. Content no parser takes (empty,
+ *   whitespace, random bytes, the other agent's format) writes nothing and is recorded as skipped; content a
+ *   parser took whose records are all of unknown types is rolled back to the savepoint and skipped too, so it
+ *   never becomes a session with no messages;
  * - delta: the body is the object from a little before the end of what was ingested; once those bytes are
  *   checked against the hash stored with the resume state, the parser continues from that state and the new
  *   rows are added (see shared/parsers/resume-state.ts). Bytes that do not match leave everything untouched
@@ -68,26 +71,35 @@ export async function writeSession(
   layout: SessionLayout,
   input: SessionInput & { body: AsyncIterable<Uint8Array> },
 ): Promise<WriteResult> {
-  await tx.savepoint('session_rows');
-  const writer = await tx.beginSession(sessionIdentity(layout));
-  const findings = await tx.beginSecretFindings(layout.sessionId);
-  const sink = new RedactingSink(writer, findings);
+  // The old rows go only once the first record has chosen a parser: content no parser takes writes nothing.
+  const opened: { sinks: SessionSinks | null } = { sinks: null };
+  const openSinks = async (): Promise<RedactingSink> => {
+    await tx.savepoint('session_rows');
+    const writer = await tx.beginSession(sessionIdentity(layout));
+    const findings = await tx.beginSecretFindings(layout.sessionId);
+    opened.sinks = { writer, findings, sink: new RedactingSink(writer, findings) };
+    return opened.sinks.sink;
+  };
   const tail = new LineTail();
   const fetched = new ByteCounter();
-  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, sink, {
+  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, openSinks, {
     maxLineBytes: input.maxLineBytes,
   });
+  const { sinks } = opened;
   const notSession = whyNotASession(outcome, layout);
-  if (notSession !== null || outcome.parser === null || outcome.result === null) {
-    await writer.settle();
-    await tx.rollbackTo('session_rows');
+  if (notSession !== null || sinks === null || outcome.parser === null || outcome.result === null) {
+    // A parser took the first record but no record was one it knows: its rows, if any, go again.
+    if (sinks !== null) {
+      await sinks.writer.settle();
+      await tx.rollbackTo('session_rows');
+    }
     const reason = notSession ?? 'no session record';
     await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
     await tx.saveCheckpoint(null);
     return { status: 'skipped', reason };
   }
   const parsed = { outcome, parser: outcome.parser, result: outcome.result };
-  const session = await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes });
+  const session = await finishSession(tx, layout, sinks, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes });
   await recordRanges(tx, tail, input.version, null);
   return { status: 'written', session };
 }
@@ -195,7 +207,7 @@ async function finishSession(
     truncated: outcome.truncated,
     note: describeOddities(outcome, result.counts.unknownTypes, writer.jsonRejected),
   });
-  await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink));
+  await tx.saveCheckpoint(checkpointOf(outcome, tail, input.version, parserVersion, sink, agentDefinition(parser.agent).savedStateTextKeys));
   if (outcome.lines.malformed > 0 || outcome.truncated || valuesRejected > 0 || outcome.rejectedValues.disagreements > 0) {
     input.log.warn('object had bad lines or values', {
       sessionId: layout.sessionId,
@@ -227,6 +239,7 @@ function checkpointOf(
   version: ObjectVersion,
   parserVersion: string,
   sink: RedactingSink,
+  savedTextKeys: readonly string[],
 ): ObjectCheckpoint | null {
   const point = outcome.resumePoint;
   // At offset 0 there is nothing to skip; a tail that ends elsewhere than the point cannot vouch for it.
@@ -239,7 +252,7 @@ function checkpointOf(
     tailBytes: tail.tail.bytes.length,
     tailSha256: sha256(tail.tail.bytes),
     // The state keeps the session's title (the only text in it): stored redacted, like the sessions row's.
-    state: { ...point, parser: sink.redactTitles(point.parser) },
+    state: { ...point, parser: sink.redactTitles(point.parser, savedTextKeys) },
   };
 }
 
@@ -311,7 +324,7 @@ function whyNotASession(outcome: SessionParseOutcome, layout: SessionLayout): st
     return `no valid record: ${describeCount(lines.total, 'line')}, none a JSON object` +
       (lines.blank === lines.total ? ' (only blank lines)' : '');
   }
-  const agentName = layout.agent === 'claude' ? 'Claude Code' : 'Codex';
+  const agentName = agentDefinition(layout.agent).displayName;
   if (outcome.parser === null || outcome.result === null) return `content is not a ${agentName} session`;
   const unknown = Object.values(outcome.result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   if (unknown === lines.records) {

@@ -2,16 +2,8 @@ import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
 import { RESUME_FORMAT, type LineStatsState, type ResumePoint } from './resume-state.js';
 import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
-import type {
-  MessageRecord,
-  ParseResult,
-  ParserContext,
-  ParserDefinition,
-  RecordSink,
-  RowRevision,
-  SessionParser,
-  ToolCallRecord,
-} from './types.js';
+import type { ParseResult, ParserDefinition, SessionParser } from './types.js';
+import type { MessageRecord, ParserContext, RecordSink, RowRevision, ToolCallRecord } from '../model.js';
 
 /**
  * Drives one parser over the bytes of one object: line reader → JSON decode → parser → sink.
@@ -95,20 +87,30 @@ function isBufferedSink(sink: RecordSink): sink is BufferedSink {
 /** A fixed parser, or one chosen from the object's first JSON record (null: not a session we know). */
 export type ParserSelector = ParserDefinition | ((firstRecord: Record<string, unknown>) => ParserDefinition | null);
 
+/**
+ * Where rows go: a sink, or a function that opens one once the parser is chosen, so that nothing (deleting the
+ * rows of an earlier version, say) happens before the content is known to be a session of a known agent.
+ */
+export type SinkSource = RecordSink | ((parser: ParserDefinition) => Promise<RecordSink>);
+
 const MAX_MALFORMED_SAMPLES = 5;
 
 export async function parseSession(
   source: AsyncIterable<Uint8Array>,
   selector: ParserSelector,
   context: ParserContext,
-  sink: RecordSink,
+  sinkSource: SinkSource,
   options: ParseSessionOptions = {},
 ): Promise<SessionParseOutcome> {
   const { resume } = options;
+  const openSink = async (chosen: ParserDefinition): Promise<RecordSink> =>
+    typeof sinkSource === 'function' ? sinkSource(chosen) : sinkSource;
   const lines: LineStats = resume === undefined ? emptyLineStats() : cloneLineStats(resume.point.lines);
   const values = resume?.values ?? new ValueChecks();
   let definition: ParserDefinition | null = resume?.definition ?? (typeof selector === 'function' ? null : selector);
   let parser: SessionParser | null = resume?.parser ?? definition?.create(context, values) ?? null;
+  // Open while a parser is known; null until one is (its rows have nowhere to go before).
+  let sink: RecordSink | null = definition === null ? null : await openSink(definition);
   let unroutable = false;
   let truncated = false;
   const start = resume === undefined ? 0 : resume.point.byteOffset;
@@ -190,7 +192,9 @@ export async function parseSession(
         continue;
       }
       parser = definition.create(context, values);
+      sink = await openSink(definition);
     }
+    if (sink === null) throw new Error('a parser without a sink');
     values.lineNumber = raw.lineNumber;
     parser.line({ value, lineNumber: raw.lineNumber, byteOffset: raw.byteOffset }, sink);
     if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
@@ -199,7 +203,7 @@ export async function parseSession(
   if (!pointTaken) resumePoint = takeResumePoint(bytesRead);
   return {
     parser: definition,
-    result: parser === null ? null : parser.finish(sink),
+    result: parser === null || sink === null ? null : parser.finish(sink),
     lines,
     truncated,
     bytesRead,

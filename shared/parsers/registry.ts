@@ -1,35 +1,34 @@
 import { RULESET_VERSION } from '../redaction/rules.js';
-import { claudeParser } from './claude/index.js';
-import { codexParser, looksLikeCodex } from './codex/index.js';
+import { agentDefinition, allAgentDefinitions } from '../agents/registry.js';
 import type { ParserSelector } from './parse-session.js';
-import type { Agent, ParserDefinition } from './types.js';
+import type { ParserDefinition } from './types.js';
+import type { Agent } from '../model.js';
 
 /**
  * Which parser reads which object. The key layout names the agent; the first record must not contradict it
- * (a Codex rollout under raw/claude/, or anything but a rollout under raw/codex/, is not read as a session).
- * Without an agent (`sessionlake parse` on a local file) the first record decides.
+ * (each agent's `content` rule in its definition: a Codex rollout under raw/claude/, or anything but a rollout
+ * under raw/codex/, is not read as a session). Without an agent (`sessionlake parse` on a local file) the first
+ * record decides.
  */
 
-export const PARSERS: Record<Agent, ParserDefinition> = { claude: claudeParser, codex: codexParser };
+export const PARSERS = Object.fromEntries(
+  allAgentDefinitions().map((definition) => [definition.name, definition.parser]),
+) as Record<Agent, ParserDefinition>;
 
 export function selectParser(agent: Agent | null): ParserSelector {
-  switch (agent) {
-    case null:
-      return routeByContent;
-    case 'claude':
-      return (firstRecord) => (looksLikeCodex(firstRecord) ? null : claudeParser);
-    case 'codex':
-      return (firstRecord) => (looksLikeCodex(firstRecord) ? codexParser : null);
-  }
+  if (agent === null) return routeByContent;
+  const own = agentDefinition(agent);
+  if (own.content.underOwnKeys === 'matches') return (firstRecord) => (own.content.matches(firstRecord) ? own.parser : null);
+  const others = allAgentDefinitions().filter((definition) => definition.name !== agent);
+  return (firstRecord) => (others.some((other) => other.content.matches(firstRecord)) ? null : own.parser);
 }
 
+/** Agents whose content has a fixed envelope are asked before those that read whatever nobody else claims. */
 function routeByContent(firstRecord: Record<string, unknown>): ParserDefinition | null {
-  if (looksLikeCodex(firstRecord)) return codexParser;
-  return looksLikeClaude(firstRecord) ? claudeParser : null;
-}
-
-function looksLikeClaude(record: Record<string, unknown>): boolean {
-  return typeof record['sessionId'] === 'string' || typeof record['uuid'] === 'string';
+  const byStrictness = allAgentDefinitions().sort(
+    (a, b) => Number(a.content.underOwnKeys === 'unclaimed') - Number(b.content.underOwnKeys === 'unclaimed'),
+  );
+  return byStrictness.find((definition) => definition.content.matches(firstRecord))?.parser ?? null;
 }
 
 /**

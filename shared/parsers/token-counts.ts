@@ -1,4 +1,4 @@
-import type { TokenCounts } from './types.js';
+import type { TokenCounts } from '../model.js';
 
 /** Session token totals: every column null until some billed response reports it. */
 export function emptyTokenCounts(): TokenCounts {

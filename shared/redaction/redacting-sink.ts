@@ -1,6 +1,6 @@
 import { toTitle } from '../parsers/claude/prompts.js';
 import type { BufferedSink } from '../parsers/parse-session.js';
-import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../model.js';
 import { SecretScanner, type Finding } from './scanner.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../store/sql-values.js';
 
@@ -30,7 +30,6 @@ export interface FindingSink {
 }
 
 const DEFAULT_SCANNER = new SecretScanner();
-const TITLE_KEYS = new Set(['title', 'mainTitle', 'anyTitle']);
 
 export class RedactingSink implements BufferedSink {
   /** Titles cut from prompts that held secrets, before → after redaction (see redactSummary). */
@@ -82,18 +81,19 @@ export class RedactingSink implements BufferedSink {
   }
 
   /**
-   * A parser's saved state with its titles (`title`, `mainTitle`, `anyTitle`: the only text it keeps) redacted as
-   * the session's title is, so the state stored for a later delta holds no secret either.
+   * A parser's saved state with the string values under `textKeys` (the text it keeps from the log: a title cut
+   * from a prompt, its agent definition's `savedStateTextKeys`) redacted as the session's title is, so the state
+   * stored for a later delta holds no secret either.
    */
-  redactTitles(state: unknown): unknown {
-    if (Array.isArray(state)) return state.map((item) => this.redactTitles(item));
+  redactTitles(state: unknown, textKeys: readonly string[]): unknown {
+    if (Array.isArray(state)) return state.map((item) => this.redactTitles(item, textKeys));
     if (state === null || typeof state !== 'object') return state;
     return Object.fromEntries(
       Object.entries(state).map(([key, value]) => [
         key,
-        TITLE_KEYS.has(key) && typeof value === 'string'
+        textKeys.includes(key) && typeof value === 'string'
           ? (this.redactedTitles.get(value) ?? this.scanner.redact(value).text)
-          : this.redactTitles(value),
+          : this.redactTitles(value, textKeys),
       ]),
     );
   }

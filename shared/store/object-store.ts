@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ObjectKind } from '../layout/s3-key.js';
+import type { ObjectKind } from '../model.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
 import { SecretFindingWriter } from './secret-findings.js';
@@ -87,6 +87,15 @@ export interface IngestedRange {
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 
 /**
+ * What the write path (shared/ingest/) needs of the store: ObjectStore's public side, so that unit tests can
+ * give it an in-memory store and run without Postgres.
+ */
+export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
+
+/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction. */
+export type ObjectTransaction = { [K in keyof PgObjectTransaction]: PgObjectTransaction[K] };
+
+/**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
  * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
  * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
@@ -138,7 +147,7 @@ export class ObjectStore {
       const stored = await readStoredObject(client, identity.uri, { lock: true });
       if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
-      const result = await work(new ObjectTransaction(client, identity, stored, writer));
+      const result = await work(new PgObjectTransaction(client, identity, stored, writer));
       await client.query('COMMIT');
       await indexToolCallSearch(client, identity.uri);
       return result;
@@ -244,7 +253,7 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
   };
 }
 
-export class ObjectTransaction {
+export class PgObjectTransaction {
   constructor(
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MessageRecord, RecordSink, RowRevision, SessionSummary, TokenCounts, ToolCallRecord } from '../parsers/types.js';
+import type { MessageRecord, RecordSink, RowRevision, SessionSummary, TokenCounts, ToolCallRecord } from '../model.js';
 import { insertRows, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
 import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';

@@ -47,6 +47,7 @@ export const EVERY_OPTION_PARAMS = {
   backfillRate: 'rate(1 hour)',
   alarmTopicArn: TOPIC_ARN,
   queueAgeAlarmSeconds: '900',
+  maxReceiveCount: '3',
   logRetentionDays: '7',
 } as const;
 

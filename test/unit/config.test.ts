@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../shared/config.js';
+import { ConfigError, DEFAULT_MAX_RECEIVE_COUNT, loadConfig } from '../../shared/config.js';
 
 describe('loadConfig: S3 endpoint', () => {
   it('uses AWS S3 with virtual-hosted URLs when no endpoint is set', () => {
@@ -65,5 +67,18 @@ describe('loadConfig: DATABASE_URL', () => {
         'DATABASE_URL: "mysql://me:***@db/app" has the scheme "mysql:", not postgres:// or postgresql:// (expected postgres://user:password@host:5432/database)',
       ),
     );
+  });
+});
+
+describe('loadConfig: maxReceiveCount', () => {
+  it("defaults to serverless.yml's maxReceiveCount parameter, which sets both the queue's redrive and the function's variable", async () => {
+    const template = await readFile(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), 'utf8');
+    const declared = /^ {4}maxReceiveCount: (\d+)$/m.exec(template);
+    expect(declared?.[1]).toBe(String(DEFAULT_MAX_RECEIVE_COUNT));
+    expect(loadConfig({}).ingest.maxReceiveCount).toBe(DEFAULT_MAX_RECEIVE_COUNT);
+    expect(template).toContain('SESSIONLAKE_MAX_RECEIVE_COUNT: ${param:maxReceiveCount}');
+    expect(template).toContain('maxReceiveCount: ${param:maxReceiveCount}');
+    // No other literal receive count anywhere in the template.
+    expect(template.match(/maxReceiveCount: \d+/g)).toEqual([`maxReceiveCount: ${DEFAULT_MAX_RECEIVE_COUNT}`]);
   });
 });

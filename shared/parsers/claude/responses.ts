@@ -1,4 +1,4 @@
-import type { MessageRecord, RecordSink, TokenCounts } from '../types.js';
+import type { MessageRecord, RecordSink, TokenCounts } from '../../model.js';
 
 /** Model name Claude Code writes on locally generated notices; never a billed model. */
 export const SYNTHETIC_MODEL = '<synthetic>';

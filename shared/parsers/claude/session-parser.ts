@@ -1,13 +1,5 @@
-import type {
-  JsonLine,
-  MessageRecord,
-  MessageRole,
-  ParseResult,
-  ParserContext,
-  ParserSnapshot,
-  RecordSink,
-  SessionParser,
-} from '../types.js';
+import type { JsonLine, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
+import type { MessageRecord, MessageRole, ParserContext, RecordSink } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 import { asBoolean, asText, isRecord } from '../values.js';
 import { readContent, readText, type MessageContent } from './content.js';

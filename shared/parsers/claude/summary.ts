@@ -1,4 +1,4 @@
-import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
+import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import { asText, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { BilledResponse } from './responses.js';

@@ -1,4 +1,4 @@
-import type { CompactionTokens, TokenCounts } from '../types.js';
+import type { CompactionTokens, TokenCounts } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RecordSink, ToolCallRecord } from '../types.js';
+import type { RecordSink, ToolCallRecord } from '../../model.js';
 
 /** A pending call an earlier ingest already wrote (resumed parse): only where its row is. */
 export interface WrittenCall {

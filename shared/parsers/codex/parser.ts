@@ -1,13 +1,5 @@
-import type {
-  JsonLine,
-  ParseCounts,
-  ParseResult,
-  ParserContext,
-  ParserSnapshot,
-  RecordSink,
-  SessionParser,
-  ToolCallRecord,
-} from '../types.js';
+import type { JsonLine, ParseCounts, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
+import type { ParserContext, RecordSink, ToolCallRecord } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 import { asText, isRecord } from '../values.js';
 import { joinedContent, isInjectedContext, reasoningText } from './content.js';

@@ -1,4 +1,5 @@
-import type { JsonLine, MessageRecord, MessageRole } from '../types.js';
+import type { JsonLine } from '../types.js';
+import type { MessageRecord, MessageRole } from '../../model.js';
 import { asText } from '../values.js';
 import type { Envelope } from './records.js';
 

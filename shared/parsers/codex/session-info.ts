@@ -1,5 +1,5 @@
 import { toTitle } from '../claude/prompts.js';
-import type { ParserContext, SessionSummary, TokenCounts } from '../types.js';
+import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js';
 import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { ValueChecks } from '../value-checks.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';

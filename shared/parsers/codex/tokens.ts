@@ -1,4 +1,4 @@
-import type { TokenCounts } from '../types.js';
+import type { TokenCounts } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 import { isRecord } from '../values.js';
 

@@ -1,4 +1,4 @@
-import type { ToolCallRecord } from '../types.js';
+import type { ToolCallRecord } from '../../model.js';
 import { asString, asText, isRecord, parseJsonText } from '../values.js';
 import { jointsOf, type JoinedText } from '../joined-text.js';
 import { joinedContent } from './content.js';

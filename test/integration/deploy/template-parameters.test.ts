@@ -144,6 +144,12 @@ describe('sizing, schedule, alarms and logs from parameters', () => {
     });
   });
 
+  it('moves a message to the DLQ after the given receives, and tells the ingest that count', () => {
+    // A --param value reaches the template as text; SQS reads the redrive policy's count either way.
+    expect(String((props('IngestQueue')['RedrivePolicy'] as Record<string, Json>)['maxReceiveCount'])).toBe('3');
+    expect(envOf('IngestLambdaFunction')['SESSIONLAKE_MAX_RECEIVE_COUNT']).toBe('3');
+  });
+
   it('schedules the backfill at the given rate', () => {
     expect(resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties?.['ScheduleExpression'])).toEqual(['rate(1 hour)']);
   });

@@ -53,8 +53,7 @@ describe('runDevStack', () => {
         bucket: 'dev-test',
         machine: 'testbox',
         samplesDir: samples,
-        homeClaudeDir: home,
-        homeCodexDir: path.join(root, 'no-such-dir'),
+        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir') },
         loadHandler: async () => handler,
       },
       {

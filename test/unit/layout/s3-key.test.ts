@@ -41,6 +41,7 @@ describe('classifyKey', () => {
       machine: 'laptop',
       agent: 'claude',
       sessionKey: 'p/laptop/raw/claude/-w/0a1b.jsonl',
+      sessionId: 'p/laptop/raw/claude/-w/0a1b',
     });
     expect(classifyKey('laptop/raw/claude/-w/0a1b/tool-results/x/y.json')).toMatchObject({ kind: 'sidecar' });
   });

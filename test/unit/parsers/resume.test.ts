@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyKey, type SessionLayout } from '../../../shared/layout/s3-key.js';
+import { classifyKey } from '../../../shared/layout/s3-key.js';
 import { parseSessionBytes, resumeParse, type CollectedSession } from '../../../shared/parsers/parse-session.js';
 import { PARSERS, selectParser } from '../../../shared/parsers/registry.js';
 import { readResumePoint, type ResumePoint } from '../../../shared/parsers/resume-state.js';
-import type { MessageRecord, ToolCallRecord } from '../../../shared/parsers/types.js';
+import type { MessageRecord, SessionLayout, ToolCallRecord } from '../../../shared/model.js';
 import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '../../support/fixture-objects.js';
 
 /**

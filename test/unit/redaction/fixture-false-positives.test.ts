@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSessionBytes } from '../../../shared/parsers/parse-session.js';
 import { selectParser } from '../../../shared/parsers/registry.js';
-import type { RecordSink } from '../../../shared/parsers/types.js';
+import type { RecordSink } from '../../../shared/model.js';
 import { RedactingSink, type SecretFinding } from '../../../shared/redaction/redacting-sink.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { joinPieces } from '../../../shared/parsers/joined-text.js';
-import type { MessageRecord, RowRevision, ToolCallRecord } from '../../../shared/parsers/types.js';
+import type { MessageRecord, RowRevision, ToolCallRecord } from '../../../shared/model.js';
 import { RedactingSink, type SecretFinding } from '../../../shared/redaction/redacting-sink.js';
 import { plantSecrets } from '../../support/planted-secrets.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageRecord } from '../../../../shared/parsers/types.js';
+import type { MessageRecord } from '../../../../shared/model.js';
 import { assistantLine, parseFixture, parseRecords, userLine } from './support.js';
 
 const SMALL = '-tmp/17f0522f-f31d-4a64-92aa-c67e09c1ed84.jsonl';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { classifyKey } from '../../../../shared/layout/s3-key.js';
 import { claudeParser } from '../../../../shared/parsers/claude/index.js';
 import { parseSessionBytes, type CollectedSession } from '../../../../shared/parsers/parse-session.js';
-import type { MessageRecord, ParseResult, ParserContext, ToolCallRecord } from '../../../../shared/parsers/types.js';
+import type { ParseResult } from '../../../../shared/parsers/types.js';
+import type { MessageRecord, ParserContext, ToolCallRecord } from '../../../../shared/model.js';
 import { claudeProjectsDir } from '../../../fixtures/claude/expectations.js';
 
 export interface ParsedSession {

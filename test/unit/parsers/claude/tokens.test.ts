@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claudeParser } from '../../../../shared/parsers/claude/index.js';
-import type { MessageRecord, RecordSink, ToolCallRecord } from '../../../../shared/parsers/types.js';
+import type { MessageRecord, RecordSink, ToolCallRecord } from '../../../../shared/model.js';
 import { assistantLine, parseFixture, parseRecords, SESSION_CONTEXT, userLine } from './support.js';
 
 const INIT = '-path-to-Demo/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl';

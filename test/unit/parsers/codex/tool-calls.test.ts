@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codexParser } from '../../../../shared/parsers/codex/index.js';
-import type { MessageRecord, ToolCallRecord } from '../../../../shared/parsers/types.js';
+import type { MessageRecord, ToolCallRecord } from '../../../../shared/model.js';
 import {
   functionCall,
   functionOutput,

@@ -1,0 +1,53 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allAgentDefinitions } from '../../../shared/agents/registry.js';
+import { runMigrations } from '../../../shared/store/migrate.js';
+import { freshDatabase, type FreshDatabase } from '../../support/database.js';
+
+/**
+ * Each agent's definition names the price family of the models it logs (`priceFamily`): every priced model
+ * belongs to exactly one agent's family, and every agent has prices, so an agent added without its price
+ * migration (docs/adding-an-agent.md) fails here.
+ */
+
+let database: FreshDatabase;
+let models: string[];
+
+beforeAll(async () => {
+  database = await freshDatabase('sessionlake_prices');
+  await runMigrations(database.url);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ model: string }>(
+      'SELECT model FROM sessionlake.model_prices UNION SELECT model FROM sessionlake.model_aliases ORDER BY 1',
+    );
+    models = rows.map((row) => row.model);
+  } finally {
+    await client.end();
+  }
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+function familiesOf(model: string): string[] {
+  return allAgentDefinitions()
+    .filter((agent) => agent.priceFamily.modelPrefixes.some((prefix) => model.startsWith(prefix)))
+    .map((agent) => agent.name);
+}
+
+describe('model prices by agent', () => {
+  it('price every model in exactly one agent’s family', () => {
+    expect(models.length).toBeGreaterThan(0);
+    const outside = models.filter((model) => familiesOf(model).length !== 1);
+    expect(outside).toEqual([]);
+  });
+
+  it('have prices for every agent', () => {
+    for (const agent of allAgentDefinitions()) {
+      expect(models.filter((model) => familiesOf(model).includes(agent.name)), agent.name).not.toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { agentDefinition } from '../../../shared/agents/registry.js';
+import type { Agent } from '../../../shared/model.js';
+import { parseSessionBytes } from '../../../shared/parsers/parse-session.js';
+import { RedactingSink } from '../../../shared/redaction/redacting-sink.js';
+import { plantSecrets } from '../../support/planted-secrets.js';
+
+/**
+ * A parser's saved state (kept for the next delta ingest) holds the session's title, cut from the first prompt.
+ * Each agent's definition names the keys that hold such text (`savedStateTextKeys`); a secret in the prompt must
+ * not survive in the state once those keys are redacted.
+ */
+
+const secret = plantSecrets().find((planted) => planted.rule === 'github-pat');
+if (secret === undefined) throw new Error('no github-pat among the planted secrets');
+const at = '2026-01-01T00:00:00Z';
+
+const sessions: Record<Agent, object[]> = {
+  claude: [
+    { type: 'user', sessionId: 's1', uuid: 'u1', timestamp: at, message: { role: 'user', content: secret.context } },
+    {
+      type: 'assistant', sessionId: 's1', uuid: 'u2', parentUuid: 'u1', timestamp: at, requestId: 'r1',
+      message: { id: 'm1', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 1, output_tokens: 1 } },
+    },
+  ],
+  codex: [
+    { timestamp: at, type: 'session_meta', payload: { id: 'x', cwd: '/w' } },
+    { timestamp: at, type: 'event_msg', payload: { type: 'user_message', message: secret.context } },
+    { timestamp: at, type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: secret.context }] } },
+    { timestamp: at, type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] } },
+  ],
+};
+
+describe("redacting a parser's saved state by its agent's savedStateTextKeys", () => {
+  it.each(Object.keys(sessions) as Agent[])('%s: the state keeps the prompt’s text, and none of the secret once redacted', async (agent) => {
+    const definition = agentDefinition(agent);
+    const text = sessions[agent].map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const parsed = await parseSessionBytes(text, definition.parser, { fileStem: 'f', projectDir: null, parentSourceSessionId: null });
+    const state = parsed.outcome.resumePoint?.parser;
+    expect(JSON.stringify(state)).toContain(secret.value);
+
+    const findings: unknown[] = [];
+    const sink = new RedactingSink({ message: () => {}, toolCall: () => {}, revise: () => {} }, { add: (finding) => findings.push(finding) });
+    const redacted = JSON.stringify(sink.redactTitles(state, definition.savedStateTextKeys));
+    expect(redacted).not.toContain(secret.value);
+    expect(redacted).toContain('[REDACTED:github-pat:');
+  });
+});
