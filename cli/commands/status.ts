@@ -76,9 +76,9 @@ export function formatStatus(status: PipelineStatus, problems: string[]): string
     lines.push('', 'backfill runs:');
     lines.push(
       ...table(
-        ['run', 'prefix', 'status', 'started', 'listed', 'to do', 'ingested', 'enqueued', 'deleted', 'failed'],
+        ['run', 'prefix', 'status', 'started', 'listed', 'to do', 'ingested', 'enqueued', 'verified', 'deleted', 'failed'],
         status.backfillRuns.map((run) => [
-          `#${run.id}`, run.prefix, run.status, run.startedAt, n(run.listed), n(run.changed), n(run.ingested), n(run.enqueued), n(run.deleted), n(run.failed),
+          `#${run.id}`, run.prefix, run.status, run.startedAt, n(run.listed), n(run.changed), n(run.ingested), n(run.enqueued), n(run.verified), n(run.deleted), n(run.failed),
         ]),
       ),
     );

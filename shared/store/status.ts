@@ -30,6 +30,8 @@ export interface PipelineStatus {
     changed: number;
     ingested: number;
     enqueued: number;
+    /** Delta-ingested objects whose ingested bytes it read again and checked (or sent to be checked). */
+    verified: number;
     deleted: number;
     failed: number;
     error: string | null;
@@ -44,7 +46,7 @@ export async function readPipelineStatus(db: Pick<pg.Pool, 'query'>, options: { 
     db.query(`SELECT reason, messages, failures, last_failed_at FROM ${SCHEMA}.status_dlq_reasons ORDER BY last_failed_at DESC LIMIT $1`, [options.limit]),
     db.query(
       `SELECT id, 's3://' || bucket || '/' || prefix AS prefix, status, started_at, finished_at, listed, "new" + changed + reparsed + retried AS changed,
-              ingested, enqueued, deleted, failed, error
+              ingested, enqueued, verified, deleted, failed, error
        FROM ${SCHEMA}.backfill_runs ORDER BY id DESC LIMIT $1`,
       [options.limit],
     ),
@@ -79,6 +81,7 @@ export async function readPipelineStatus(db: Pick<pg.Pool, 'query'>, options: { 
       changed: row.changed,
       ingested: row.ingested,
       enqueued: row.enqueued,
+      verified: row.verified,
       deleted: row.deleted,
       failed: row.failed,
       error: row.error,

@@ -35,7 +35,9 @@ describe('sessionlake status', () => {
     await put('box/raw/claude/-p/good.jsonl', '{"type":"user","message":{"content":"hello"}}\n');
     await put('box/raw/claude/-p/empty.jsonl', '');
     await stack.runner?.drain();
-    await backfillHarness(stack).run();
+    // good.jsonl as if stored before byte ranges were recorded: the backfill reads it once more to check it.
+    await stack.pool.query('DELETE FROM sessionlake.ingested_ranges');
+    await backfillHarness(stack).run({ verifyQuietMs: 0 });
 
     const text = await status([]);
     const json = await status(['--json']);
@@ -45,10 +47,11 @@ describe('sessionlake status', () => {
     expect(text.stdout).toContain('lag: 0 s (nothing waiting)');
     expect(text.stdout).toMatch(/skipped\s+claude\s+session\s+1/);
     expect(text.stdout).toMatch(/s3:\/\/test-raw-\w+\/\s+finished/);
+    expect(text.stdout).toMatch(/^\s*run\s+prefix\s+status\s+started\s+listed\s+to do\s+ingested\s+enqueued\s+verified\s+deleted\s+failed\s*$/m);
     expect(text.stdout).toMatch(/\nstatus: OK\n$/);
     const parsed = JSON.parse(json.stdout) as { healthy: boolean; totals: { objects: number; liveSessions: number }; backfillRuns: unknown[] };
     expect(parsed).toMatchObject({ healthy: true, totals: { objects: 2, liveSessions: 1 } });
-    expect(parsed.backfillRuns).toHaveLength(1);
+    expect(parsed.backfillRuns).toEqual([expect.objectContaining({ listed: 2, verified: 1 })]);
   });
 
   it('reports a failed object and a DLQ reason, exits 1, and honours --max-lag', async () => {
