@@ -92,8 +92,8 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
  */
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
-/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction. */
-export type ObjectTransaction = { [K in keyof PgObjectTransaction]: PgObjectTransaction[K] };
+/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own flag). */
+export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'wroteSessionRows'>]: PgObjectTransaction[K] };
 
 /**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
@@ -147,9 +147,11 @@ export class ObjectStore {
       const stored = await readStoredObject(client, identity.uri, { lock: true });
       if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
-      const result = await work(new PgObjectTransaction(client, identity, stored, writer));
+      const tx = new PgObjectTransaction(client, identity, stored, writer);
+      const result = await work(tx);
       await client.query('COMMIT');
-      await indexToolCallSearch(client, identity.uri);
+      // Only a transaction that wrote session rows can have left tool calls without search rows.
+      if (tx.wroteSessionRows) await indexToolCallSearch(client, identity.uri);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -254,6 +256,9 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
 }
 
 export class PgObjectTransaction {
+  /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
+  wroteSessionRows = false;
+
   constructor(
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
@@ -305,11 +310,13 @@ export class PgObjectTransaction {
 
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
+    this.wroteSessionRows = true;
     return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
   }
 
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
   async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
+    this.wroteSessionRows = true;
     return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
   }
 
