@@ -147,6 +147,7 @@ CREATE TABLE billed_responses AS SELECT * FROM response_rows WITH NO DATA;
 ALTER TABLE billed_responses ADD PRIMARY KEY (response_key);
 CREATE UNIQUE INDEX billed_responses_row_idx ON billed_responses (session_id, message_ordinal);
 CREATE INDEX billed_responses_model_idx ON billed_responses (model);
+CREATE INDEX billed_responses_ts_idx ON billed_responses (ts);          -- the report's period
 
 -- Tokens and cost per UTC day, machine, agent, project key and model: what daily_usage reads. The grain is the
 -- unique key; issue 19's per-session dimension (a person) becomes one more column of it (docs/performance.md).

@@ -125,7 +125,11 @@ export async function checkTimezone(db: Queryable, timezone: string): Promise<bo
   return rows[0]?.ok === true;
 }
 
+/** Time zone names Postgres reads as UTC itself: days cut there are the UTC days of usage_rollup_daily. */
+const UTC_NAMES = /^(utc|etc\/utc|etc\/uct|uct|gmt|etc\/gmt|etc\/gmt[+-]0|gmt[+-]0|z|zulu|etc\/zulu|universal|etc\/universal|greenwich|etc\/greenwich)$/i;
+
 export async function dailyReport(db: Queryable, filters: ReportFilters): Promise<DailyRow[]> {
+  if (UTC_NAMES.test(filters.timezone.trim())) return dailyReportFromRollup(db, filters);
   const { rows } = await db.query<TotalsRecord & { day: string | null; models: string[] }>(
     `SELECT to_char((u.ts AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day,
             array_agg(DISTINCT coalesce(u.model, '(no model)') ORDER BY coalesce(u.model, '(no model)')) AS models,
@@ -135,6 +139,34 @@ export async function dailyReport(db: Queryable, filters: ReportFilters): Promis
       GROUP BY 1
       ORDER BY 1 NULLS LAST`,
     parameters(filters),
+  );
+  return rows.map((row) => ({ day: row.day, models: row.models, ...totals(row) }));
+}
+
+/**
+ * The daily report in UTC, read from the rollup (migration 012): the same rows as from usage (a day is `since`
+ * to `until` inclusive; a response without a time only when neither is given), without reading a row per response.
+ */
+async function dailyReportFromRollup(db: Queryable, filters: ReportFilters): Promise<DailyRow[]> {
+  const { rows } = await db.query<TotalsRecord & { day: string | null; models: string[] }>(
+    `SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
+            array_agg(DISTINCT coalesce(d.model, '(no model)') ORDER BY coalesce(d.model, '(no model)')) AS models,
+            sum(d.responses) AS responses,
+            sum(d.input_tokens) AS input_tokens,
+            sum(d.output_tokens) AS output_tokens,
+            sum(d.cache_creation_input_tokens) AS cache_creation_input_tokens,
+            sum(d.cache_read_input_tokens) AS cache_read_input_tokens,
+            sum(d.reasoning_output_tokens) AS reasoning_output_tokens,
+            sum(d.priced_cost_usd) AS cost_usd,
+            sum(d.unpriced_responses) AS unpriced_responses
+       FROM ${SCHEMA}.daily_usage d
+      WHERE ($1::date IS NULL OR d.day >= $1::date)
+        AND ($2::date IS NULL OR d.day <= $2::date)
+        AND ($3::text IS NULL OR d.machine = $3)
+        AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
+      GROUP BY d.day
+      ORDER BY d.day NULLS LAST`,
+    [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null],
   );
   return rows.map((row) => ({ day: row.day, models: row.models, ...totals(row) }));
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStatements } from '../../../bench/analytics-data.js';
 import { runMigrations } from '../../../shared/store/migrate.js';
+import { dailyReport } from '../../../shared/store/usage-reports.js';
 import { SAMPLE_MACHINE, startAnalyticsStack } from '../../support/analytics.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import type { IngestStack } from '../../support/ingest-stack.js';
@@ -47,6 +48,16 @@ describe('on the fixtures, ingested through the write path', () => {
   it('every column of usage, daily_usage and session_overview equals the per-query decision', async () => {
     await expectSameAsReference(stack.pool, 'as ingested');
     await expectNothingPending(stack.pool);
+  });
+
+  it('report daily in UTC, read from the rollup, equals the same report read from usage', async () => {
+    // Africa/Abidjan is UTC all year round but not a name the report reads as UTC: it takes the per-row path.
+    for (const filters of [{}, { since: '2025-09-02', until: '2025-09-03' }, { machine: SAMPLE_MACHINE }, { project: 'no such project' }]) {
+      const fromRollup = await dailyReport(stack.pool, { ...filters, timezone: 'UTC' });
+      const fromRows = await dailyReport(stack.pool, { ...filters, timezone: 'Africa/Abidjan' });
+      expect(fromRollup).toEqual(fromRows);
+    }
+    expect((await dailyReport(stack.pool, { timezone: 'UTC' })).length).toBeGreaterThan(2);
   });
 
   it('a price added, corrected and removed re-prices the affected days at once', async () => {
