@@ -100,7 +100,9 @@ try {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.start');
   }
+  const countStatements = countClientStatements();
   const first = await syncAndIngest(stack, corpus);
+  const statementsSent = countStatements();
   if (inspector !== null) {
     profile = (await inspector.post('Profiler.stop')).profile;
     inspector.disconnect();
@@ -121,6 +123,7 @@ try {
     mbPerCpuS: mib(corpusBytes) / (first.cpuMs / 1000),
     bytesFetched: first.bytes,
     handlerMs: first.handlerMs,
+    statementsPerEvent: statementsSent / corpus.length,
   };
   results['firstIngest'] = firstResult;
 
@@ -191,6 +194,7 @@ try {
   }
   out(`\n3. first ingest: ${corpus.length} objects, ${fixed(mib(corpusBytes), 1)} MiB, upload → notification → handler → Postgres`);
   out(`   ${fixed(first.ms / 1000)} s vs baseline GET+JSON.parse+COPY ${fixed(baseline.ms / 1000)} s: ${fixed(firstResult.ratio)}x (handler time ${fixed(first.handlerMs / 1000)} s)`);
+  out(`   write path: ${fixed(firstResult.statementsPerEvent, 1)} statements sent per event (object), billing and rollups included (they run in triggers: no statement of their own)`);
   out(`   ${fixed(firstResult.messagesPerS, 0)} messages/s, ${fixed(firstResult.mbPerS, 1)} MiB/s wall, ${fixed(firstResult.mbPerCpuS, 1)} MiB per CPU-second of the bench process (emulator and uploads included)`);
   const pct = (part: number, whole: number) => `${fixed((100 * part) / whole, 1)} %`;
   out(`4. unchanged re-sync: ${unchanged.bytes} bytes fetched in ${unchanged.gets} GETs; handler ${fixed(unchanged.handlerMs / 1000)} s = ${pct(unchanged.handlerMs, first.handlerMs)} of first ingest's; wall (re-upload included) ${fixed(unchanged.ms / 1000)} s = ${pct(unchanged.ms, first.ms)}`);
@@ -287,4 +291,21 @@ function topFunctions(profile: unknown, count: number): { pct: number; name: str
     .sort((a, b) => b.hits - a.hits)
     .slice(0, count)
     .map((entry) => ({ pct: (100 * entry.hits) / Math.max(1, total), name: entry.name, where: entry.where }));
+}
+
+/**
+ * Counts the statements the process sends to Postgres (every query of every pg client: the write path's, the
+ * queue's none) from now until the returned function is called, which stops counting and returns the count.
+ */
+function countClientStatements(): () => number {
+  const original = pg.Client.prototype.query;
+  let sent = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    sent += 1;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return () => {
+    pg.Client.prototype.query = original;
+    return sent;
+  };
 }

@@ -224,6 +224,6 @@ export function summaryLine(report: ChaosReport): string {
   const { verdict } = report;
   return (
     `chaos: objects=${report.objects} events=${report.events} injected=${report.injectedTotal} ` +
-    `lost=${verdict.lost.length} duplicated=${verdict.duplicated.length} stale=${verdict.stale.length} dlq=${report.dlq} seed=${report.seed}`
+    `lost=${verdict.lost.length} duplicated=${verdict.duplicated.length} stale=${verdict.stale.length} misbilled=${verdict.misbilled.length} dlq=${report.dlq} seed=${report.seed}`
   );
 }

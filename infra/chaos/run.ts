@@ -81,7 +81,7 @@ try {
     `before the backfill pass: lost=${before.lost.length} duplicated=${before.duplicated.length} stale=${before.stale.length} (what the events alone left)\n`,
   );
   process.stdout.write(`truth: live sessions=${report.verdict.liveSessions} deleted objects=${report.verdict.deletedObjects}\n`);
-  const problems = [...report.verdict.lost.map((p) => `lost ${p}`), ...report.verdict.duplicated.map((p) => `duplicated ${p}`), ...report.verdict.stale.map((p) => `stale ${p}`)];
+  const problems = [...report.verdict.lost.map((p) => `lost ${p}`), ...report.verdict.duplicated.map((p) => `duplicated ${p}`), ...report.verdict.stale.map((p) => `stale ${p}`), ...report.verdict.misbilled.map((p) => `misbilled ${p}`)];
   for (const problem of values.verbose ? problems : problems.slice(0, 10)) process.stdout.write(`  ${problem}\n`);
   // What an operator would see now: `sessionlake status` on the chaos database.
   const pool = createPool({ connectionString: postgres.url, max: 2 });

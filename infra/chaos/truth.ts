@@ -21,6 +21,27 @@ export interface ExpectedSession {
   parserVersion: string | null;
   /** Tool results that must hold a sidecar's content: call id → content. */
   savedResults: Map<string, string>;
+  /** The session's rows that carry a response's tokens, with what decides which copy of a response bills. */
+  billable: BillableRow[];
+}
+
+/** A row carrying a response's tokens, read from the object alone. */
+interface BillableRow {
+  /** Which response it is (README "Usage, cost and search"): copies of one response share it. */
+  identity: string;
+  sessionId: string;
+  ordinal: number;
+  /** Response ids: the larger output bills, then the copy not in a sidechain. Other copies: all equal. */
+  output: number;
+  notSidechain: boolean;
+  tokens: Tokens;
+}
+
+interface Tokens {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
 }
 
 export interface Verdict {
@@ -32,6 +53,11 @@ export interface Verdict {
   duplicated: string[];
   /** Stored at an older version: another ETag, an older parser, token sums or tool results of another version. */
   stale: string[];
+  /**
+   * Live sessions whose billed usage (sessionlake.usage: each response once, from its best copy) is not what the
+   * live objects say: their responses, each counted in the copy that wins among the live objects.
+   */
+  misbilled: string[];
 }
 
 export async function expectedSessions(bucket: ChaosBucket): Promise<ExpectedSession[]> {
@@ -56,16 +82,37 @@ export async function expectedSessions(bucket: ChaosBucket): Promise<ExpectedSes
       if (sidecar?.content !== null && sidecar?.content !== undefined) savedResults.set(call.callId, sidecar.content);
     }
     const lines = parsed.messages.map((message) => message.lineNumber).sort((a, b) => a - b);
+    const sourceId = parsed.outcome.result?.summary.sourceSessionId ?? null;
+    const billable: BillableRow[] = [];
+    for (const message of parsed.messages) {
+      const t = message.tokens;
+      if (t === null || [t.input, t.output, t.cacheCreationInput, t.cacheReadInput].every((n) => n === null)) continue;
+      if (message.model === '<synthetic>') continue;
+      const identity =
+        message.responseId !== null
+          ? JSON.stringify(['response', message.responseId, message.requestId ?? ''])
+          : sourceId !== null
+            ? JSON.stringify(['copy', layout.agent, sourceId, message.ordinal, message.requestId, t.input, t.output, t.cacheReadInput])
+            : JSON.stringify(['row', layout.sessionId, message.ordinal]);
+      billable.push({
+        identity,
+        sessionId: layout.sessionId,
+        ordinal: message.ordinal,
+        output: message.responseId !== null ? (t.output ?? -1) : 0,
+        notSidechain: message.responseId !== null ? !message.isSidechain : true,
+        tokens: { input: t.input ?? 0, output: t.output ?? 0, cacheRead: t.cacheReadInput ?? 0, cacheWrite: t.cacheCreationInput ?? 0 },
+      });
+    }
     const parser = parsed.outcome.parser;
     const parserVersion = parser === null ? null : storedParserVersion(parser);
-    expected.push({ key: object.key, messages: parsed.messages.length, lines, toolCalls: parsed.toolCalls.length, tokens, etag: object.etag, parserVersion, savedResults });
+    expected.push({ key: object.key, messages: parsed.messages.length, lines, toolCalls: parsed.toolCalls.length, tokens, etag: object.etag, parserVersion, savedResults, billable });
   }
   return expected;
 }
 
 export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucket: ChaosBucket): Promise<Verdict> {
   const expected = await expectedSessions(bucket);
-  const verdict: Verdict = { liveSessions: expected.length, deletedObjects: 0, lost: [], duplicated: [], stale: [] };
+  const verdict: Verdict = { liveSessions: expected.length, deletedObjects: 0, lost: [], duplicated: [], stale: [], misbilled: [] };
   const stored = await db.query<{
     key: string;
     etag: string | null;
@@ -116,6 +163,7 @@ export async function compareWithDatabase(db: pg.Pool, bucketName: string, bucke
     }
   }
   await compareSavedResults(db, expected, verdict);
+  await compareBilled(db, bucketName, expected, verdict);
   for (const object of bucket.objects.values()) {
     if (!object.created || object.content !== null) continue;
     verdict.deletedObjects += 1;
@@ -144,5 +192,55 @@ async function compareSavedResults(db: pg.Pool, expected: ExpectedSession[], ver
       );
       if (row.rows[0]?.result_text !== content) verdict.stale.push(`${session.key}: tool result ${callId} does not hold its sidecar's content`);
     }
+  }
+}
+
+/** Each live session's responses that bill, counted in the copy that wins among all live objects. */
+function expectedBilled(expected: ExpectedSession[]): Map<string, Tokens & { responses: number }> {
+  const best = new Map<string, BillableRow>();
+  const better = (a: BillableRow, b: BillableRow): boolean =>
+    a.output !== b.output ? a.output > b.output
+      : a.notSidechain !== b.notSidechain ? a.notSidechain
+        : a.sessionId !== b.sessionId ? a.sessionId < b.sessionId
+          : a.ordinal < b.ordinal;
+  for (const row of expected.flatMap((session) => session.billable)) {
+    const held = best.get(row.identity);
+    if (held === undefined || better(row, held)) best.set(row.identity, row);
+  }
+  const bySession = new Map<string, Tokens & { responses: number }>();
+  for (const row of best.values()) {
+    const sums = bySession.get(row.sessionId) ?? { responses: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    sums.responses += 1;
+    sums.input += row.tokens.input;
+    sums.output += row.tokens.output;
+    sums.cacheRead += row.tokens.cacheRead;
+    sums.cacheWrite += row.tokens.cacheWrite;
+    bySession.set(row.sessionId, sums);
+  }
+  return bySession;
+}
+
+async function compareBilled(db: pg.Pool, bucketName: string, expected: ExpectedSession[], verdict: Verdict): Promise<void> {
+  const want = expectedBilled(expected);
+  const stored = await db.query<{ key: string; responses: string; input: string; output: string; cache_read: string; cache_write: string }>(
+    `SELECT o.key, count(u.session_id) AS responses, coalesce(sum(u.input_tokens), 0) AS input,
+            coalesce(sum(u.output_tokens), 0) AS output, coalesce(sum(u.cache_read_input_tokens), 0) AS cache_read,
+            coalesce(sum(u.cache_creation_input_tokens), 0) AS cache_write
+       FROM sessionlake.objects o
+       JOIN sessionlake.sessions s ON s.object_uri = o.uri AND s.deleted_at IS NULL
+       LEFT JOIN sessionlake.usage u ON u.session_id = s.id
+      WHERE o.bucket = $1
+      GROUP BY o.key`,
+    [bucketName],
+  );
+  const byKey = new Map(stored.rows.map((row) => [row.key, row]));
+  for (const session of expected) {
+    const row = byKey.get(session.key);
+    if (row === undefined) continue; // reported as lost
+    const sessionId = session.billable[0]?.sessionId;
+    const sums = (sessionId === undefined ? undefined : want.get(sessionId)) ?? { responses: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    const have = [row.responses, row.input, row.output, row.cache_read, row.cache_write].map(Number).join('/');
+    const should = [sums.responses, sums.input, sums.output, sums.cacheRead, sums.cacheWrite].join('/');
+    if (have !== should) verdict.misbilled.push(`${session.key}: billed responses/input/output/cache read/cache write ${have}, the objects say ${should}`);
   }
 }
