@@ -134,7 +134,9 @@ SELECT response_key(m.message_id, m.request_id, s.agent, s.source_session_id, s.
     ON period.model = coalesce(alias.model, m.model)
    AND coalesce(m."timestamp", 'infinity') >= period.valid_from
    AND (coalesce(m."timestamp", 'infinity') < period.valid_until OR period.valid_until = 'infinity')
- WHERE num_nonnulls(m.input_tokens, m.output_tokens, m.cache_creation_input_tokens, m.cache_read_input_tokens) > 0
+ -- rows with a token count, as `num_nonnulls(…) > 0` before, written so that the planner does not read a whole
+ -- session's rows through messages_billed_day_idx (its predicate), which scans every billed row of every day
+ WHERE coalesce(m.input_tokens, m.output_tokens, m.cache_creation_input_tokens, m.cache_read_input_tokens) IS NOT NULL
    AND m.model IS DISTINCT FROM '<synthetic>';
 
 -------------------------------------------------------------------------------------------------------------------
@@ -360,10 +362,13 @@ BEGIN
   ),
   concerned AS (
     SELECT r.response_key, r.message_id, r.agent, r.source_session_id, r.session_id, r.message_ordinal
-      FROM response_rows r JOIN touched_rows t ON r.session_id = t.session_id AND r.message_ordinal = t.ordinal
+      FROM touched_rows t
+     CROSS JOIN LATERAL (SELECT * FROM response_rows r
+                          WHERE r.session_id = t.session_id AND r.message_ordinal = t.ordinal) r
     UNION ALL
     SELECT r.response_key, r.message_id, r.agent, r.source_session_id, r.session_id, r.message_ordinal
-      FROM response_rows r WHERE r.session_id = ANY (whole_sessions)
+      FROM unnest(whole_sessions) w (session_id)
+     CROSS JOIN LATERAL (SELECT * FROM response_rows r WHERE r.session_id = w.session_id) r
     UNION ALL
     SELECT b.response_key, b.message_id, b.agent, b.source_session_id, b.session_id, b.message_ordinal
       FROM billed_responses b JOIN touched_rows t ON b.session_id = t.session_id AND b.message_ordinal = t.ordinal
@@ -388,17 +393,19 @@ BEGIN
      FROM (SELECT DISTINCT billing_lock_bucket(k) AS bucket FROM unnest(keys) k ORDER BY 1) buckets;
 
   -- Every copy now, the best of each response wins.
+  -- (each probe a nested loop of index lookups: the planner cannot misjudge how many there are)
   WITH copies AS (
-    SELECT r.* FROM response_rows r WHERE r.message_id = ANY (probe_ids)
+    SELECT r.* FROM unnest(probe_ids) p (message_id)
+     CROSS JOIN LATERAL (SELECT * FROM response_rows r WHERE r.message_id = p.message_id) r
     UNION ALL
-    SELECT r.* FROM response_rows r
-      JOIN (SELECT DISTINCT * FROM unnest(probe_agents, probe_sources, probe_ordinals) AS p (agent, source_session_id, ordinal)) p
-        ON r.agent = p.agent AND r.source_session_id = p.source_session_id AND r.message_ordinal = p.ordinal
-     WHERE r.message_id IS NULL
+    SELECT r.* FROM (SELECT DISTINCT * FROM unnest(probe_agents, probe_sources, probe_ordinals)) p (agent, source_session_id, ordinal)
+     CROSS JOIN LATERAL (SELECT * FROM response_rows r
+                          WHERE r.agent = p.agent AND r.source_session_id = p.source_session_id
+                            AND r.message_ordinal = p.ordinal AND r.message_id IS NULL) r
     UNION ALL
-    SELECT r.* FROM response_rows r
-      JOIN unnest(row_probe_sessions, row_probe_ordinals) AS p (session_id, ordinal)
-        ON r.session_id = p.session_id AND r.message_ordinal = p.ordinal
+    SELECT r.* FROM unnest(row_probe_sessions, row_probe_ordinals) p (session_id, ordinal)
+     CROSS JOIN LATERAL (SELECT * FROM response_rows r
+                          WHERE r.session_id = p.session_id AND r.message_ordinal = p.ordinal) r
   )
   SELECT array_agg(w) INTO winners
     FROM (SELECT DISTINCT ON (c.response_key) c.*

@@ -1,3 +1,7 @@
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStatements } from '../../../bench/analytics-data.js';
@@ -221,4 +225,28 @@ describe("on the benchmark's generated data", () => {
     expect(after).toEqual(before);
     await expectSameAsReference(client, 'rebuilt');
   });
+});
+
+describe('migration 012 on a database filled by the schema before it', () => {
+  it('decides the rows already there: the views equal the per-query decision', async () => {
+    const migrations = fileURLToPath(new URL('../../../infra/migrations/', import.meta.url));
+    const older = await mkdtemp(path.join(tmpdir(), 'sessionlake-migrations-11-'));
+    const database = await freshDatabase('sessionlake_billing_inplace');
+    const client = new pg.Client({ connectionString: database.url });
+    try {
+      for (const file of await readdir(migrations)) {
+        if (/^0(0\d|10|11)_.*\.sql$/.test(file)) await cp(path.join(migrations, file), path.join(older, file));
+      }
+      expect(await runMigrations(database.url, older)).toHaveLength(11);
+      await client.connect();
+      for (const statement of generateStatements(40, 100)) await client.query(statement);
+      expect(await runMigrations(database.url)).toEqual([12]);
+      await createReferenceViews(client);
+      await expectSameAsReference(client, 'migrated in place');
+    } finally {
+      await client.end().catch(() => {});
+      await database.drop();
+      await rm(older, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
