@@ -78,7 +78,7 @@ try {
   );
   const before = report.beforeRepair;
   process.stdout.write(
-    `before the backfill pass: lost=${before.lost.length} duplicated=${before.duplicated.length} stale=${before.stale.length} (what the events alone left)\n`,
+    `before the backfill pass: lost=${before.lost.length} duplicated=${before.duplicated.length} stale=${before.stale.length} misbilled=${before.misbilled.length} (what the events alone left)\n`,
   );
   process.stdout.write(`truth: live sessions=${report.verdict.liveSessions} deleted objects=${report.verdict.deletedObjects}\n`);
   const problems = [...report.verdict.lost.map((p) => `lost ${p}`), ...report.verdict.duplicated.map((p) => `duplicated ${p}`), ...report.verdict.stale.map((p) => `stale ${p}`), ...report.verdict.misbilled.map((p) => `misbilled ${p}`)];
