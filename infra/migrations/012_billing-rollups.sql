@@ -650,9 +650,41 @@ DROP VIEW daily_usage;
 DROP VIEW session_overview;
 DROP VIEW usage;
 
--- One row per project key with its display name: the naming of session_projects (migration 003).
+-- One row per project key with its display name: the naming rules of session_projects (migration 003), read from
+-- the stored sessions.project_key, so that the per-session string work (project_folder) is not done on every query
+-- and the path functions run once per project, not per session.
 CREATE VIEW project_names WITH (security_invoker = true) AS
-SELECT DISTINCT project_key, project, project_path FROM session_projects;
+WITH learned AS (
+  SELECT DISTINCT ON (project_key) project_key, cwd
+    FROM sessions
+   WHERE nullif(cwd, '') IS NOT NULL
+   GROUP BY project_key, cwd
+   ORDER BY project_key, count(*) DESC, max(started_at) DESC NULLS LAST, cwd
+),
+keys AS (
+  -- the folder is what follows `<machine>/` in the key, '(no project)' standing for none
+  SELECT DISTINCT ON (project_key) project_key, machine,
+         nullif(substr(project_key, length(machine) + 2), '(no project)') AS folder
+    FROM sessions
+   ORDER BY project_key
+),
+projects AS (
+  SELECT k.project_key, k.machine, l.cwd AS path,
+         coalesce(path_basename(l.cwd), k.folder, '(no project)') AS short_name,
+         coalesce(path_tail2(l.cwd), k.folder, '(no project)') AS longer_name
+    FROM keys k LEFT JOIN learned l USING (project_key)
+)
+SELECT project_key,
+       CASE WHEN count(*) OVER (PARTITION BY machine, short_name) = 1 THEN short_name
+            WHEN count(*) OVER (PARTITION BY machine, longer_name) = 1 THEN longer_name
+            ELSE coalesce(path, project_key) END AS project,
+       path AS project_path
+  FROM projects;
+
+-- session_projects (migration 003), same columns, from the stored key and project_names.
+CREATE OR REPLACE VIEW session_projects WITH (security_invoker = true) AS
+SELECT s.id AS session_id, s.project_key, n.project, n.project_path
+  FROM sessions s JOIN project_names n USING (project_key);
 
 -- The columns of migration 007's usage view, read from the decided rows.
 CREATE VIEW usage WITH (security_invoker = true) AS

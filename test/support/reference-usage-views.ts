@@ -1,6 +1,6 @@
 /**
- * The usage views as they were before billing was decided at write time (migration 012): usage and daily_usage of
- * migration 007 and session_overview of migration 005, copied verbatim, created in a schema of their own. They
+ * The usage views as they were before billing was decided at write time (migration 012): session_projects of
+ * migration 003, usage and daily_usage of migration 007 and session_overview of migration 005, copied verbatim, created in a schema of their own. They
  * decide billing and prices on every query from the messages, so they are the reference the decided rows and the
  * rollups must equal, column for column.
  */
@@ -9,6 +9,37 @@ import type pg from 'pg';
 export const REFERENCE_SCHEMA = 'reference_usage';
 
 const VIEWS = String.raw`
+CREATE VIEW session_projects WITH (security_invoker = true) AS
+WITH keyed AS (
+  SELECT s.id AS session_id, s.machine, s.cwd, s.started_at,
+         project_folder(s.agent, s.id, s.cwd) AS folder,
+         s.machine || '/' || coalesce(project_folder(s.agent, s.id, s.cwd), '(no project)') AS project_key
+    FROM sessions s
+),
+learned AS (
+  SELECT DISTINCT ON (project_key) project_key, cwd
+    FROM keyed
+   WHERE nullif(cwd, '') IS NOT NULL
+   GROUP BY project_key, cwd
+   ORDER BY project_key, count(*) DESC, max(started_at) DESC NULLS LAST, cwd
+),
+projects AS (
+  SELECT DISTINCT ON (k.project_key) k.project_key, k.machine, l.cwd AS path,
+         coalesce(path_basename(l.cwd), k.folder, '(no project)') AS short_name,
+         coalesce(path_tail2(l.cwd), k.folder, '(no project)') AS longer_name
+    FROM keyed k LEFT JOIN learned l USING (project_key)
+   ORDER BY k.project_key
+),
+named AS (
+  SELECT project_key, path,
+         CASE WHEN count(*) OVER (PARTITION BY machine, short_name) = 1 THEN short_name
+              WHEN count(*) OVER (PARTITION BY machine, longer_name) = 1 THEN longer_name
+              ELSE coalesce(path, project_key) END AS project
+    FROM projects
+)
+SELECT k.session_id, k.project_key, n.project, n.path AS project_path
+  FROM keyed k JOIN named n USING (project_key);
+
 CREATE VIEW usage WITH (security_invoker = true) AS
 SELECT (m."timestamp" AT TIME ZONE 'UTC')::date AS day,
        m."timestamp" AS ts,
@@ -186,7 +217,7 @@ export async function createReferenceViews(db: pg.Pool | pg.Client): Promise<voi
   }
 }
 
-export const COMPARED_VIEWS = ['usage', 'daily_usage', 'session_overview'] as const;
+export const COMPARED_VIEWS = ['session_projects', 'usage', 'daily_usage', 'session_overview'] as const;
 
 /** Rows of a view that differ (in any column) from the reference, both ways; counts of both. */
 export async function differences(
