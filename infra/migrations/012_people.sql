@@ -54,7 +54,7 @@ CREATE INDEX machine_owners_person_idx ON machine_owners (person);
 
 -- The binding that decides a machine: exact first, then the longest pattern.
 CREATE FUNCTION machine_binding(p_machine text, OUT person text, OUT team text)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = sessionlake, pg_catalog AS $$
   SELECT o.person, o.team FROM machine_owners o
   WHERE (o.match = 'exact' AND o.machine = p_machine) OR (o.match = 'like' AND p_machine LIKE o.machine)
   ORDER BY o.match = 'exact' DESC, length(o.machine) DESC, o.machine
@@ -65,7 +65,7 @@ $$;
 -- cwd. Usage rollups keep those two and so decide people the same way.
 CREATE FUNCTION decide_person(p_machine text, p_os_user text,
   OUT person text, OUT person_source text, OUT team text, OUT team_source text)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = sessionlake, pg_catalog AS $$
   SELECT d.person, d.person_source, coalesce(p.team, d.machine_team),
     CASE WHEN p.team IS NOT NULL THEN 'person' WHEN d.machine_team IS NOT NULL THEN 'machine' END
   FROM (
