@@ -82,9 +82,86 @@ $$;
 -- The OS user of a session's cwd, kept on the row so that rollups and policies can group by it.
 ALTER TABLE sessions ADD COLUMN os_user text GENERATED ALWAYS AS (person_from_cwd(cwd)) STORED;
 
+-- A team can be bound to people as well as machines: it then sees those people's sessions from any machine.
+CREATE TABLE team_people (
+  team   text NOT NULL,
+  person text NOT NULL,
+  PRIMARY KEY (team, person)
+);
+
+CREATE FUNCTION visible_people(who name) RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
+  SELECT coalesce(array_agg(DISTINCT t.person), '{}')
+  FROM access_roles a JOIN pg_roles r ON r.rolname = a.role_name JOIN team_people t ON t.team = a.team
+  WHERE may_ask_about(who) AND a.access = 'team' AND pg_has_role(who, r.oid, 'MEMBER')
+$$;
+
+-- Whether a session of this machine and OS user is one of the people `who` is bound to. It decides with every
+-- binding (as the owner), but answers only about the caller's own people (as migration 009's functions do).
+CREATE FUNCTION sees_person_of(who name, p_machine text, p_os_user text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
+  SELECT coalesce((SELECT person FROM decide_person(p_machine, p_os_user)) = ANY (visible_people(who)), false)
+$$;
+
+-- Whether `who` reads past row-level security: a superuser, a BYPASSRLS role, or the tables' owner (who runs
+-- the migrations). Asked only about the caller's own roles.
+CREATE FUNCTION bypasses_row_security(who name) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
+  SELECT may_ask_about(who) AND EXISTS (
+    SELECT 1 FROM pg_roles r
+    WHERE r.rolname = who
+      AND (r.rolsuper OR r.rolbypassrls
+           OR pg_has_role(who, (SELECT c.relowner FROM pg_class c WHERE c.oid = 'sessionlake.sessions'::regclass), 'MEMBER')))
+$$;
+
+-- A session's person and team for `who`: decided with every binding, told only for a session `who` may see
+-- (else no row), so that every viewer sees the same decision and nobody learns another team's bindings.
+CREATE FUNCTION session_person(who name, p_machine text, p_os_user text,
+  OUT person text, OUT person_source text, OUT team text, OUT team_source text)
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
+  SELECT d.person, d.person_source, d.team, d.team_source FROM decide_person(p_machine, p_os_user) d
+  WHERE bypasses_row_security(who)
+     OR sees_all_machines(who)
+     OR p_machine = ANY (visible_machines(who))
+     OR p_machine LIKE ANY (visible_machine_patterns(who))
+     OR sees_person_of(who, p_machine, p_os_user)
+$$;
+
+-- Internal: called by the functions above only (they would tell anyone any machine's owner).
+REVOKE EXECUTE ON FUNCTION machine_binding(text), decide_person(text, text) FROM PUBLIC;
+
 CREATE VIEW session_people WITH (security_invoker = true) AS
 SELECT s.id AS session_id, s.machine, s.os_user, d.person, d.person_source, d.team, d.team_source
-FROM sessions s CROSS JOIN LATERAL decide_person(s.machine, s.os_user) d;
+FROM sessions s LEFT JOIN LATERAL session_person(current_user, s.machine, s.os_user) d ON true;
 
--- The bindings are the org's directory: every analyst reads them (no row-level security), so every viewer decides
--- a session's person and team the same way (docs/security.md).
+-- Row-level security: a team bound to people sees their sessions (and those sessions' objects, messages and
+-- the rest, whose policies follow sessions) from any machine.
+ALTER POLICY by_machine ON sessions USING (
+  (SELECT sees_all_machines(current_user))
+  OR machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
+  OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user))))
+  OR ((SELECT cardinality(visible_people(current_user)) > 0) AND sees_person_of(current_user, machine, os_user)));
+ALTER POLICY by_machine ON objects USING (
+  (SELECT sees_all_machines(current_user))
+  OR machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
+  OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user))))
+  OR ((SELECT cardinality(visible_people(current_user)) > 0) AND uri IN (SELECT s.object_uri FROM sessions s)));
+
+-- The bindings: operators see all; a team member its own team's people, their machines and its team's machines.
+ALTER TABLE people ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_team ON people
+  USING ((SELECT sees_all_machines(current_user))
+         OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user))))
+         OR person = ANY (ARRAY(SELECT unnest(visible_people(current_user)))))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));
+ALTER TABLE machine_owners ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_team ON machine_owners
+  USING ((SELECT sees_all_machines(current_user))
+         OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user))))
+         OR person IN (SELECT p.person FROM people p))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));
+ALTER TABLE team_people ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_team ON team_people
+  USING ((SELECT sees_all_machines(current_user)) OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user)))))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));

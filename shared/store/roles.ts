@@ -25,6 +25,8 @@ export interface TeamBinding {
   machines: string[];
   /** `LIKE` patterns (`gpu-%`), asked for explicitly: `_` and `%` are wildcards, a backslash escapes. */
   machinePatterns?: string[];
+  /** People whose sessions the team sees from any machine (migration 012; README "Set up your org"). */
+  people?: string[];
 }
 
 // What the write path does, table by table (SELECT too: ON CONFLICT, FOR UPDATE and WHERE clauses read rows).
@@ -82,6 +84,9 @@ export async function bindTeam(pool: pg.Pool, analystRole: string, binding: Team
         `INSERT INTO ${SCHEMA}.team_machines (team, match, machine) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
         [binding.team, match, machine],
       );
+    }
+    for (const person of binding.people ?? []) {
+      await client.query(`INSERT INTO ${SCHEMA}.team_people (team, person) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [binding.team, person]);
     }
   });
 }
