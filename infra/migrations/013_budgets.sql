@@ -44,13 +44,6 @@ CREATE VIEW usage_people WITH (security_invoker = true) AS
 SELECT u.*, p.person, p.person_source, p.team, p.team_source
   FROM usage u JOIN session_people p ON p.session_id = u.session_id;
 
--- The period a budget is in at `at`, in its time zone: [period_start, period_end).
-CREATE FUNCTION budget_period(period text, time_zone text, at timestamptz, OUT period_start timestamptz, OUT period_end timestamptz)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT timezone(time_zone, date_trunc(period, timezone(time_zone, at))),
-         timezone(time_zone, date_trunc(period, timezone(time_zone, at)) + ('1 ' || period)::interval)
-$$;
-
 CREATE VIEW budget_status WITH (security_invoker = true) AS
 SELECT b.name, b.scope, b.scope_value, b.period, b.time_zone, b.limit_usd, b.thresholds, b.channels, b.webhook_secret,
        w.period_start, w.period_end,
@@ -64,7 +57,11 @@ SELECT b.name, b.scope, b.scope_value, b.period, b.time_zone, b.limit_usd, b.thr
        round(spend.spent_usd + spend.recent_cost_usd / b.forecast_days
              * greatest(extract(epoch FROM w.period_end - now()), 0) / 86400, 2) AS forecast_usd
   FROM budgets b
-  CROSS JOIN LATERAL budget_period(b.period, b.time_zone, now()) w
+  -- The period the budget is in now, in its time zone: [period_start, period_end).
+  CROSS JOIN LATERAL (
+    SELECT timezone(b.time_zone, date_trunc(b.period, timezone(b.time_zone, now()))) AS period_start,
+           timezone(b.time_zone, date_trunc(b.period, timezone(b.time_zone, now())) + ('1 ' || b.period)::interval) AS period_end
+  ) w
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(u.cost_usd) FILTER (WHERE u.ts >= w.period_start), 0) AS spent_usd,
            count(*) FILTER (WHERE u.ts >= w.period_start AND u.cost_usd IS NULL) AS unpriced_responses,
@@ -82,3 +79,18 @@ SELECT b.name, b.scope, b.scope_value, b.period, b.time_zone, b.limit_usd, b.thr
              WHEN 'machine' THEN u.machine = b.scope_value
            END
   ) spend;
+
+-- Who sees which budget: operators all; a team member the budgets of its team, of its people and of the
+-- machines it sees (a project's budget names a machine's folder: operators only), and their alerts.
+ALTER TABLE budgets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_scope ON budgets
+  USING ((SELECT sees_all_machines(current_user))
+         OR (scope = 'team' AND scope_value = ANY (ARRAY(SELECT unnest(visible_teams(current_user)))))
+         OR (scope = 'person' AND scope_value = ANY (ARRAY(SELECT unnest(visible_people(current_user)))))
+         OR (scope = 'machine' AND (scope_value = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
+                                    OR scope_value LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user)))))))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));
+ALTER TABLE alerts_sent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_budget ON alerts_sent
+  USING ((SELECT sees_all_machines(current_user)) OR budget IN (SELECT b.name FROM budgets b))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));

@@ -45,6 +45,19 @@ const WRITER_GRANTS: Record<string, string> = {
   ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
   // The follow-up step after an object's transaction writes these; a changed or deleted tool call deletes its row.
   tool_call_search: 'SELECT, INSERT, DELETE',
+  // The scheduled function checks the budgets after each pass (migration 013): it reads their status, which
+  // reads the usage views, and records the alerts it sends.
+  budgets: 'SELECT',
+  alerts_sent: 'SELECT, INSERT',
+  budget_status: 'SELECT',
+  usage_people: 'SELECT',
+  usage: 'SELECT',
+  session_people: 'SELECT',
+  session_projects: 'SELECT',
+  model_prices: 'SELECT',
+  model_aliases: 'SELECT',
+  model_price_periods: 'SELECT',
+  people: 'SELECT',
 };
 // Functions only the write path runs (migration 011 revokes them from PUBLIC).
 const WRITER_FUNCTIONS = ['index_tool_call_search(text[])'];

@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snsSender, webhookSender, type AlertSenders } from '../../../shared/budgets/channels.js';
 import { checkBudgets } from '../../../shared/budgets/check.js';
+import { main } from '../../../cli/main.js';
 import { silentLogger } from '../../../shared/log.js';
+import { dropRoles } from '../../../shared/store/roles.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 import { findMotoServer, startMotoServer, type MotoServer } from '../../support/moto.js';
 
@@ -83,7 +85,10 @@ async function snsMessages(): Promise<string[]> {
   while (messages.length < count) {
     const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: subscriptionQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     if (batch.Messages === undefined || batch.Messages.length === 0) break;
-    messages.push(...batch.Messages.map((message) => (JSON.parse(message.Body ?? '{}') as { Subject: string }).Subject));
+    for (const message of batch.Messages) {
+      messages.push((JSON.parse(message.Body ?? '{}') as { Subject: string }).Subject);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: subscriptionQueueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
   }
   return messages;
 }
@@ -203,6 +208,31 @@ describe.skipIf(motoCommand === null && !inCi)('budgets and their alerts', () =>
     expect(row).toMatchObject({ name: 'all-monthly', spentUsd: 3.6, unpricedResponses: 2, unpricedTokens: 220_000 });
     const list = await cli(['budgets', 'list']);
     expect(list.stdout).toMatch(/^all-monthly\s+all\s+month from [\d-]+\s+\$3\.60\*/m);
+  });
+
+  it('the functions\' writer role can check the budgets and record alerts, as the scheduled function does', async () => {
+    const suffix = stack.database.name.split('_').slice(-2).join('_');
+    const names = { writer: `bw_${suffix}`, analyst: `ba_${suffix}`, admin: `bd_${suffix}` };
+    const out = process.stdout.write;
+    process.stdout.write = () => true;
+    try {
+      expect(await main(['roles', '--database-url', stack.database.url, '--writer', names.writer, '--analyst', names.analyst, '--admin', names.admin])).toBe(0);
+    } finally {
+      process.stdout.write = out;
+    }
+    const writer = new pg.Pool({ connectionString: stack.database.url, max: 2, options: `-c role=${names.writer}` });
+    try {
+      expect((await cli(['budgets', 'set', 'ana-daily', '--scope', 'person:ana', '--period', 'day', '--limit', '1', '--thresholds', '100', '--channels', 'sns'])).code).toBe(0);
+      const check = await checkBudgets(writer, senders(), silentLogger);
+      expect(check.failed).toEqual([]);
+      // ana's three priced responses today: $1.35 of $1.
+      expect(check.statuses.find((status) => status.name === 'ana-daily')).toMatchObject({ spentUsd: 1.35, percent: 135 });
+      expect(check.sent).toEqual([{ budget: 'ana-daily', threshold: 100, channel: 'sns' }]);
+      expect(await snsMessages()).toEqual(['sessionlake budget ana-daily: 135.0 % of $1.00 (100 % reached)']);
+    } finally {
+      await writer.end();
+      await dropRoles(stack.pool, [names.admin, names.analyst, names.writer]);
+    }
   });
 
   it('refuses a budget it cannot keep, with the reason', async () => {

@@ -140,6 +140,11 @@ beforeAll(async () => {
     await stack.pool.query(`CREATE ROLE ${logins[team]} LOGIN PASSWORD '${LOGIN_PASSWORD}' IN ROLE ${roles[team]}`);
   }
 
+  // Budgets naming teams, people and machines (migration 013): each team sees only those about what it sees.
+  await stack.pool.query(`INSERT INTO sessionlake.budgets (name, scope, scope_value, period, limit_usd) VALUES
+    ('limit-a', 'team', 'ml', 'month', 100), ('limit-b', 'person', 'fay', 'month', 10),
+    ('limit-c', 'machine', 'laptop-eve', 'day', 5), ('limit-d', 'machine', 'gpu_1', 'day', 5)`);
+
   // The write path, connected as the writer role.
   writerPool = new pg.Pool({ connectionString: stack.database.url, max: 2, options: `-c role=${roles.writer}` });
   const deps = { ...stack.deps, store: new ObjectStore(writerPool, { lockTimeoutMs: 5_000 }) };
@@ -287,7 +292,9 @@ describe('every relation and function a team role can use', () => {
     const sessions = ALL_MACHINES.flatMap((machine, index) => (own.has(machine) ? [] : [sessionIdOf(index)]));
     const otherRoles = (['writer', 'analyst', 'admin', ...TEAMS] as const).filter((which) => which !== team).map((which) => roles[which]);
     const otherLogins = TEAMS.filter((which) => which !== team).map((which) => logins[which]);
-    return [...machines, ...sessions, ...otherRoles, ...otherLogins];
+    const budgets: Record<Team, string[]> = { ml: ['limit-a'], data: [], lab: ['limit-d'], crew: ['limit-b'] };
+    const otherBudgets = ['limit-a', 'limit-d', 'limit-b', 'limit-c'].filter((name) => !budgets[team].includes(name));
+    return [...machines, ...sessions, ...otherRoles, ...otherLogins, ...otherBudgets];
   }
 
   function leaked(rows: unknown, markers: string[]): string[] {
