@@ -6,12 +6,14 @@ import { devCommand } from './commands/dev.js';
 import { ingestCommand } from './commands/ingest.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
+import { peopleCommand } from './commands/people.js';
+import { budgetsCommand } from './commands/budgets.js';
 import { reportCommand } from './commands/report.js';
 import { rolesCommand } from './commands/roles.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
 const COMMANDS: Command[] = [
-  devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, rolesCommand, parseCommand,
+  devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, rolesCommand, peopleCommand, budgetsCommand, parseCommand,
 ];
 
 function usage(): string {

@@ -28,39 +28,53 @@ export async function resolveDatabaseUrl(env: Env = process.env): Promise<Env> {
   ].filter((name) => name !== null);
   if (given.length > 1) throw new ConfigError(`set only one of ${given.join(', ')}: each names the database`);
   const region = optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1';
-  if (parameter !== undefined) return { ...env, DATABASE_URL: await readParameter(parameter, region) };
-  if (secretId !== undefined) return { ...env, DATABASE_URL: connectionStringFromSecret(await readSecret(secretId, region), env) };
+  if (parameter !== undefined) return { ...env, DATABASE_URL: await readParameter(parameter, region, DATABASE_URL_PARAMETER) };
+  if (secretId !== undefined) return { ...env, DATABASE_URL: connectionStringFromSecret(await readSecret(secretId, region, DATABASE_SECRET_ID), env) };
   return env;
 }
 
-async function readParameter(name: string, region: string): Promise<string> {
+async function readParameter(name: string, region: string, label: string): Promise<string> {
   const client = new SSMClient({ region });
   try {
     const { Parameter } = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     if (Parameter?.Value === undefined || Parameter.Value.trim() === '') {
-      throw new ConfigError(`${DATABASE_URL_PARAMETER}: the SSM parameter ${name} is empty`);
+      throw new ConfigError(`${label}: the SSM parameter ${name} is empty`);
     }
     return Parameter.Value.trim();
   } catch (error) {
-    throw fetchError(error, `${DATABASE_URL_PARAMETER}: reading the SSM parameter ${name}`);
+    throw fetchError(error, `${label}: reading the SSM parameter ${name}`);
   } finally {
     client.destroy();
   }
 }
 
-async function readSecret(secretId: string, region: string): Promise<string> {
+async function readSecret(secretId: string, region: string, label: string): Promise<string> {
   const client = new SecretsManagerClient({ region });
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (SecretString === undefined || SecretString.trim() === '') {
-      throw new ConfigError(`${DATABASE_SECRET_ID}: the secret ${secretId} has no SecretString`);
+      throw new ConfigError(`${label}: the secret ${secretId} has no SecretString`);
     }
     return SecretString.trim();
   } catch (error) {
-    throw fetchError(error, `${DATABASE_SECRET_ID}: reading the secret ${secretId}`);
+    throw fetchError(error, `${label}: reading the secret ${secretId}`);
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The text a reference names: `ssm:<parameter name>` (a SecureString) or `secretsmanager:<secret id or ARN>`.
+ * `label` says in errors what it was for (never the value).
+ */
+export async function readSecretReference(reference: string, region: string, label: string): Promise<string> {
+  const colon = reference.indexOf(':');
+  const kind = reference.slice(0, colon);
+  const name = reference.slice(colon + 1);
+  if (colon < 0 || name === '' || (kind !== 'ssm' && kind !== 'secretsmanager')) {
+    throw new ConfigError(`${label}: "${reference}" is not ssm:<parameter name> or secretsmanager:<secret id>`);
+  }
+  return kind === 'ssm' ? readParameter(name, region, label) : readSecret(name, region, label);
 }
 
 /**

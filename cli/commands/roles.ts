@@ -14,10 +14,11 @@ export const rolesCommand: Command = {
     writer: { type: 'string', description: 'writer role: what the Lambdas and the backfill write with (default sessionlake_writer)' },
     analyst: { type: 'string', description: 'analyst role: SELECT on the schema, rows by team (default sessionlake_analyst)' },
     admin: { type: 'string', description: 'admin role: an analyst that sees every row (default sessionlake_admin)' },
-    team: { type: 'string', description: 'also bind a team: its name (needs --machines or --machine-pattern)' },
+    team: { type: 'string', description: 'also bind a team: its name (needs --machines, --machine-pattern or --people)' },
     'team-role': { type: 'string', description: 'the team\'s role (default sessionlake_team_<team>)' },
     machines: { type: 'string', description: 'the team\'s machines: exact names, comma-separated (e.g. gpu_1,laptop-ana)' },
     'machine-pattern': { type: 'string', description: 'the team\'s machines as LIKE patterns, comma-separated (e.g. gpu-%): _ and % are wildcards' },
+    people: { type: 'string', description: 'people whose sessions the team sees from any machine, comma-separated (see `sessionlake people`)' },
     login: { type: 'string', description: 'also create (or update) a login role of this name: the functions\', an analyst\'s' },
     'member-of': {
       type: 'string',
@@ -50,9 +51,10 @@ export const rolesCommand: Command = {
     const machinePatterns = listOption(input, 'machine-pattern');
     const pattern = machines.find((machine) => machine.includes('%'));
     if (pattern !== undefined) throw new Error(`--machines takes exact names; for the pattern ${pattern} use --machine-pattern`);
-    const bound = machines.length + machinePatterns.length > 0;
-    if (team !== undefined && !bound) throw new Error('--team needs --machines (exact names) or --machine-pattern (LIKE patterns)');
-    if (team === undefined && bound) throw new Error('--machines and --machine-pattern need --team');
+    const people = listOption(input, 'people');
+    const bound = machines.length + machinePatterns.length + people.length > 0;
+    if (team !== undefined && !bound) throw new Error('--team needs --machines (exact names), --machine-pattern (LIKE patterns) or --people');
+    if (team === undefined && bound) throw new Error('--machines, --machine-pattern and --people need --team');
     const teamRole = team === undefined ? undefined : (stringOption(input, 'team-role') ?? `sessionlake_team_${team}`);
     const login = stringOption(input, 'login');
     const memberOf = listOption(input, 'member-of');
@@ -71,9 +73,12 @@ export const rolesCommand: Command = {
       await installRoles(pool, names);
       process.stdout.write(`roles ready: writer ${names.writer}, analyst ${names.analyst}, admin ${names.admin}\n`);
       if (team !== undefined && teamRole !== undefined) {
-        await bindTeam(pool, names.analyst, { team, role: teamRole, machines, machinePatterns });
+        await bindTeam(pool, names.analyst, { team, role: teamRole, machines, machinePatterns, people });
         const seen = [...machines, ...machinePatterns.map((p) => `LIKE '${p}'`)];
-        process.stdout.write(`team ${team}: role ${teamRole} sees machines ${seen.join(', ')}\n`);
+        const what = [seen.length > 0 ? `machines ${seen.join(', ')}` : '', people.length > 0 ? `the sessions of ${people.join(', ')}` : '']
+          .filter((part) => part !== '')
+          .join(' and ');
+        process.stdout.write(`team ${team}: role ${teamRole} sees ${what}\n`);
       }
       if (login !== undefined && password !== undefined) {
         const roles = memberOf.map(roleOf);

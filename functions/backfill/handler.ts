@@ -4,6 +4,8 @@ import { createS3Client } from '../../shared/aws-clients.js';
 import { enqueueOnIngestQueue } from '../../shared/backfill/actions.js';
 import { loadBackfillConfig } from '../../shared/backfill/config.js';
 import { runScheduledBackfill, type ScheduledBackfillReport } from '../../shared/backfill/scheduled.js';
+import { checkBudgets, type BudgetCheck } from '../../shared/budgets/check.js';
+import { configuredSenders } from '../../shared/budgets/senders.js';
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { createLogger } from '../../shared/log.js';
@@ -23,20 +25,26 @@ const sqs = new SQSClient({ region: config.s3.region, useQueueUrlAsEndpoint: fal
 const actions = enqueueOnIngestQueue(sqs, backfill.queueUrl, config.s3.region, log);
 const store = new BackfillStore(pool);
 const schema = schemaGate(pool, log);
+const alertSenders = configuredSenders(process.env, config.s3.region);
 
-/** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda. */
-export async function handler(_event: ScheduledEvent, context: Context): Promise<ScheduledBackfillReport> {
+/** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda; then budgets. */
+export async function handler(_event: ScheduledEvent, context: Context): Promise<ScheduledBackfillReport & { budgets: BudgetCheck }> {
   // A schema older than this code: the run fails (the errors alarm); the next schedule tries again.
   await schema.ensure();
-  return runScheduledBackfill(backfill.targets, {
+  const runLog = log.child({ requestId: context.awsRequestId });
+  const report = await runScheduledBackfill(backfill.targets, {
     store,
     lister,
-    ingest: { ...deps, log: log.child({ requestId: context.awsRequestId }) },
+    ingest: { ...deps, log: runLog },
     actions,
-    log: log.child({ requestId: context.awsRequestId }),
+    log: runLog,
     holder: `lambda ${context.awsRequestId}`,
     leaseMs: backfill.leaseMs,
     verifyQuietMs: backfill.verifyQuietMs,
     timeLeftMs: () => context.getRemainingTimeInMillis() - config.ingest.timeReserveMs,
   });
+  // Alerts follow spending within one schedule period; one that could not be sent is tried again next time.
+  const budgets = await checkBudgets(pool, alertSenders, runLog);
+  runLog.info('budgets checked', { budgets: budgets.statuses.length, sent: budgets.sent.length, failed: budgets.failed.length, over: budgets.over });
+  return { ...report, budgets };
 }

@@ -25,6 +25,8 @@ export interface TeamBinding {
   machines: string[];
   /** `LIKE` patterns (`gpu-%`), asked for explicitly: `_` and `%` are wildcards, a backslash escapes. */
   machinePatterns?: string[];
+  /** People whose sessions the team sees from any machine (migration 018; README "Set up your org"). */
+  people?: string[];
 }
 
 // What the write path does, table by table (SELECT too: ON CONFLICT, FOR UPDATE and WHERE clauses read rows).
@@ -43,6 +45,19 @@ const WRITER_GRANTS: Record<string, string> = {
   ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
   // The follow-up step after an object's transaction writes these; a changed or deleted tool call deletes its row.
   tool_call_search: 'SELECT, INSERT, DELETE',
+  // The scheduled function checks the budgets after each pass (migration 019): it reads their status, which
+  // reads the usage views, and records the alerts it sends.
+  budgets: 'SELECT',
+  alerts_sent: 'SELECT, INSERT',
+  budget_status: 'SELECT',
+  usage_people: 'SELECT',
+  usage: 'SELECT',
+  session_people: 'SELECT',
+  session_projects: 'SELECT',
+  model_prices: 'SELECT',
+  model_aliases: 'SELECT',
+  model_price_periods: 'SELECT',
+  people: 'SELECT',
 };
 // Functions only the write path runs (migration 011 revokes them from PUBLIC).
 const WRITER_FUNCTIONS = ['index_tool_call_search(text[])'];
@@ -82,6 +97,9 @@ export async function bindTeam(pool: pg.Pool, analystRole: string, binding: Team
         `INSERT INTO ${SCHEMA}.team_machines (team, match, machine) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
         [binding.team, match, machine],
       );
+    }
+    for (const person of binding.people ?? []) {
+      await client.query(`INSERT INTO ${SCHEMA}.team_people (team, person) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [binding.team, person]);
     }
   });
 }

@@ -202,6 +202,8 @@ describe('the scheduled backfill', () => {
       SESSIONLAKE_INGEST_QUEUE_URL: { Ref: 'IngestQueue' },
       SESSIONLAKE_BACKFILL_LEASE_MS: '900000',
       SESSIONLAKE_BACKFILL_VERIFY_QUIET_MS: '3600000',
+      // Budget alerts go to the stack's alarm topic (README "Budgets and alerts").
+      SESSIONLAKE_BUDGET_TOPIC_ARN: { Ref: 'AlarmTopic' },
     });
   });
 
@@ -320,14 +322,19 @@ describe('IAM, least privilege', () => {
     });
   });
 
-  it('backfill: lists the bucket, reads objects, sends to the ingest queue, reads its parameter, writes its logs', () => {
+  it('backfill: lists the bucket, reads objects, sends to the ingest queue, reads its parameter, writes its logs, alerts on budgets', () => {
     expect(byAction(statementsOf('BackfillRole'))).toEqual({
       'logs:CreateLogStream': [{ 'Fn::GetAtt': ['BackfillLogGroup', 'Arn'] }],
       'logs:PutLogEvents': [{ 'Fn::GetAtt': ['BackfillLogGroup', 'Arn'] }],
       's3:ListBucket': [bucketArn],
       's3:GetObject': [objectsArn],
       'sqs:SendMessage': [queueArn],
-      'ssm:GetParameter': [parameterArn],
+      // Budget alerts: the stack's alarm topic, and the webhook URLs under their SSM path.
+      'sns:Publish': [{ Ref: 'AlarmTopic' }],
+      'ssm:GetParameter': [
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/budget-webhooks/*' },
+        parameterArn,
+      ],
     });
   });
 

@@ -18,16 +18,22 @@ import { plantSecrets } from '../../support/planted-secrets.js';
 
 // lab is bound to two exact names that are LIKE patterns of other machines too: `gpu_1` (`_` matches any
 // character: gpuX1) and `box\1` (a backslash escapes in LIKE: box1). Those other machines belong to no team.
-const MACHINES = { ml: ['gpu-01', 'gpu-02'], data: ['etl-7', 'laptop-dana'], lab: ['gpu_1', 'box\\1'], none: ['laptop-eve', 'gpuX1', 'box1'] };
+// crew is bound to a person, fay, not to machines: it sees fay's sessions from the machine her key names
+// (`fay@laptop`) and from the one `sessionlake people` binds to her (studio-9), and nothing else.
+const MACHINES = {
+  ml: ['gpu-01', 'gpu-02'], data: ['etl-7', 'laptop-dana'], lab: ['gpu_1', 'box\\1'], crew: ['fay@laptop', 'studio-9'], none: ['laptop-eve', 'gpuX1', 'box1'],
+};
+type Team = 'ml' | 'data' | 'lab' | 'crew';
+const TEAMS: Team[] = ['ml', 'data', 'lab', 'crew'];
 const ALL_MACHINES = Object.values(MACHINES).flat();
 const LOGIN_PASSWORD = randomBytes(12).toString('hex');
 const SECURITY_DOC = new URL('../../../docs/security.md', import.meta.url);
 
 let stack: IngestStack;
-let roles: { writer: string; analyst: string; admin: string; ml: string; data: string; lab: string };
+let roles: { writer: string; analyst: string; admin: string } & Record<Team, string>;
 let writerPool: pg.Pool;
 /** A login role per team, a member of the team role (how people connect: docs/security.md, "Add a team"). */
-let logins: Record<'ml' | 'data' | 'lab', string>;
+let logins: Record<Team, string>;
 
 function sessionBody(machine: string, index: number): string {
   const secret = plantSecrets(100 + index).find((planted) => planted.rule === 'generic-api-key');
@@ -58,20 +64,36 @@ async function asRole<T extends pg.QueryResultRow>(role: string, sql: string, pa
   }
 }
 
-/** Runs `sql` connected as `team`'s login role itself (no SET ROLE: session_user is the team member). */
-async function asLogin<T extends pg.QueryResultRow>(
-  team: 'ml' | 'data' | 'lab',
-  sql: string,
-  params: unknown[] = [],
-  setRole?: string,
-): Promise<T[]> {
+/** One connection per team login, kept for the file (hundreds of probes each). */
+const loginClients = new Map<Team, pg.Client>();
+
+async function loginClient(team: Team): Promise<pg.Client> {
   const url = new URL(stack.database.url);
   url.username = logins[team];
   url.password = LOGIN_PASSWORD;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
+  return client;
+}
+
+/** Runs `sql` connected as `team`'s login role itself (no SET ROLE: session_user is the team member). */
+async function asLogin<T extends pg.QueryResultRow>(
+  team: Team,
+  sql: string,
+  params: unknown[] = [],
+  setRole?: string,
+): Promise<T[]> {
+  if (setRole === undefined) {
+    let client = loginClients.get(team);
+    if (client === undefined) {
+      client = await loginClient(team);
+      loginClients.set(team, client);
+    }
+    return (await client.query<T>(sql, params)).rows;
+  }
+  const client = await loginClient(team);
   try {
-    if (setRole !== undefined) await client.query(`SET ROLE ${client.escapeIdentifier(setRole)}`);
+    await client.query(`SET ROLE ${client.escapeIdentifier(setRole)}`);
     return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
@@ -104,16 +126,24 @@ beforeAll(async () => {
   const suffix = stack.database.name.split('_').slice(-2).join('_');
   roles = {
     writer: `slw_${suffix}`, analyst: `sla_${suffix}`, admin: `sld_${suffix}`, ml: `slt_ml_${suffix}`, data: `slt_data_${suffix}`, lab: `slt_lab_${suffix}`,
+    crew: `slt_crew_${suffix}`,
   };
 
   const roleNames = ['--writer', roles.writer, '--analyst', roles.analyst, '--admin', roles.admin];
   expect(await quietly(() => main(['roles', '--database-url', stack.database.url, ...roleNames, '--team', 'ml', '--team-role', roles.ml, '--machine-pattern', 'gpu-%']))).toBe(0);
   expect(await quietly(() => main(['roles', '--database-url', stack.database.url, ...roleNames, '--team', 'lab', '--team-role', roles.lab, '--machines', MACHINES.lab.join(',')]))).toBe(0);
+  expect(await quietly(() => main(['roles', '--database-url', stack.database.url, ...roleNames, '--team', 'crew', '--team-role', roles.crew, '--people', 'fay']))).toBe(0);
+  expect(await quietly(() => main(['people', 'add', 'fay', '--database-url', stack.database.url, '--machines', 'studio-9']))).toBe(0);
   await stack.pool.query(renamed(await sqlBlockAfter('### Add a team')));
-  logins = { ml: `sll_ml_${suffix}`, data: `sll_data_${suffix}`, lab: `sll_lab_${suffix}` };
-  for (const team of ['ml', 'data', 'lab'] as const) {
+  logins = { ml: `sll_ml_${suffix}`, data: `sll_data_${suffix}`, lab: `sll_lab_${suffix}`, crew: `sll_crew_${suffix}` };
+  for (const team of TEAMS) {
     await stack.pool.query(`CREATE ROLE ${logins[team]} LOGIN PASSWORD '${LOGIN_PASSWORD}' IN ROLE ${roles[team]}`);
   }
+
+  // Budgets naming teams, people and machines (migration 019): each team sees only those about what it sees.
+  await stack.pool.query(`INSERT INTO sessionlake.budgets (name, scope, scope_value, period, limit_usd) VALUES
+    ('limit-a', 'team', 'ml', 'month', 100), ('limit-b', 'person', 'fay', 'month', 10),
+    ('limit-c', 'machine', 'laptop-eve', 'day', 5), ('limit-d', 'machine', 'gpu_1', 'day', 5)`);
 
   // The write path, connected as the writer role.
   writerPool = new pg.Pool({ connectionString: stack.database.url, max: 2, options: `-c role=${roles.writer}` });
@@ -126,9 +156,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all([...loginClients.values()].map((client) => client.end()));
   await writerPool?.end();
   if (stack !== undefined && roles !== undefined) {
-    await dropRoles(stack.pool, [...Object.values(logins ?? {}), roles.ml, roles.data, roles.lab, roles.admin, roles.analyst, roles.writer]);
+    await dropRoles(stack.pool, [...Object.values(logins ?? {}), ...TEAMS.map((team) => roles[team]), roles.admin, roles.analyst, roles.writer]);
   }
   await stack?.stop();
 });
@@ -170,7 +201,7 @@ describe('roles and row-level security', () => {
     }
   });
 
-  it.each(['analyst', 'admin', 'ml', 'lab'] as const)('the %s role cannot INSERT, UPDATE or DELETE', async (which) => {
+  it.each(['analyst', 'admin', 'ml', 'lab', 'crew'] as const)('the %s role cannot INSERT, UPDATE or DELETE', async (which) => {
     const role = roles[which];
     for (const statement of [
       `INSERT INTO sessionlake.team_machines (team, match, machine) VALUES ('ml', 'like', '%')`,
@@ -196,6 +227,7 @@ describe('roles and row-level security', () => {
     ['ml (made by sessionlake roles)', 'ml', MACHINES.ml],
     ['data (made by the SQL in docs/security.md)', 'data', MACHINES.data],
     ['lab (exact names holding LIKE wildcards and escapes)', 'lab', MACHINES.lab],
+    ['crew (bound to a person: her key\'s machine and her bound machine)', 'crew', MACHINES.crew],
   ] as const)('team %s sees exactly its machines\' rows in every table', async (_, team, machines) => {
     const machine = await machineOf();
     for (const [table, sql] of Object.entries(PER_MACHINE_TABLES)) {
@@ -208,7 +240,10 @@ describe('roles and row-level security', () => {
     for (const table of OPERATIONAL_TABLES) {
       expect(await asRole(roles[team], `SELECT * FROM sessionlake.${table}`), table).toEqual([]);
     }
-    expect(await asRole(roles[team], 'SELECT DISTINCT team FROM sessionlake.team_machines')).toEqual([{ team }]);
+    // Its own bindings only: crew is bound by person (team_people), the others by machine (team_machines).
+    const [bound, unbound] = team === 'crew' ? ['team_people', 'team_machines'] : ['team_machines', 'team_people'];
+    expect(await asRole(roles[team], `SELECT DISTINCT team FROM sessionlake.${bound}`)).toEqual([{ team }]);
+    expect(await asRole(roles[team], `SELECT DISTINCT team FROM sessionlake.${unbound}`)).toEqual([]);
     expect(await asRole(roles[team], 'SELECT team FROM sessionlake.access_roles')).toEqual([{ team }]);
   });
 
@@ -251,13 +286,15 @@ describe('roles and row-level security', () => {
  */
 describe('every relation and function a team role can use', () => {
   /** Text that only another team's data, or the roles of others, would hold: machines, session ids, teams, roles. */
-  function foreignMarkers(team: 'ml' | 'data' | 'lab'): string[] {
+  function foreignMarkers(team: Team): string[] {
     const own = new Set<string>(MACHINES[team]);
     const machines = ALL_MACHINES.filter((machine) => !own.has(machine));
     const sessions = ALL_MACHINES.flatMap((machine, index) => (own.has(machine) ? [] : [sessionIdOf(index)]));
-    const otherRoles = (['writer', 'analyst', 'admin', 'ml', 'data', 'lab'] as const).filter((which) => which !== team).map((which) => roles[which]);
-    const otherLogins = (['ml', 'data', 'lab'] as const).filter((which) => which !== team).map((which) => logins[which]);
-    return [...machines, ...sessions, ...otherRoles, ...otherLogins];
+    const otherRoles = (['writer', 'analyst', 'admin', ...TEAMS] as const).filter((which) => which !== team).map((which) => roles[which]);
+    const otherLogins = TEAMS.filter((which) => which !== team).map((which) => logins[which]);
+    const budgets: Record<Team, string[]> = { ml: ['limit-a'], data: [], lab: ['limit-d'], crew: ['limit-b'] };
+    const otherBudgets = ['limit-a', 'limit-d', 'limit-b', 'limit-c'].filter((name) => !budgets[team].includes(name));
+    return [...machines, ...sessions, ...otherRoles, ...otherLogins, ...otherBudgets];
   }
 
   function leaked(rows: unknown, markers: string[]): string[] {
@@ -265,7 +302,7 @@ describe('every relation and function a team role can use', () => {
     return markers.filter((marker) => text.includes(JSON.stringify(marker).slice(1, -1)));
   }
 
-  it.each(['ml', 'data', 'lab'] as const)('team %s: every relation of the schema it can SELECT holds none of another team\'s machines, sessions or roles', async (team) => {
+  it.each(TEAMS)('team %s: every relation of the schema it can SELECT holds none of another team\'s machines, sessions or roles', async (team) => {
     const relations = await stack.pool.query<{ relation: string }>(
       `SELECT c.relname AS relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'sessionlake' AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND has_table_privilege($1, c.oid, 'SELECT')
@@ -282,7 +319,7 @@ describe('every relation and function a team role can use', () => {
     }
   });
 
-  it.each(['ml', 'data', 'lab'] as const)('team %s: every function of the schema it can execute answers nothing about another team or role', async (team) => {
+  it.each(TEAMS)('team %s: every function of the schema it can execute answers nothing about another team or role', async (team) => {
     const functions = await stack.pool.query<{ name: string; signature: string; types: string[]; definer: boolean }>(
       `SELECT p.proname AS name, p.oid::regprocedure::text AS signature, p.prosecdef AS definer,
               ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t) AS types
@@ -293,7 +330,7 @@ describe('every relation and function a team role can use', () => {
     );
     // Only these bypass row-level security (they run as the owner); any other function runs as the caller.
     expect(functions.rows.filter((fn) => fn.definer).map((fn) => fn.name).sort()).toEqual(
-      ['sees_all_machines', 'visible_machine_patterns', 'visible_machines', 'visible_teams'],
+      ['bypasses_row_security', 'sees_all_machines', 'sees_person_of', 'session_person', 'visible_machine_patterns', 'visible_machines', 'visible_people', 'visible_teams'],
     );
     expect(functions.rows.length).toBeGreaterThan(4);
 
@@ -308,7 +345,8 @@ describe('every relation and function a team role can use', () => {
         const sql = `SELECT sessionlake.${fn.name}(${args.join(', ')}) AS answer`;
         const rows = await asLogin<{ answer: unknown }>(team, sql, textual.some(Boolean) ? [probe] : []);
         if (fn.definer) {
-          expect([false, [], '{}', null], `${fn.signature} (${probe})`).toContainEqual(rows[0]?.answer);
+          // (A set-returning one may answer with no row: that tells nothing either.)
+          expect([false, [], '{}', null, undefined], `${fn.signature} (${probe})`).toContainEqual(rows[0]?.answer);
         } else {
           // An invoker function only sees what the caller sees; echoing its argument back is not a leak.
           expect(leaked(rows, markers.filter((marker) => marker !== probe)), `${fn.signature} (${probe})`).toEqual([]);
@@ -318,7 +356,7 @@ describe('every relation and function a team role can use', () => {
   });
 
   it('the visibility functions answer for the caller: its login role and the roles it is a member of', async () => {
-    const ask = async (team: 'ml' | 'data' | 'lab', fn: string, who: string) =>
+    const ask = async (team: Team, fn: string, who: string) =>
       (await asLogin<{ answer: unknown }>(team, `SELECT sessionlake.${fn}($1) AS answer`, [who]))[0]?.answer;
     // Its own answers, as the policies ask (current_user), by its login and by its team role.
     expect(await ask('lab', 'visible_machines', logins.lab)).toEqual([...MACHINES.lab].sort());
