@@ -52,35 +52,33 @@ CREATE TABLE machine_owners (
 );
 CREATE INDEX machine_owners_person_idx ON machine_owners (person);
 
--- The binding that decides a machine: exact first, then the longest pattern.
-CREATE FUNCTION machine_binding(p_machine text, OUT person text, OUT team text)
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = sessionlake, pg_catalog AS $$
-  SELECT o.person, o.team FROM machine_owners o
-  WHERE (o.match = 'exact' AND o.machine = p_machine) OR (o.match = 'like' AND p_machine LIKE o.machine)
-  ORDER BY o.match = 'exact' DESC, length(o.machine) DESC, o.machine
-  LIMIT 1
-$$;
-
--- Person, route, team and the team's route, from what a session's rows carry: its machine and the OS user of its
--- cwd. Usage rollups keep those two and so decide people the same way.
-CREATE FUNCTION decide_person(p_machine text, p_os_user text,
-  OUT person text, OUT person_source text, OUT team text, OUT team_source text)
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = sessionlake, pg_catalog AS $$
-  SELECT d.person, d.person_source, coalesce(p.team, d.machine_team),
-    CASE WHEN p.team IS NOT NULL THEN 'person' WHEN d.machine_team IS NOT NULL THEN 'machine' END
-  FROM (
-    SELECT coalesce(b.person, person_from_machine(p_machine), p_os_user) AS person,
-      CASE WHEN b.person IS NOT NULL THEN 'binding'
-           WHEN person_from_machine(p_machine) IS NOT NULL THEN 'key'
-           WHEN p_os_user IS NOT NULL THEN 'logs' END AS person_source,
-      b.team AS machine_team
-    FROM (SELECT 1) one LEFT JOIN machine_binding(p_machine) b ON true
-  ) d
-  LEFT JOIN people p ON p.person = d.person
-$$;
-
 -- The OS user of a session's cwd, kept on the row so that rollups and policies can group by it.
 ALTER TABLE sessions ADD COLUMN os_user text GENERATED ALWAYS AS (person_from_cwd(cwd)) STORED;
+
+-- Every (machine, OS user) pair sessions have: what a person is decided for. Small (machines × their users),
+-- so deciding every pair on each query costs little whatever the history's size.
+CREATE TABLE machine_users (
+  machine text NOT NULL,
+  os_user text,
+  CONSTRAINT machine_users_pair UNIQUE NULLS NOT DISTINCT (machine, os_user)
+);
+INSERT INTO machine_users (machine, os_user) SELECT DISTINCT machine, os_user FROM sessions;
+
+CREATE FUNCTION note_machine_users() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
+BEGIN
+  INSERT INTO machine_users (machine, os_user)
+  SELECT DISTINCT n.machine, n.os_user FROM new_rows n
+  ON CONFLICT ON CONSTRAINT machine_users_pair DO NOTHING;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER machine_users_inserted AFTER INSERT ON sessions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_machine_users();
+CREATE TRIGGER machine_users_updated AFTER UPDATE ON sessions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_machine_users();
+-- Triggers run it whoever writes; nobody calls it.
+REVOKE EXECUTE ON FUNCTION note_machine_users() FROM PUBLIC;
 
 -- A team can be bound to people as well as machines: it then sees those people's sessions from any machine.
 CREATE TABLE team_people (
@@ -96,13 +94,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog A
   WHERE may_ask_about(who) AND a.access = 'team' AND pg_has_role(who, r.oid, 'MEMBER')
 $$;
 
--- Whether a session of this machine and OS user is one of the people `who` is bound to. It decides with every
--- binding (as the owner), but answers only about the caller's own people (as migration 009's functions do).
-CREATE FUNCTION sees_person_of(who name, p_machine text, p_os_user text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
-  SELECT coalesce((SELECT person FROM decide_person(p_machine, p_os_user)) = ANY (visible_people(who)), false)
-$$;
-
 -- Whether `who` reads past row-level security: a superuser, a BYPASSRLS role, or the tables' owner (who runs
 -- the migrations). Asked only about the caller's own roles.
 CREATE FUNCTION bypasses_row_security(who name) RETURNS boolean
@@ -114,26 +105,39 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog A
            OR pg_has_role(who, (SELECT c.relowner FROM pg_class c WHERE c.oid = 'sessionlake.sessions'::regclass), 'MEMBER')))
 $$;
 
--- A session's person and team for `who`: decided with every binding, told only for a session `who` may see
--- (else no row), so that every viewer sees the same decision and nobody learns another team's bindings.
-CREATE FUNCTION session_person(who name, p_machine text, p_os_user text,
-  OUT person text, OUT person_source text, OUT team text, OUT team_source text)
-RETURNS SETOF record
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_catalog AS $$
-  SELECT d.person, d.person_source, d.team, d.team_source FROM decide_person(p_machine, p_os_user) d
-  WHERE bypasses_row_security(who)
-     OR sees_all_machines(who)
-     OR p_machine = ANY (visible_machines(who))
-     OR p_machine LIKE ANY (visible_machine_patterns(who))
-     OR sees_person_of(who, p_machine, p_os_user)
-$$;
-
--- Internal: called by the functions above only (they would tell anyone any machine's owner).
-REVOKE EXECUTE ON FUNCTION machine_binding(text), decide_person(text, text) FROM PUBLIC;
+-- Person, route, team and the team's route of every (machine, OS user) pair, decided with every binding: the
+-- view runs with its owner's rights (no security_invoker), so every viewer gets the same decision, and it shows a
+-- viewer only the pairs it may see (its machines, its people), so nobody learns another team's owners.
+CREATE VIEW machine_user_people AS
+WITH bound AS (
+  SELECT DISTINCT ON (mu.machine, mu.os_user) mu.machine, mu.os_user, o.person AS owner, o.team AS owner_team
+    FROM machine_users mu
+    LEFT JOIN machine_owners o
+      ON (o.match = 'exact' AND o.machine = mu.machine) OR (o.match = 'like' AND mu.machine LIKE o.machine)
+   ORDER BY mu.machine, mu.os_user, o.match = 'exact' DESC NULLS LAST, length(o.machine) DESC NULLS LAST, o.machine
+),
+decided AS (
+  SELECT b.machine, b.os_user, b.owner_team,
+         coalesce(b.owner, person_from_machine(b.machine), b.os_user) AS person,
+         CASE WHEN b.owner IS NOT NULL THEN 'binding'
+              WHEN person_from_machine(b.machine) IS NOT NULL THEN 'key'
+              WHEN b.os_user IS NOT NULL THEN 'logs' END AS person_source
+    FROM bound b
+)
+SELECT d.machine, d.os_user, d.person, d.person_source,
+       coalesce(p.team, d.owner_team) AS team,
+       CASE WHEN p.team IS NOT NULL THEN 'person' WHEN d.owner_team IS NOT NULL THEN 'machine' END AS team_source
+  FROM decided d LEFT JOIN people p ON p.person = d.person
+ WHERE (SELECT bypasses_row_security(current_user))
+    OR (SELECT sees_all_machines(current_user))
+    OR d.machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
+    OR d.machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user))))
+    OR d.person = ANY (ARRAY(SELECT unnest(visible_people(current_user))));
 
 CREATE VIEW session_people WITH (security_invoker = true) AS
-SELECT s.id AS session_id, s.machine, s.os_user, d.person, d.person_source, d.team, d.team_source
-FROM sessions s LEFT JOIN LATERAL session_person(current_user, s.machine, s.os_user) d ON true;
+SELECT s.id AS session_id, s.machine, s.os_user, p.person, p.person_source, p.team, p.team_source
+  FROM sessions s
+  LEFT JOIN machine_user_people p ON p.machine = s.machine AND p.os_user IS NOT DISTINCT FROM s.os_user;
 
 -- Row-level security: a team bound to people sees their sessions (and those sessions' objects, messages and
 -- the rest, whose policies follow sessions) from any machine.
@@ -141,7 +145,9 @@ ALTER POLICY by_machine ON sessions USING (
   (SELECT sees_all_machines(current_user))
   OR machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
   OR machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user))))
-  OR ((SELECT cardinality(visible_people(current_user)) > 0) AND sees_person_of(current_user, machine, os_user)));
+  OR ((SELECT cardinality(visible_people(current_user)) > 0)
+      AND (machine, coalesce(os_user, '')) IN (SELECT p.machine, coalesce(p.os_user, '') FROM machine_user_people p
+                                                WHERE p.person = ANY (visible_people(current_user)))));
 ALTER POLICY by_machine ON objects USING (
   (SELECT sees_all_machines(current_user))
   OR machine = ANY (ARRAY(SELECT unnest(visible_machines(current_user))))
@@ -164,4 +170,9 @@ CREATE POLICY own_team ON machine_owners
 ALTER TABLE team_people ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_team ON team_people
   USING ((SELECT sees_all_machines(current_user)) OR team = ANY (ARRAY(SELECT unnest(visible_teams(current_user)))))
+  WITH CHECK ((SELECT sees_all_machines(current_user)));
+ALTER TABLE machine_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_pairs ON machine_users
+  USING ((SELECT sees_all_machines(current_user))
+         OR (machine, coalesce(os_user, '')) IN (SELECT p.machine, coalesce(p.os_user, '') FROM machine_user_people p))
   WITH CHECK ((SELECT sees_all_machines(current_user)));

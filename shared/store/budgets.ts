@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { SCHEMA } from './schema.js';
 
-/** Budgets and their alerts (migration 019; README "Budgets and alerts"). */
+/** Budgets and their alerts (migration 020; README "Budgets and alerts"). */
 
 export const BUDGET_SCOPES = ['all', 'team', 'person', 'project', 'machine'] as const;
 export type BudgetScope = (typeof BUDGET_SCOPES)[number];

@@ -140,7 +140,7 @@ beforeAll(async () => {
     await stack.pool.query(`CREATE ROLE ${logins[team]} LOGIN PASSWORD '${LOGIN_PASSWORD}' IN ROLE ${roles[team]}`);
   }
 
-  // Budgets naming teams, people and machines (migration 019): each team sees only those about what it sees.
+  // Budgets naming teams, people and machines (migration 020): each team sees only those about what it sees.
   await stack.pool.query(`INSERT INTO sessionlake.budgets (name, scope, scope_value, period, limit_usd) VALUES
     ('limit-a', 'team', 'ml', 'month', 100), ('limit-b', 'person', 'fay', 'month', 10),
     ('limit-c', 'machine', 'laptop-eve', 'day', 5), ('limit-d', 'machine', 'gpu_1', 'day', 5)`);
@@ -330,7 +330,7 @@ describe('every relation and function a team role can use', () => {
     );
     // Only these bypass row-level security (they run as the owner); any other function runs as the caller.
     expect(functions.rows.filter((fn) => fn.definer).map((fn) => fn.name).sort()).toEqual(
-      ['bypasses_row_security', 'sees_all_machines', 'sees_person_of', 'session_person', 'visible_machine_patterns', 'visible_machines', 'visible_people', 'visible_teams'],
+      ['bypasses_row_security', 'sees_all_machines', 'visible_machine_patterns', 'visible_machines', 'visible_people', 'visible_teams'],
     );
     expect(functions.rows.length).toBeGreaterThan(4);
 

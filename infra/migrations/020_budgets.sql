@@ -39,11 +39,6 @@ CREATE TABLE alerts_sent (
   PRIMARY KEY (budget, period_start, threshold, channel)
 );
 
--- Every billed response with its session's person and team: what budgets (and per-person reports) sum.
-CREATE VIEW usage_people WITH (security_invoker = true) AS
-SELECT u.*, p.person, p.person_source, p.team, p.team_source
-  FROM usage u JOIN session_people p ON p.session_id = u.session_id;
-
 CREATE VIEW budget_status WITH (security_invoker = true) AS
 SELECT b.name, b.scope, b.scope_value, b.period, b.time_zone, b.limit_usd, b.thresholds, b.channels, b.webhook_secret,
        w.period_start, w.period_end,
@@ -68,7 +63,7 @@ SELECT b.name, b.scope, b.scope_value, b.period, b.time_zone, b.limit_usd, b.thr
            coalesce(sum(u.input_tokens + u.output_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens)
                     FILTER (WHERE u.ts >= w.period_start AND u.cost_usd IS NULL), 0) AS unpriced_tokens,
            coalesce(sum(u.cost_usd) FILTER (WHERE u.ts >= now() - make_interval(days => b.forecast_days)), 0) AS recent_cost_usd
-      FROM usage_people u
+      FROM usage u
      WHERE u.ts >= least(w.period_start, now() - make_interval(days => b.forecast_days))
        AND u.ts < w.period_end
        AND CASE b.scope
