@@ -64,19 +64,18 @@ CREATE TABLE machine_users (
 );
 INSERT INTO machine_users (machine, os_user) SELECT DISTINCT machine, os_user FROM sessions;
 
+-- Noted at commit (a deferred trigger), not when the session row is written: two workers writing the first
+-- sessions of one pair would otherwise wait on each other's uncommitted row for the rest of their transactions.
 CREATE FUNCTION note_machine_users() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
 BEGIN
-  INSERT INTO machine_users (machine, os_user)
-  SELECT DISTINCT n.machine, n.os_user FROM new_rows n
+  INSERT INTO machine_users (machine, os_user) VALUES (NEW.machine, NEW.os_user)
   ON CONFLICT ON CONSTRAINT machine_users_pair DO NOTHING;
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER machine_users_inserted AFTER INSERT ON sessions
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_machine_users();
-CREATE TRIGGER machine_users_updated AFTER UPDATE ON sessions
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_machine_users();
+CREATE CONSTRAINT TRIGGER machine_users_noted AFTER INSERT OR UPDATE OF machine, cwd ON sessions
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION note_machine_users();
 -- Triggers run it whoever writes; nobody calls it.
 REVOKE EXECUTE ON FUNCTION note_machine_users() FROM PUBLIC;
 

@@ -217,6 +217,21 @@ export async function createReferenceViews(db: pg.Pool | pg.Client): Promise<voi
   }
 }
 
+/** daily_usage at the grain it had before person and team were added to it. */
+const DAILY_USAGE_WITHOUT_PEOPLE = `
+SELECT day, machine, agent, project_key, project, model,
+       sum(responses)::bigint AS responses, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+       sum(cache_creation_input_tokens) AS cache_creation_input_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+       sum(cache_read_input_tokens) AS cache_read_input_tokens, sum(reasoning_output_tokens) AS reasoning_output_tokens,
+       sum(total_tokens) AS total_tokens,
+       CASE WHEN sum(unpriced_responses) = 0 THEN sum(priced_cost_usd) END AS cost_usd,
+       sum(priced_cost_usd) AS priced_cost_usd, sum(unpriced_responses)::bigint AS unpriced_responses,
+       sum(compaction_input_tokens) AS compaction_input_tokens, sum(compaction_output_tokens) AS compaction_output_tokens,
+       sum(compaction_cache_creation_input_tokens) AS compaction_cache_creation_input_tokens,
+       sum(compaction_cache_read_input_tokens) AS compaction_cache_read_input_tokens
+  FROM sessionlake.daily_usage
+ GROUP BY day, machine, agent, project_key, project, model`;
+
 export const COMPARED_VIEWS = ['session_projects', 'usage', 'daily_usage', 'session_overview'] as const;
 
 /** Rows of a view that differ (in any column) from the reference, both ways; counts of both. */
@@ -224,8 +239,14 @@ export async function differences(
   db: pg.Pool | pg.Client,
   view: (typeof COMPARED_VIEWS)[number],
 ): Promise<{ rows: number; reference: number; onlyNew: unknown[]; onlyReference: unknown[] }> {
-  const ours = `sessionlake.${view}`;
   const theirs = `${REFERENCE_SCHEMA}.${view}`;
+  // Person and team came later (migration 019): compared on the reference's columns, daily_usage summed over them.
+  const columns = await db.query<{ name: string }>(
+    `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [REFERENCE_SCHEMA, view],
+  );
+  const list = columns.rows.map((column) => `"${column.name}"`).join(', ');
+  const ours = view === 'daily_usage' ? `(${DAILY_USAGE_WITHOUT_PEOPLE}) AS ours` : `(SELECT ${list} FROM sessionlake.${view}) AS ours`;
   const onlyNew = await db.query(`SELECT * FROM ${ours} EXCEPT ALL SELECT * FROM ${theirs} LIMIT 5`);
   const onlyReference = await db.query(`SELECT * FROM ${theirs} EXCEPT ALL SELECT * FROM ${ours} LIMIT 5`);
   const counts = await db.query<{ rows: string; reference: string }>(

@@ -11,6 +11,7 @@ import { SAMPLE_MACHINE, startAnalyticsStack } from '../../support/analytics.js'
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import type { IngestStack } from '../../support/ingest-stack.js';
 import { COMPARED_VIEWS, createReferenceViews, differences } from '../../support/reference-usage-views.js';
+import { migrationsUpTo } from '../../support/migrations.js';
 
 /**
  * Billing decided at write time (migration 012) gives the numbers the views gave when they decided on every
@@ -240,7 +241,8 @@ describe('migration 012 on a database filled by the schema before it', () => {
       expect(await runMigrations(database.url, older)).toHaveLength(11);
       await client.connect();
       for (const statement of generateStatements(40, 100)) await client.query(statement);
-      expect(await runMigrations(database.url)).toEqual([12]);
+      // Migration 012 alone (later ones are tested on their own), as a release with it would apply it.
+      expect(await runMigrations(database.url, await migrationsUpTo(12))).toEqual([12]);
       await createReferenceViews(client);
       await expectSameAsReference(client, 'migrated in place');
     } finally {
