@@ -80,9 +80,22 @@ describe('people and teams through the upload path', () => {
       'gpu-1 codex /home/user/code/api': 'user by logs, team ml',
     });
 
+    // The rollup reports the same people and teams (one row per day, model, person and team of the machine).
+    const daily = await stack.pool.query(
+      `SELECT DISTINCT machine, person, team FROM sessionlake.daily_usage ORDER BY 1, 2 NULLS LAST`,
+    );
+    // (alice@laptop's log has no usage object: nothing of it is billed.)
+    expect(daily.rows).toEqual([
+      { machine: 'build-7', person: 'ci-bot', team: 'platform' },
+      { machine: 'gpu-1', person: 'alice', team: 'web' },
+      { machine: 'gpu-1', person: 'user', team: 'ml' },
+    ]);
+
     const moved = await cli(['people', 'add', 'bob', '--machines', 'build-7']);
     expect(moved.stdout).toContain('machine build-7 → bob (was ci-bot)');
     expect((await people())['build-7 claude /path/to/Demo']).toBe('bob by binding, team -');
+    const rebound = await stack.pool.query(`SELECT DISTINCT person, team FROM sessionlake.daily_usage WHERE machine = 'build-7'`);
+    expect(rebound.rows).toEqual([{ person: 'bob', team: null }]);
 
     expect((await cli(['people', 'unbind', '--machines', 'build-7'])).stdout).toContain('removed 1 machine binding(s)');
     expect((await people())['build-7 claude /path/to/Demo']).toBe('(no one) by -, team -');

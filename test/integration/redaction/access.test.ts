@@ -177,6 +177,8 @@ const PER_MACHINE_TABLES: Record<string, string> = {
   // The analysts' views (migration 003) are security_invoker: the tables' policies apply through them.
   usage: `SELECT session_id || '/' || message_ordinal AS row, session_id AS owner FROM sessionlake.usage`,
   session_overview: `SELECT session_id || '/' || secrets_found AS row, session_id AS owner FROM sessionlake.session_overview`,
+  // The rollup (migrations 012 and 019): by machine, and by person for a team bound to people.
+  daily_usage: `SELECT day || '/' || machine || '/' || model || '/' || coalesce(person, '-') AS row, machine AS owner FROM sessionlake.daily_usage`,
 };
 
 async function machineOf(): Promise<(owner: string) => string> {
