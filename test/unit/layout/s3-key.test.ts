@@ -56,7 +56,7 @@ describe('classifyKey', () => {
 
   it.each([
     ['stray.jsonl', /not under/],
-    ['laptop/raw/gemini/x/y.jsonl', /unsupported agent "gemini"/],
+    ['laptop/raw/aider/x/y.jsonl', /unsupported agent "aider"/],
     ['laptop/raw/claude/-w/notes.txt', /not a \.jsonl/],
     ['laptop/raw/claude/-w/0a1b.JSONL', /not a \.jsonl/],
     ['laptop/raw/claude/0a1b.jsonl', /not where Claude Code writes sessions/],
