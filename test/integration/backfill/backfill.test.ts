@@ -8,6 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
+import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
@@ -120,7 +121,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     expect(viaBackfill['sessions']?.length).toBeGreaterThan(0);
     // Gemini CLI's sessions too, the legacy .json documents included (notified by their own suffix).
     const geminiSessions = (viaBackfill['sessions'] ?? []).filter((row) => (row as { agent: string }).agent === 'gemini');
-    expect(geminiSessions).toHaveLength(8 * MACHINES.length);
+    expect(geminiSessions).toHaveLength(geminiFixtures.length * MACHINES.length);
     expect(geminiSessions.filter((row) => (row as { id: string }).id.endsWith('.json'))).toHaveLength(3 * MACHINES.length);
     expect(viaBackfill).toEqual(viaEvents);
     expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
@@ -190,8 +191,8 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       expect(versions.rows).toEqual([
         { agent: 'claude', parser_version: storedParserVersion(PARSERS.claude), n: expect.any(Number) },
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
-        // Gemini: 8 sessions on each machine, untouched by Codex's version.
-        { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: 8 * MACHINES.length },
+        // Gemini: its sessions on each machine, untouched by Codex's version.
+        { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: geminiFixtures.length * MACHINES.length },
       ]);
     } finally {
       PARSERS.codex.version = original;
