@@ -22,6 +22,9 @@ const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
     fixture: 'codex/sessions/2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl',
     parser: PARSERS.codex,
   },
+  // The real Gemini CLI JSONL session (metadata, $set, messages with tokens and a tool call); the parser holds every
+  // message until finish(), so its peak heap grows with the object.
+  { name: 'gemini', fixture: 'gemini/tmp/agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl', parser: PARSERS.gemini },
 ];
 
 export interface ParseRow {

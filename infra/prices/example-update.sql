@@ -19,3 +19,15 @@ SELECT model, '2026-06-01T00:00:00Z', 2.50, 12.50, cache_write_5m, cache_write_1
        fast_multiplier, 'example: replace with the provider''s price page', '2026-11-27'
   FROM sessionlake.model_prices
  WHERE model = 'claude-sonnet-4' AND effective_from = '1970-01-01T00:00:00Z';
+
+-- 3. Prompt-size tiers: from 2026-06-01 on, claude-opus-5 requests whose prompt (input + cache reads + cache
+--    writes) exceeds 200k tokens are billed at these rates on every token (docs/queries.md "Prompt-size tiers").
+--    Several tiers per price row are allowed; the one with the largest prompt_above below the prompt applies.
+INSERT INTO sessionlake.model_prices (model, effective_from, input, output, cache_write_5m, cache_write_1h, cache_read,
+                                      source, source_date)
+VALUES ('claude-opus-5', '2026-06-01T00:00:00Z', 5, 25, 6.25, 10, 0.50,
+        'example: replace with the provider''s price page', '2026-11-27');
+INSERT INTO sessionlake.model_price_tiers (model, effective_from, prompt_above, input, output, cache_write_5m,
+                                           cache_write_1h, cache_read, source, source_date)
+VALUES ('claude-opus-5', '2026-06-01T00:00:00Z', 200000, 10, 37.50, 12.50, 20, 1,
+        'example: replace with the provider''s price page', '2026-11-27');

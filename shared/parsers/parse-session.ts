@@ -1,4 +1,4 @@
-import { readLines, type ReadLinesOptions } from '../lines/line-reader.js';
+import { DEFAULT_MAX_LINE_BYTES, readLines, type ReadLinesOptions } from '../lines/line-reader.js';
 import { RESUME_FORMAT, type LineStatsState, type ResumePoint } from './resume-state.js';
 import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
@@ -140,11 +140,14 @@ export async function parseSession(
     }
   };
 
+  // Until a line decodes to a record, the bytes are kept (up to the line cap): an object that turns out to be one
+  // pretty-printed JSON document is then read as that one record, by a parser that reads documents.
+  const document = resume === undefined ? new DocumentBuffer(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) : null;
   const readOptions: ReadLinesOptions = {
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
     ...(resume === undefined ? {} : { start: { byteOffset: start, linesBefore: resume.point.linesBefore } }),
   };
-  for await (const raw of readLines(source, readOptions)) {
+  for await (const raw of readLines(document === null ? source : document.keep(source), readOptions)) {
     // A final line without newline is read again, whole, by the next delta: the resume point goes before it.
     if (!raw.terminated) {
       resumePoint = takeResumePoint(raw.byteOffset);
@@ -184,6 +187,7 @@ export async function parseSession(
       continue;
     }
     lines.records += 1;
+    document?.release();
     if (parser === null) {
       if (unroutable || typeof selector !== 'function') continue;
       definition = selector(value);
@@ -198,6 +202,26 @@ export async function parseSession(
     values.lineNumber = raw.lineNumber;
     parser.line({ value, lineNumber: raw.lineNumber, byteOffset: raw.byteOffset }, sink);
     if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
+  }
+
+  const whole = lines.records === 0 ? document?.record() ?? null : null;
+  if (whole !== null) {
+    const chosen = definition ?? (typeof selector === 'function' ? selector(whole) : selector);
+    if (chosen?.readsDocuments === true) {
+      // One document: its lines were not malformed, they were pieces of it.
+      if (definition === null) {
+        definition = chosen;
+        parser = chosen.create(context, values);
+        sink = await openSink(chosen);
+      }
+      if (parser === null || sink === null) throw new Error('a parser without a sink');
+      Object.assign(lines, { malformed: 0, malformedSamples: [], records: 1 });
+      lines.malformedByReason = { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 };
+      truncated = false;
+      bytesComplete = bytesRead;
+      values.lineNumber = 1;
+      parser.line({ value: whole, lineNumber: 1, byteOffset: 0 }, sink);
+    }
   }
 
   if (!pointTaken) resumePoint = takeResumePoint(bytesRead);
@@ -232,6 +256,50 @@ function cloneLineStats(stats: LineStatsState): LineStats {
     malformedByReason: { ...stats.malformedByReason },
     malformedSamples: stats.malformedSamples.map((sample) => ({ ...sample })),
   };
+}
+
+/**
+ * The object's bytes while none of its lines has been a record, up to `limit` bytes; dropped (and no longer
+ * collected) at the first record or past the limit. `record()` is the whole object as one JSON object, if it is one.
+ */
+class DocumentBuffer {
+  private chunks: Uint8Array[] | null = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  async *keep(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      if (this.chunks !== null) {
+        this.size += chunk.length;
+        if (this.size > this.limit) this.release();
+        else this.chunks.push(chunk.slice());
+      }
+      yield chunk;
+    }
+  }
+
+  release(): void {
+    this.chunks = null;
+  }
+
+  record(): Record<string, unknown> | null {
+    if (this.chunks === null || this.size === 0) return null;
+    const bytes = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    this.release();
+    try {
+      const value: unknown = decodeJson(new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/u, ''));
+      const record = value instanceof CleanedJson ? value.value : value;
+      return isRecord(record) ? record : null;
+    } catch {
+      return null;
+    }
+  }
 }
 
 /** A line that parsed only once raw control characters were taken out of it. */

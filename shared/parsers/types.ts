@@ -55,6 +55,12 @@ export interface ParserDefinition {
   agent: Agent;
   /** Stored on the objects row; bump it when parsing changes so stored objects are re-ingested. */
   version: string;
+  /**
+   * Whether it also reads an object that is ONE JSON document spread over several lines (Gemini CLI's legacy
+   * pretty-printed `session-*.json`): when no line of the object is a JSON record but the whole object is one
+   * JSON object, the driver hands it to the parser as one record (parse-session.ts). Absent: lines only.
+   */
+  readsDocuments?: boolean;
   /** `values` reads and counts stored numbers and dates; the driver passes its own to collect the counts. */
   create(context: ParserContext, values?: ValueChecks): SessionParser;
   /** A parser continuing from `snapshot()`'s state; null when the state is not one this version wrote. */

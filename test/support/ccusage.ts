@@ -105,3 +105,40 @@ export async function runCcusageDaily(claudeProjectDirs: string[], codexSessionD
     await rm(home, { recursive: true, force: true });
   }
 }
+
+/** ccusage 20.0.11's Gemini CLI daily report: per day only (its JSON has no per-model breakdown for Gemini). */
+export interface CcusageGeminiDaily {
+  daily: Array<{
+    date: string;
+    inputTokens: number;
+    outputTokens: number;
+    cacheCreationTokens: number;
+    cacheReadTokens: number;
+    totalCost: number;
+    modelsUsed: string[];
+  }>;
+}
+
+/** Copies `geminiTmpDir` to `<home>/.gemini/tmp` and runs `ccusage gemini daily` (GEMINI_DATA_DIR = that .gemini). */
+export async function runCcusageGeminiDaily(geminiTmpDir: string): Promise<CcusageGeminiDaily> {
+  if (!existsSync(CCUSAGE_BINARY)) {
+    throw new Error(`ccusage's native binary is missing (${CCUSAGE_BINARY}), on ${platform()}-${arch()}, where \`npm ci\` installs ${CCUSAGE_PACKAGE}: the parity tests must run here`);
+  }
+  const home = await mkdtemp(path.join(tmpdir(), 'sessionlake-ccusage-gemini-'));
+  try {
+    const geminiDir = path.join(home, '.gemini');
+    await cp(geminiTmpDir, path.join(geminiDir, 'tmp'), { recursive: true });
+    const binary = path.join(home, 'ccusage');
+    await copyFile(CCUSAGE_BINARY, binary);
+    await chmod(binary, 0o755);
+    const env = { ...process.env, HOME: home, GEMINI_DATA_DIR: geminiDir, NO_COLOR: '1' };
+    const { stdout } = await execFileAsync(binary, ['gemini', 'daily', '--offline', '--json', '--timezone', 'UTC'], {
+      env,
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as CcusageGeminiDaily;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}

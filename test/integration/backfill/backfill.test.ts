@@ -8,6 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
+import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
@@ -39,26 +40,26 @@ const SAVED_LOG = [
 ].map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 /** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
-async function copyFixtures(): Promise<{ claude: string; codex: string; root: string }> {
+async function copyFixtures(): Promise<{ claude: string; codex: string; gemini: string; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
   await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
   await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
+  await cp(path.join(FIXTURES, 'gemini', 'tmp'), path.join(root, 'gemini'), { recursive: true });
   await mkdir(path.join(root, 'claude', path.dirname(SAVED_SESSION)), { recursive: true });
   await writeFile(path.join(root, 'claude', `${SAVED_SESSION}.jsonl`), SAVED_LOG);
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
-  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), root };
+  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), gemini: path.join(root, 'gemini'), root };
 }
 
-async function syncBothMachines(stack: IngestStack, dirs: { claude: string; codex: string }): Promise<void> {
+/** `root` holds one folder per agent (claude/, codex/, gemini/): one sync per machine puts each under raw/<agent>/. */
+async function syncBothMachines(stack: IngestStack, dirs: { root: string }): Promise<void> {
   for (const machine of MACHINES) {
-    for (const [agent, dir] of [['claude', dirs.claude], ['codex', dirs.codex]] as const) {
-      await run(
-        awsCli ?? 'aws',
-        ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dir, `s3://${stack.emulator.bucket}/${machine}/raw/${agent}/`, '--no-progress'],
-        { env: awsCliEnv(stack.emulator.region) },
-      );
-    }
+    await run(
+      awsCli ?? 'aws',
+      ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dirs.root, `s3://${stack.emulator.bucket}/${machine}/raw/`, '--no-progress'],
+      { env: awsCliEnv(stack.emulator.region) },
+    );
   }
 }
 
@@ -118,6 +119,10 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     const files = (await readdir(dirs.root, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).length;
     expect(viaBackfill['objects']).toHaveLength(files * MACHINES.length);
     expect(viaBackfill['sessions']?.length).toBeGreaterThan(0);
+    // Gemini CLI's sessions too, the legacy .json documents included (notified by their own suffix).
+    const geminiSessions = (viaBackfill['sessions'] ?? []).filter((row) => (row as { agent: string }).agent === 'gemini');
+    expect(geminiSessions).toHaveLength(geminiFixtures.length * MACHINES.length);
+    expect(geminiSessions.filter((row) => (row as { id: string }).id.endsWith('.json'))).toHaveLength(3 * MACHINES.length);
     expect(viaBackfill).toEqual(viaEvents);
     expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
     expect(stderr).not.toContain('failed');
@@ -186,6 +191,8 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       expect(versions.rows).toEqual([
         { agent: 'claude', parser_version: storedParserVersion(PARSERS.claude), n: expect.any(Number) },
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
+        // Gemini: its sessions on each machine, untouched by Codex's version.
+        { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: geminiFixtures.length * MACHINES.length },
       ]);
     } finally {
       PARSERS.codex.version = original;

@@ -1,7 +1,7 @@
 /**
  * The jq program docs/deploy.md gives for wiring an existing bucket, run on configurations such a bucket may
  * have: whatever else it notifies is kept, this stage's earlier entries are replaced, another stage's are kept, and
- * ours are the four rules serverless.yml writes on a bucket it creates (there without Ids, which AWS::S3::Bucket
+ * ours are the six rules serverless.yml writes on a bucket it creates (there without Ids, which AWS::S3::Bucket
  * does not take); and the teardown's program, which takes out this stage's only. Needs jq (skipped, saying so,
  * without it).
  */
@@ -60,7 +60,7 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
     return JSON.parse(stdout) as Configuration;
   }
 
-  // The four rules of a stage: what serverless.yml writes on a bucket it creates (package.test.ts checks those),
+  // The six rules of a stage: what serverless.yml writes on a bucket it creates (package.test.ts checks those),
   // here with ids that name the stage.
   const ours = (prefix: string, stage = STAGE, queue = QUEUE_ARN): QueueConfiguration[] =>
     [
@@ -68,6 +68,8 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
       { name: 'sessions-removed', event: 's3:ObjectRemoved:*', suffix: '.jsonl' },
       { name: 'sidecars-created', event: 's3:ObjectCreated:*', suffix: '.txt' },
       { name: 'sidecars-removed', event: 's3:ObjectRemoved:*', suffix: '.txt' },
+      { name: 'documents-created', event: 's3:ObjectCreated:*', suffix: '.json' },
+      { name: 'documents-removed', event: 's3:ObjectRemoved:*', suffix: '.json' },
     ].map(({ name, event, suffix }) => ({
       Id: `sessionlake-${stage}-${name}`,
       QueueArn: queue,
@@ -75,7 +77,7 @@ describe.skipIf(jqVersion === null)("the docs' merge of our notification into an
       Filter: { Key: { FilterRules: [...(prefix === '' ? [] : [{ Name: 'prefix', Value: prefix }]), { Name: 'suffix', Value: suffix }] } },
     }));
 
-  it('writes our four rules into a bucket that has no configuration (the CLI prints nothing)', async () => {
+  it('writes our six rules into a bucket that has no configuration (the CLI prints nothing)', async () => {
     expect(await merge('')).toEqual({ QueueConfigurations: ours('') });
   });
 

@@ -499,9 +499,9 @@ describe.skipIf(missing.length > 0 && !inCi)('npm run deploy against moto, then 
       await writeFile(merged, mergedJson);
       await aws(['s3api', 'put-bucket-notification-configuration', '--bucket', BUCKET, '--notification-configuration', `file://${merged}`]);
       const written = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: BUCKET }));
-      // The four rules, each with an id naming the stage (so another stage's rules on the bucket are left alone).
+      // The six rules, each with an id naming the stage (so another stage's rules on the bucket are left alone).
       expect((written.QueueConfigurations ?? []).map((rule) => rule.Id).sort()).toEqual(
-        ['sessions-created', 'sessions-removed', 'sidecars-created', 'sidecars-removed'].map((name) => `sessionlake-${stack.stage}-${name}`),
+        ['documents-created', 'documents-removed', 'sessions-created', 'sessions-removed', 'sidecars-created', 'sidecars-removed'].map((name) => `sessionlake-${stack.stage}-${name}`),
       );
     }, 180_000);
 

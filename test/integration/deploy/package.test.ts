@@ -113,7 +113,7 @@ describe('the stack outputs', () => {
 });
 
 describe('the bucket notification', () => {
-  it('sends created and removed sessions (.jsonl) and sidecars to the ingest queue, the rules the local stack uses', () => {
+  it('sends created and removed sessions (.jsonl, .json) and sidecars to the ingest queue, the rules the local stack uses', () => {
     const configurations = (props('RawBucket')['NotificationConfiguration'] as { QueueConfigurations: Json[] }).QueueConfigurations;
     const rules = configurations.map((c) => {
       const { Event, Queue, Filter } = c as { Event: string; Queue: Json; Filter: { S3Key: { Rules: Array<{ Name: string; Value: string }> } } };
@@ -127,9 +127,11 @@ describe('the bucket notification', () => {
         { Event: 's3:ObjectRemoved:*', rules: [{ Name: 'suffix', Value: '.jsonl' }] },
         { Event: 's3:ObjectCreated:*', rules: [{ Name: 'suffix', Value: '.txt' }] },
         { Event: 's3:ObjectRemoved:*', rules: [{ Name: 'suffix', Value: '.txt' }] },
+        { Event: 's3:ObjectCreated:*', rules: [{ Name: 'suffix', Value: '.json' }] },
+        { Event: 's3:ObjectRemoved:*', rules: [{ Name: 'suffix', Value: '.json' }] },
       ]),
     );
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(6);
     // The deployed filters and the local notification bridge's must not drift apart.
     const deployedSuffixes = new Set(rules.map((r) => r.rules.find((rule) => rule.Name === 'suffix')?.Value));
     expect(deployedSuffixes).toEqual(new Set(DEFAULT_FILTERS.map((filter) => filter.suffix)));

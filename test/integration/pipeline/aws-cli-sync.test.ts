@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildS3NotificationRecord, S3EventName } from '../../../infra/local/s3-event.js';
 import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
+import { geminiFixtures, geminiTmpDir } from '../../fixtures/gemini/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -99,10 +100,11 @@ if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
 
-describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex/sessions through the queue into Postgres', () => {
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions and ~/.gemini/tmp through the queue into Postgres', () => {
   let stack: IngestStack;
   let projectsDir: string;
   let codexDir: string;
+  let geminiDir: string;
 
   async function sync(localDir = projectsDir, agent = 'claude'): Promise<string> {
     const { stdout } = await run(
@@ -121,11 +123,12 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex
     stack = await startIngestStack({ runner: { functionTimeoutMs: 30_000, waitTimeSeconds: 1 } });
     projectsDir = await copyAsWrittenEarlier(claudeProjectsDir, 'sessionlake-projects-');
     codexDir = await copyAsWrittenEarlier(codexSessionsDir, 'sessionlake-codex-');
+    geminiDir = await copyAsWrittenEarlier(geminiTmpDir, 'sessionlake-gemini-');
   });
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([projectsDir, codexDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
+    await Promise.all([projectsDir, codexDir, geminiDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
   });
 
   it('lands one session per Claude file with the counts read from the fixtures', async () => {
@@ -203,11 +206,63 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex
     expect([...stack.getObjectKeys].sort()).toEqual(expected.map((e) => `${MACHINE}/raw/codex/${e.path}`).sort());
   });
 
+  it('lands Gemini CLI chats under raw/gemini/ (JSONL, legacy .json documents, a subagent) with the counts read from the fixtures', async () => {
+    stack.getObjectKeys.length = 0;
+
+    await sync(geminiDir, 'gemini');
+    await drain();
+
+    const root = `${MACHINE}/raw/gemini/`;
+    const landed = await stack.pool.query(
+      `SELECT substr(o.key, length($1) + 1) AS path, s.kind, s.source_session_id, s.cwd, s.title, s.model, s.message_count,
+              s.user_message_count, s.tool_call_count, s.input_tokens::int, s.output_tokens::int, s.cache_read_input_tokens::int,
+              s.reasoning_output_tokens::int,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t WHERE t.session_id = s.id AND t.is_error IS NULL) AS pending
+       FROM sessionlake.sessions s JOIN sessionlake.objects o ON o.uri = s.object_uri WHERE s.agent = 'gemini' ORDER BY 1`,
+      [root],
+    );
+    expect(landed.rows).toEqual(
+      [...geminiFixtures].sort(byPath).map((e) => ({
+        path: e.path,
+        kind: e.kind,
+        source_session_id: e.sourceSessionId,
+        cwd: e.cwd,
+        title: e.title,
+        model: e.model,
+        message_count: e.messages,
+        user_message_count: e.userMessages,
+        tool_call_count: e.toolCalls,
+        input_tokens: e.tokens.input,
+        output_tokens: e.tokens.output,
+        cache_read_input_tokens: e.tokens.cacheReadInput,
+        reasoning_output_tokens: e.tokens.reasoningOutput,
+        pending: e.pendingToolCalls,
+      })),
+    );
+    expect([...stack.getObjectKeys].sort()).toEqual(geminiFixtures.map((e) => `${root}${e.path}`).sort());
+
+    // The subagent hangs under its parent, found by the parent's session id.
+    const child = await stack.pool.query(
+      `SELECT p.source_session_id AS parent FROM sessionlake.sessions c JOIN sessionlake.sessions p ON p.id = c.parent_session_id
+       WHERE c.agent = 'gemini' AND c.kind = 'subagent'`,
+    );
+    expect(child.rows).toEqual([{ parent: '7d3e9a41-5b2c-4e8f-9a01-3c5d7e9f1b24' }]);
+
+    // The legacy .json and the .jsonl it was resumed into share their first reply: billed once, the .jsonl's copy.
+    const pair = await stack.pool.query(
+      `SELECT u.session_id LIKE '%.json' AS legacy, sum(u.input_tokens)::int AS input
+       FROM sessionlake.usage u JOIN sessionlake.sessions s ON s.id = u.session_id
+       WHERE s.source_session_id = '5a1b2c3d-7e8f-4a9b-8c7d-6e5f4a3b2c1d' GROUP BY 1 ORDER BY 1`,
+    );
+    // 12000 + (12600 − 11000), all from the .jsonl.
+    expect(pair.rows).toEqual([{ legacy: false, input: 13_600 }]);
+  });
+
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
     const before = await stack.pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
     stack.getObjectKeys.length = 0;
 
-    const output = (await sync()) + (await sync(codexDir, 'codex'));
+    const output = (await sync()) + (await sync(codexDir, 'codex')) + (await sync(geminiDir, 'gemini'));
     const listed = await stack.emulator.s3.send(new ListObjectsV2Command({ Bucket: stack.emulator.bucket }));
     for (const object of listed.Contents ?? []) {
       const record = buildS3NotificationRecord({
@@ -259,5 +314,7 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex
     expect(entries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(claudeFixtureExpectations.length);
     const codexEntries = await readdir(codexDir, { recursive: true });
     expect(codexEntries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(codexFixtureExpectations.length);
+    const geminiEntries = await readdir(geminiDir, { recursive: true, withFileTypes: true });
+    expect(geminiEntries.filter((entry) => entry.isFile())).toHaveLength(geminiFixtures.length);
   });
 });

@@ -31,8 +31,8 @@ describe('the agent registry', () => {
   });
 
   it('gives the bucket every suffix the agents write, sessions and sidecars', () => {
-    expect(notificationSuffixes()).toEqual(['.jsonl', '.txt']);
-    expect(DEFAULT_FILTERS).toEqual([{ suffix: '.jsonl' }, { suffix: '.txt' }]);
+    expect(notificationSuffixes()).toEqual(['.jsonl', '.txt', '.json']);
+    expect(DEFAULT_FILTERS).toEqual([{ suffix: '.jsonl' }, { suffix: '.txt' }, { suffix: '.json' }]);
   });
 
   it('is what serverless.yml notifies the queue about: each suffix, created and removed', async () => {

@@ -177,7 +177,7 @@ describe('sessionlake CLI', () => {
       const code = await main(['parse', dir]);
 
       expect(code).toBe(1);
-      expect(io.err()).toContain(`no .jsonl files under the directory ${dir}`);
+      expect(io.err()).toContain(`no session files (.jsonl, or a name an agent writes) under the directory ${dir}`);
     } finally {
       await rm(dir, { recursive: true });
     }
@@ -206,7 +206,7 @@ describe('sessionlake CLI', () => {
       const code = await main(['parse', file]);
 
       expect(code).toBe(0);
-      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code or Codex session`);
+      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code or Codex or Gemini CLI session`);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -54,9 +54,55 @@ describe('classifyKey', () => {
     expect(classifyKey('box/raw/codex/rollout-2025-01-01T00-00-00-abc.jsonl')).toMatchObject({ kind: 'session', agent: 'codex' });
   });
 
+  it('reads Gemini CLI sessions, .jsonl and the older .json, under their project folder', () => {
+    expect(classifyKey('box/raw/gemini/my-app/chats/session-2026-11-20T09-15-7d3e9a41.jsonl')).toEqual({
+      kind: 'session',
+      machine: 'box',
+      agent: 'gemini',
+      sessionId: 'box/raw/gemini/my-app/chats/session-2026-11-20T09-15-7d3e9a41',
+      parentSessionId: null,
+      parserContext: { fileStem: 'session-2026-11-20T09-15-7d3e9a41', projectDir: 'my-app', parentSourceSessionId: null },
+    });
+    // A legacy document keeps its suffix in its id: the .jsonl it was resumed into is another session.
+    expect(classifyKey('box/raw/gemini/9f2c/chats/session-2025-09-01T08-00-5a1b2c3d.json')).toMatchObject({
+      kind: 'session',
+      sessionId: 'box/raw/gemini/9f2c/chats/session-2025-09-01T08-00-5a1b2c3d.json',
+      parserContext: { fileStem: 'session-2025-09-01T08-00-5a1b2c3d', projectDir: '9f2c' },
+    });
+  });
+
+  it('reads a Gemini CLI subagent chat as a subagent of the session its folder names', () => {
+    expect(classifyKey('box/raw/gemini/my-app/chats/7d3e9a41-5b2c/0b9c8d7e.jsonl')).toEqual({
+      kind: 'subagent',
+      machine: 'box',
+      agent: 'gemini',
+      sessionId: 'box/raw/gemini/my-app/chats/7d3e9a41-5b2c/0b9c8d7e',
+      parentSessionId: null,
+      parserContext: { fileStem: '0b9c8d7e', projectDir: 'my-app', parentSourceSessionId: '7d3e9a41-5b2c' },
+    });
+  });
+
+  it.each([
+    ['box/raw/gemini/my-app/logs/session-7d3e9a41.jsonl', /activity log/],
+    ['box/raw/gemini/my-app/logs.json', /activity log/],
+    ['box/raw/gemini/my-app/tool-outputs/session-7d3e/grep-1.txt', /tool-outputs/],
+    ['box/raw/gemini/my-app/chats/session-2026-11-20T09-15-7d3e9a41.jsonl.unreadable-1763630000000', /unreadable/],
+    ['box/raw/gemini/my-app/chats/session-2026-11-20T09-15-7d3e9a41.json.unreadable-1763630000000', /unreadable/],
+    ['box/raw/gemini/my-app/chats/checkpoint-tag.json', /not a Gemini CLI session file/],
+    ['box/raw/gemini/my-app/chats/session-.jsonl', /not a Gemini CLI session file/],
+    ['box/raw/gemini/my-app/chats/parent/child.json', /not a \.jsonl file/],
+    ['box/raw/gemini/my-app/session-2026-11-20T09-15-7d3e9a41.jsonl', /not where Gemini CLI writes chats/],
+    ['box/raw/gemini/bin/rg', /not where Gemini CLI writes chats/],
+    ['box/raw/gemini/my-app/chats/a/b/c.jsonl', /not where Gemini CLI writes chats/],
+  ])('skips the Gemini CLI key %s with a reason', (key, reason) => {
+    const layout = classifyKey(key);
+    expect(layout).toMatchObject({ kind: 'skipped', agent: 'gemini' });
+    expect(layout.kind === 'skipped' ? layout.reason : '').toMatch(reason);
+  });
+
   it.each([
     ['stray.jsonl', /not under/],
-    ['laptop/raw/gemini/x/y.jsonl', /unsupported agent "gemini"/],
+    ['laptop/raw/aider/x/y.jsonl', /unsupported agent "aider"/],
     ['laptop/raw/claude/-w/notes.txt', /not a \.jsonl/],
     ['laptop/raw/claude/-w/0a1b.JSONL', /not a \.jsonl/],
     ['laptop/raw/claude/0a1b.jsonl', /not where Claude Code writes sessions/],
