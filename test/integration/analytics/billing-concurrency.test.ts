@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../shared/store/migrate.js';
+import { dropRoles, installRoles } from '../../../shared/store/roles.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { COMPARED_VIEWS, createReferenceViews, differences } from '../../support/reference-usage-views.js';
 
@@ -144,4 +145,32 @@ describe('four workers writing copies of the same responses at once', () => {
       }
     }, 60_000);
   }
+
+  it("the writer role `sessionlake roles` makes (no grant on the billing tables) writes copies that bill", async () => {
+    const suffix = Date.now().toString(36);
+    const names = { writer: `bw_writer_${suffix}`, analyst: `bw_analyst_${suffix}`, admin: `bw_admin_${suffix}` };
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      await installRoles(pool, names);
+      const worker = workers[0]!;
+      await worker.query(`SET ROLE ${names.writer}`);
+      try {
+        for (const copy of CLAUDE) {
+          await writeCopy(worker, copy);
+          await worker.query('COMMIT');
+        }
+      } finally {
+        await worker.query('RESET ROLE');
+      }
+      const billed = await admin.query<{ session_id: string; n: string }>(
+        `SELECT session_id, count(*) AS n FROM sessionlake.usage GROUP BY session_id`,
+      );
+      expect(billed.rows).toEqual([{ session_id: sessionId(CLAUDE.find((copy) => copy.name === CLAUDE_WINNER)!), n: String(RESPONSES) }]);
+      await admin.query(`DELETE FROM sessionlake.sessions`);
+      await admin.query(`DELETE FROM sessionlake.objects`);
+    } finally {
+      await dropRoles(pool, Object.values(names));
+      await pool.end();
+    }
+  });
 });
