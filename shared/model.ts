@@ -4,7 +4,7 @@
  * nothing.
  */
 
-export const AGENTS = ['claude', 'codex'] as const;
+export const AGENTS = ['claude', 'codex', 'qwen'] as const;
 export type Agent = (typeof AGENTS)[number];
 
 export function isAgent(value: string): value is Agent {

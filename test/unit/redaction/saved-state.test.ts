@@ -29,6 +29,14 @@ const sessions: Record<Agent, object[]> = {
     { timestamp: at, type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: secret.context }] } },
     { timestamp: at, type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] } },
   ],
+  qwen: [
+    { uuid: 'q1', parentUuid: null, sessionId: 's1', timestamp: at, type: 'user', provenance: 'real_user', message: { role: 'user', parts: [{ text: secret.context }] } },
+    { uuid: 'q2', parentUuid: 'q1', sessionId: 's1', timestamp: at, type: 'system', subtype: 'custom_title', systemPayload: { customTitle: secret.context, titleSource: 'manual' } },
+    {
+      uuid: 'q3', parentUuid: 'q2', sessionId: 's1', timestamp: at, type: 'assistant', model: 'qwen3-coder-plus',
+      message: { role: 'model', parts: [{ text: 'ok' }] }, usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 1, totalTokenCount: 3 },
+    },
+  ],
 };
 
 describe("redacting a parser's saved state by its agent's savedStateTextKeys", () => {

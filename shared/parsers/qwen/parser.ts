@@ -1,0 +1,339 @@
+import type { JsonLine, ParseCounts, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
+import type { MessageRecord, MessageRole, ParserContext, RecordSink, TokenCounts, ToolCallRecord } from '../../model.js';
+import type { ValueChecks } from '../value-checks.js';
+import { jointsOf, type JoinedText } from '../joined-text.js';
+import { asText, isRecord } from '../values.js';
+import {
+  isWrittenCall,
+  PendingCalls,
+  type CompletedWrittenCall,
+  type PendingCallsState,
+  type WrittenCall,
+} from '../codex/tool-calls.js';
+import { readParts, type FunctionResponsePart } from './parts.js';
+import { isApiResponseEvent, isTypedByUser, messageParts, readEnvelope, systemPayload, type QwenEnvelope } from './records.js';
+import { QwenSummary, type QwenSummaryState } from './summary.js';
+import { isEmptyUsage, tokensFromApiResponse, tokensFromUsageMetadata } from './tokens.js';
+
+const MISSING = '<missing>';
+
+/** What a Qwen parse resumes from (see resume-state.ts). */
+interface QwenParserState {
+  nextOrdinal: number;
+  counts: ParseCounts;
+  summary: QwenSummaryState;
+  calls: PendingCallsState;
+  /** `[uuid, parent]` of records that gave no row: a row's parentUuid skips over them. */
+  links: [string, string | null][];
+}
+
+/** Streams one Qwen Code chat (or subagent transcript); see index.ts for what each record becomes. */
+export class QwenSessionParser implements SessionParser {
+  private nextOrdinal: number;
+  private readonly counts: ParseCounts;
+  private readonly summary: QwenSummary;
+  private readonly calls: PendingCalls;
+  private readonly links: Map<string, string | null>;
+
+  constructor(
+    private readonly context: ParserContext,
+    private readonly values: ValueChecks,
+    state?: QwenParserState,
+  ) {
+    this.nextOrdinal = state?.nextOrdinal ?? 0;
+    this.counts = state === undefined
+      ? { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 }
+      : { ...state.counts, unknownTypes: { ...state.counts.unknownTypes } };
+    this.summary = new QwenSummary(state?.summary);
+    this.calls = new PendingCalls(state?.calls);
+    this.links = new Map(state?.links);
+  }
+
+  static resume(context: ParserContext, values: ValueChecks, state: unknown): QwenSessionParser | null {
+    return isQwenState(state) ? new QwenSessionParser(context, values, state) : null;
+  }
+
+  snapshot(): ParserSnapshot {
+    const state: QwenParserState = {
+      nextOrdinal: this.nextOrdinal,
+      counts: { ...this.counts, unknownTypes: { ...this.counts.unknownTypes } },
+      summary: this.summary.snapshot(),
+      calls: this.calls.snapshot(),
+      links: [...this.links],
+    };
+    return { nextOrdinal: this.nextOrdinal, state };
+  }
+
+  line(line: JsonLine, sink: RecordSink): void {
+    const envelope = readEnvelope(line, this.values);
+    this.summary.observeEnvelope(envelope);
+    switch (envelope.type) {
+      case 'user':
+        this.user(line, envelope, sink);
+        return;
+      case 'assistant':
+        this.assistant(line, envelope, sink);
+        return;
+      case 'tool_result':
+        this.toolResult(line, envelope, sink);
+        return;
+      case 'system':
+        this.system(line, envelope, sink);
+        return;
+      default:
+        this.unknown(envelope.type ?? MISSING);
+        this.skip(envelope);
+    }
+  }
+
+  finish(sink: RecordSink): ParseResult {
+    for (const call of this.calls.drain()) this.emitCall(call, sink);
+    return { summary: this.summary.build(this.context), counts: this.counts };
+  }
+
+  private user(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
+    const parts = readParts(messageParts(line.value));
+    const typed = isTypedByUser(envelope);
+    this.emit(line, envelope, { role: typed ? 'user' : 'system', text: parts.text }, sink);
+    if (!typed) return;
+    const shown = asText(systemPayload(line.value)['displayText']) ?? parts.text?.text ?? null;
+    if (shown !== null && shown.trim() !== '') this.summary.observePrompt(shown);
+  }
+
+  private assistant(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
+    const value = line.value;
+    const parts = readParts(messageParts(value));
+    const model = asText(value['model']);
+    const rawUsage = value['usageMetadata'] ?? null;
+    let tokens = tokensFromUsageMetadata(rawUsage, this.values);
+    if (tokens !== null && isEmptyUsage(tokens)) tokens = null;
+    if (tokens !== null && isSubagentRecord(envelope)) {
+      // The parent chat's api_response telemetry bills this call, with its model (see index.ts).
+      this.counts.duplicateResponses += 1;
+      tokens = null;
+    }
+    const ordinal = this.emit(line, envelope, { role: 'assistant', text: parts.text, thinking: parts.thinking, model, tokens, rawUsage }, sink);
+    for (const [callIndex, call] of parts.calls.entries()) {
+      const record: ToolCallRecord = {
+        messageOrdinal: ordinal,
+        callIndex,
+        callId: call.id,
+        name: call.name,
+        input: call.args,
+        inputText: null,
+        resultText: null,
+        isError: null,
+        resultTimestamp: null,
+        resultFile: null,
+      };
+      if (call.id === null) {
+        this.emitCall(record, sink);
+        continue;
+      }
+      const pushedOut = this.calls.add(call.id, record);
+      if (pushedOut !== null) this.emitCall(pushedOut, sink);
+    }
+  }
+
+  private toolResult(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
+    const value = line.value;
+    const parts = readParts(messageParts(value));
+    const result = isRecord(value['toolCallResult']) ? value['toolCallResult'] : {};
+    const resultCallId = asText(result['callId']);
+    this.emit(line, envelope, { role: 'tool' }, sink);
+    const responses: FunctionResponsePart[] =
+      parts.responses.length > 0 ? parts.responses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
+    for (const response of responses) {
+      const callId = response.id ?? resultCallId;
+      const text = resultText(response.response);
+      const failed = (callId === resultCallId && result['status'] === 'error') || responseIsError(response.response);
+      const completed = this.calls.complete({ callId, resultText: text, isError: failed }, envelope.timestamp);
+      if (completed === null) this.counts.ignoredLines += 1;
+      else this.emitCall(completed, sink);
+    }
+  }
+
+  private system(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
+    const payload = systemPayload(line.value);
+    switch (envelope.subtype) {
+      case 'ui_telemetry':
+        this.telemetry(line, envelope, payload, sink);
+        return;
+      case 'chat_compression':
+        this.emit(line, envelope, { role: 'system', isCompactBoundary: true }, sink);
+        return;
+      case 'rewind':
+        // Kept as a row: its parentUuid is the node the conversation went back to (index.ts, "Rewind").
+        this.emit(line, envelope, { role: 'system' }, sink);
+        return;
+      case 'custom_title': {
+        const title = asText(payload['customTitle']);
+        if (title !== null) this.summary.observeCustomTitle(title);
+        break;
+      }
+      case 'parent_session': {
+        const parent = asText(payload['parentSessionId']);
+        if (parent !== null) this.summary.observeParentSession(parent);
+        break;
+      }
+      case 'session_source': {
+        const source = asText(payload['sourceType']);
+        if (source !== null) this.summary.observeOriginator(source);
+        break;
+      }
+      default:
+        break;
+    }
+    this.counts.ignoredLines += 1;
+    this.skip(envelope);
+  }
+
+  /**
+   * `qwen-code.api_response` events repeat the usage of a response: the main conversation's is on its
+   * assistant record (a duplicate here), a subagent's (`subagent_id`/`subagent_name` set) is billed here, on a row
+   * of its own, because only this event names its model.
+   */
+  private telemetry(line: JsonLine, envelope: QwenEnvelope, payload: Record<string, unknown>, sink: RecordSink): void {
+    const event = isRecord(payload['uiEvent']) ? payload['uiEvent'] : null;
+    if (event === null || !isApiResponseEvent(asText(event['event.name']))) {
+      this.counts.ignoredLines += 1;
+      this.skip(envelope);
+      return;
+    }
+    const bySubagent = asText(event['subagent_id']) !== null || asText(event['subagent_name']) !== null;
+    const tokens = tokensFromApiResponse(event, this.values);
+    if (!bySubagent || isSubagentRecord(envelope) || tokens === null || isEmptyUsage(tokens)) {
+      if (tokens !== null && !isEmptyUsage(tokens)) this.counts.duplicateResponses += 1;
+      else this.counts.ignoredLines += 1;
+      this.skip(envelope);
+      return;
+    }
+    this.emit(
+      line,
+      { ...envelope, isSidechain: true },
+      {
+        role: 'assistant',
+        model: asText(event['model']),
+        tokens,
+        rawUsage: event,
+        responseId: asText(event['response_id']),
+        requestId: asText(event['prompt_id']),
+      },
+      sink,
+    );
+  }
+
+  private emit(line: JsonLine, envelope: QwenEnvelope, fields: RowFields, sink: RecordSink): number {
+    const ordinal = this.nextOrdinal;
+    this.nextOrdinal += 1;
+    const textJoints = jointsOf(fields.text ?? null);
+    const thinkingJoints = jointsOf(fields.thinking ?? null);
+    const record: MessageRecord = {
+      ordinal,
+      role: fields.role,
+      sourceType: envelope.type ?? MISSING,
+      sourceSubtype: envelope.subtype,
+      uuid: envelope.uuid,
+      parentUuid: this.resolve(envelope.parentUuid),
+      timestamp: envelope.timestamp,
+      model: fields.model ?? null,
+      text: fields.text?.text ?? null,
+      thinking: fields.thinking?.text ?? null,
+      ...(textJoints === undefined ? {} : { textJoints }),
+      ...(thinkingJoints === undefined ? {} : { thinkingJoints }),
+      isSidechain: envelope.isSidechain,
+      isCompactBoundary: fields.isCompactBoundary ?? false,
+      responseId: fields.responseId ?? null,
+      requestId: fields.requestId ?? null,
+      tokens: fields.tokens ?? null,
+      rawUsage: fields.rawUsage ?? null,
+      lineNumber: line.lineNumber,
+      byteOffset: line.byteOffset,
+    };
+    sink.message(record);
+    this.summary.observeRow(record.model);
+    if (record.tokens !== null) this.summary.observeBilled(record.tokens, record.model);
+    return ordinal;
+  }
+
+  /** A record without a row: rows that hang off it hang off its nearest ancestor with a row instead. */
+  private skip(envelope: QwenEnvelope): void {
+    if (envelope.uuid !== null) this.links.set(envelope.uuid, this.resolve(envelope.parentUuid));
+  }
+
+  private resolve(parentUuid: string | null): string | null {
+    if (parentUuid === null) return null;
+    const linked = this.links.get(parentUuid);
+    return linked === undefined ? parentUuid : linked;
+  }
+
+  private emitCall(call: ToolCallRecord | WrittenCall | CompletedWrittenCall, sink: RecordSink): void {
+    if (!isWrittenCall(call)) sink.toolCall(call);
+    else if ('resultText' in call) {
+      sink.revise({
+        kind: 'tool-result',
+        messageOrdinal: call.messageOrdinal,
+        callIndex: call.callIndex,
+        resultText: call.resultText,
+        isError: call.isError,
+        resultTimestamp: call.resultTimestamp,
+        resultFile: null,
+      });
+    }
+    // Counted when it leaves: a snapshot is taken before finish(), so a call still waiting was not counted yet.
+    this.summary.observeToolCall();
+  }
+
+  private unknown(type: string): void {
+    this.counts.unknownTypes[type] = (this.counts.unknownTypes[type] ?? 0) + 1;
+  }
+}
+
+interface RowFields {
+  role: MessageRole;
+  text?: JoinedText | null;
+  thinking?: JoinedText | null;
+  model?: string | null;
+  tokens?: TokenCounts | null;
+  rawUsage?: unknown;
+  responseId?: string | null;
+  requestId?: string | null;
+  isCompactBoundary?: boolean;
+}
+
+/** A record of a subagent transcript (attachJsonlTranscriptWriter writes both fields on each). */
+function isSubagentRecord(envelope: QwenEnvelope): boolean {
+  return envelope.isSidechain && envelope.agentId !== null;
+}
+
+/** What a tool answered: `output` (or `error`) when it is text, else the response as JSON. */
+function resultText(response: unknown): string | null {
+  if (response === null || response === undefined) return null;
+  if (typeof response === 'string') return response;
+  if (isRecord(response)) {
+    const output = response['output'];
+    if (typeof output === 'string') return output;
+    const error = response['error'];
+    if (typeof error === 'string') return error;
+  }
+  return JSON.stringify(response);
+}
+
+function responseIsError(response: unknown): boolean {
+  return isRecord(response) && response['error'] !== undefined && response['error'] !== null && response['output'] === undefined;
+}
+
+function isQwenState(state: unknown): state is QwenParserState {
+  if (!isRecord(state)) return false;
+  const { counts, summary } = state;
+  return (
+    typeof state['nextOrdinal'] === 'number' &&
+    isRecord(counts) &&
+    isRecord(counts['unknownTypes']) &&
+    isRecord(summary) &&
+    isRecord(summary['tokens']) &&
+    Array.isArray(summary['billedByModel']) &&
+    Array.isArray(state['calls']) &&
+    Array.isArray(state['links'])
+  );
+}
