@@ -1,7 +1,7 @@
 import type { JsonLine, ParseCounts, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
 import type { MessageRecord, MessageRole, ParserContext, RecordSink, TokenCounts, ToolCallRecord } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
-import { jointsOf, type JoinedText } from '../joined-text.js';
+import { joinPieces, jointsOf, type JoinedText } from '../joined-text.js';
 import { asText, isRecord } from '../values.js';
 import {
   isWrittenCall,
@@ -10,10 +10,10 @@ import {
   type PendingCallsState,
   type WrittenCall,
 } from '../codex/tool-calls.js';
-import { readParts, type FunctionResponsePart } from './parts.js';
+import { readParts, responseResult, type FunctionResponsePart } from '../genai/parts.js';
 import { isApiResponseEvent, isTypedByUser, messageParts, readEnvelope, systemPayload, type QwenEnvelope } from './records.js';
 import { QwenSummary, type QwenSummaryState } from './summary.js';
-import { isEmptyUsage, tokensFromApiResponse, tokensFromUsageMetadata } from './tokens.js';
+import { tokensFromApiResponse, tokensFromUsageMetadata } from './tokens.js';
 
 const MISSING = '<missing>';
 
@@ -92,11 +92,11 @@ export class QwenSessionParser implements SessionParser {
   }
 
   private user(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
-    const parts = readParts(messageParts(line.value));
+    const text = joined(readParts(messageParts(line.value)).texts);
     const typed = isTypedByUser(envelope);
-    this.emit(line, envelope, { role: typed ? 'user' : 'system', text: parts.text }, sink);
+    this.emit(line, envelope, { role: typed ? 'user' : 'system', text }, sink);
     if (!typed) return;
-    const shown = asText(systemPayload(line.value)['displayText']) ?? parts.text?.text ?? null;
+    const shown = asText(systemPayload(line.value)['displayText']) ?? text?.text ?? null;
     if (shown !== null && shown.trim() !== '') this.summary.observePrompt(shown);
   }
 
@@ -106,14 +106,14 @@ export class QwenSessionParser implements SessionParser {
     const model = asText(value['model']);
     const rawUsage = value['usageMetadata'] ?? null;
     let tokens = tokensFromUsageMetadata(rawUsage, this.values);
-    if (tokens !== null && isEmptyUsage(tokens)) tokens = null;
     if (tokens !== null && isSubagentRecord(envelope)) {
       // The parent chat's api_response telemetry bills this call, with its model (see index.ts).
       this.counts.duplicateResponses += 1;
       tokens = null;
     }
-    const ordinal = this.emit(line, envelope, { role: 'assistant', text: parts.text, thinking: parts.thinking, model, tokens, rawUsage }, sink);
-    for (const [callIndex, call] of parts.calls.entries()) {
+    const fields = { role: 'assistant' as const, text: joined(parts.texts), thinking: joined(parts.thoughts), model, tokens, rawUsage };
+    const ordinal = this.emit(line, envelope, fields, sink);
+    for (const [callIndex, call] of parts.functionCalls.entries()) {
       const record: ToolCallRecord = {
         messageOrdinal: ordinal,
         callIndex,
@@ -142,12 +142,12 @@ export class QwenSessionParser implements SessionParser {
     const resultCallId = asText(result['callId']);
     this.emit(line, envelope, { role: 'tool' }, sink);
     const responses: FunctionResponsePart[] =
-      parts.responses.length > 0 ? parts.responses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
+      parts.functionResponses.length > 0 ? parts.functionResponses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
     for (const response of responses) {
       const callId = response.id ?? resultCallId;
-      const text = resultText(response.response);
-      const failed = (callId === resultCallId && result['status'] === 'error') || responseIsError(response.response);
-      const completed = this.calls.complete({ callId, resultText: text, isError: failed }, envelope.timestamp);
+      const answer = responseResult(response.response);
+      const failed = (callId === resultCallId && result['status'] === 'error') || answer.isError;
+      const completed = this.calls.complete({ callId, resultText: answer.text, isError: failed }, envelope.timestamp);
       if (completed === null) this.counts.ignoredLines += 1;
       else this.emitCall(completed, sink);
     }
@@ -202,8 +202,8 @@ export class QwenSessionParser implements SessionParser {
     }
     const bySubagent = asText(event['subagent_id']) !== null || asText(event['subagent_name']) !== null;
     const tokens = tokensFromApiResponse(event, this.values);
-    if (!bySubagent || isSubagentRecord(envelope) || tokens === null || isEmptyUsage(tokens)) {
-      if (tokens !== null && !isEmptyUsage(tokens)) this.counts.duplicateResponses += 1;
+    if (!bySubagent || isSubagentRecord(envelope) || tokens === null) {
+      if (tokens !== null) this.counts.duplicateResponses += 1;
       else this.counts.ignoredLines += 1;
       this.skip(envelope);
       return;
@@ -306,21 +306,9 @@ function isSubagentRecord(envelope: QwenEnvelope): boolean {
   return envelope.isSidechain && envelope.agentId !== null;
 }
 
-/** What a tool answered: `output` (or `error`) when it is text, else the response as JSON. */
-function resultText(response: unknown): string | null {
-  if (response === null || response === undefined) return null;
-  if (typeof response === 'string') return response;
-  if (isRecord(response)) {
-    const output = response['output'];
-    if (typeof output === 'string') return output;
-    const error = response['error'];
-    if (typeof error === 'string') return error;
-  }
-  return JSON.stringify(response);
-}
-
-function responseIsError(response: unknown): boolean {
-  return isRecord(response) && response['error'] !== undefined && response['error'] !== null && response['output'] === undefined;
+/** Text pieces joined (joined-text.ts), or null when there are none. */
+function joined(pieces: readonly string[]): JoinedText | null {
+  return pieces.length === 0 ? null : joinPieces(pieces);
 }
 
 function isQwenState(state: unknown): state is QwenParserState {

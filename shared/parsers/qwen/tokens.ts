@@ -1,71 +1,43 @@
 import type { TokenCounts } from '../../model.js';
+import { genaiTokenCounts, isZeroGenaiUsage, readUsageMetadata, type GenaiUsage } from '../genai/usage.js';
 import type { ValueChecks } from '../value-checks.js';
 
-/** The five numbers of one model response, as Qwen Code logs them under either name. */
-interface ResponseUsage {
-  /** Prompt tokens, cached ones included. */
-  prompt: number | null;
-  candidates: number | null;
-  cached: number | null;
-  thoughts: number | null;
-  total: number | null;
-}
-
 /**
- * Billed tokens of an assistant record's `usageMetadata` (the GenAI usage object Qwen Code stores as it got it):
- * `promptTokenCount`, `candidatesTokenCount`, `cachedContentTokenCount`, `thoughtsTokenCount`, `totalTokenCount`.
- * Null when there is no usage object or it holds no count.
+ * Billed tokens of an assistant record's `usageMetadata` (the GenAI usage object Qwen Code stores as it got it).
+ * Null when there is no usage object or it holds no token.
  */
 export function tokensFromUsageMetadata(value: unknown, values: ValueChecks): TokenCounts | null {
-  const usage = values.record(value, 'usageMetadata');
-  if (usage === null) return null;
-  return toTokenCounts({
-    prompt: values.count(usage['promptTokenCount'], 'promptTokenCount'),
-    candidates: values.count(usage['candidatesTokenCount'], 'candidatesTokenCount'),
-    cached: values.count(usage['cachedContentTokenCount'], 'cachedContentTokenCount'),
-    thoughts: values.count(usage['thoughtsTokenCount'], 'thoughtsTokenCount'),
-    total: values.count(usage['totalTokenCount'], 'totalTokenCount'),
-  });
+  const usage = readUsageMetadata(value, values);
+  return usage === null ? null : billed(usage);
 }
 
 /**
- * Billed tokens of a `qwen-code.api_response` telemetry event (`input_token_count` = promptTokenCount,
- * `output_token_count` = candidatesTokenCount, … — ApiResponseEvent copies the same usageMetadata, with 0 for
+ * Billed tokens of a `qwen-code.api_response` telemetry event: ApiResponseEvent copies the response's
+ * usageMetadata (`input_token_count` = promptTokenCount, `output_token_count` = candidatesTokenCount, …, 0 for
  * what it lacked).
  */
 export function tokensFromApiResponse(event: Record<string, unknown>, values: ValueChecks): TokenCounts | null {
-  return toTokenCounts({
+  return billed({
     prompt: values.count(event['input_token_count'], 'input_token_count'),
     candidates: values.count(event['output_token_count'], 'output_token_count'),
     cached: values.count(event['cached_content_token_count'], 'cached_content_token_count'),
     thoughts: values.count(event['thoughts_token_count'], 'thoughts_token_count'),
+    toolUsePrompt: values.count(event['tool_token_count'], 'tool_token_count'),
     total: values.count(event['total_token_count'], 'total_token_count'),
   });
 }
 
 /**
- * Onto the columns Claude's rows use (README "Qwen Code"): `input` = prompt minus cached (never negative),
- * `cacheReadInput` = cached, `output` includes reasoning, `reasoningOutput` = thoughts, no cache writes (GenAI
- * usage has none).
- *
- * Whether thoughts are inside candidates depends on the provider Qwen Code talked to: its OpenAI-compatible
- * converter (DashScope, OpenRouter, local servers) sets candidates = `completion_tokens`, which includes
- * `reasoning_tokens`, and total = prompt + completion; the Gemini API counts thoughts apart, and its total adds
- * them. So thoughts are added to output only when the total says they are outside: total ≥ prompt + candidates
- * + thoughts. Without a total they are taken as inside (Qwen Code's usual providers).
+ * The GenAI mapping (shared/parsers/genai/usage.ts: output = candidates + thoughts), after one correction Qwen
+ * Code needs. Its OpenAI-compatible converter (DashScope, OpenRouter, local servers: Qwen Code's usual providers)
+ * writes candidates = `completion_tokens`, which already includes `reasoning_tokens` (= thoughts), and total =
+ * prompt + completion; only the Gemini API counts thoughts apart and adds them to the total. So unless the total
+ * says thoughts are outside (total ≥ prompt + candidates + thoughts), they are taken out of candidates first.
  */
-function toTokenCounts(usage: ResponseUsage): TokenCounts | null {
-  const { prompt, candidates, cached, thoughts, total } = usage;
-  if (prompt === null && candidates === null && cached === null && thoughts === null) return null;
-  let input = prompt;
-  if (prompt !== null && cached !== null) input = Math.max(0, prompt - cached);
-  const thoughtsOutside =
-    thoughts !== null && thoughts > 0 && total !== null && total >= (prompt ?? 0) + (candidates ?? 0) + thoughts;
-  const output = thoughtsOutside ? (candidates ?? 0) + thoughts : candidates;
-  return { input, output, cacheCreationInput: null, cacheReadInput: cached, reasoningOutput: thoughts };
-}
-
-/** Whether a response reported any tokens at all (an all-zero usage bills nothing). */
-export function isEmptyUsage(tokens: TokenCounts): boolean {
-  return !tokens.input && !tokens.output && !tokens.cacheReadInput && !tokens.reasoningOutput;
+function billed(usage: GenaiUsage): TokenCounts | null {
+  if (isZeroGenaiUsage(usage)) return null;
+  const { prompt, candidates, thoughts, total, toolUsePrompt } = usage;
+  if (candidates === null || thoughts === null || thoughts === 0) return genaiTokenCounts(usage);
+  const outside = total !== null && total >= (prompt ?? 0) + candidates + thoughts + (toolUsePrompt ?? 0);
+  return genaiTokenCounts(outside ? usage : { ...usage, candidates: Math.max(candidates - thoughts, 0) });
 }
