@@ -54,6 +54,41 @@ describe('classifyKey', () => {
     expect(classifyKey('box/raw/codex/rollout-2025-01-01T00-00-00-abc.jsonl')).toMatchObject({ kind: 'session', agent: 'codex' });
   });
 
+  it('reads Qwen Code chats and subagent transcripts where Qwen Code writes them', () => {
+    expect(classifyKey('box/raw/qwen/-home-me-app/chats/7c1e.jsonl')).toEqual({
+      kind: 'session',
+      machine: 'box',
+      agent: 'qwen',
+      sessionId: 'box/raw/qwen/-home-me-app/chats/7c1e',
+      parentSessionId: null,
+      parserContext: { fileStem: '7c1e', projectDir: '-home-me-app', parentSourceSessionId: null },
+    });
+    expect(classifyKey('box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.jsonl')).toEqual({
+      kind: 'subagent',
+      machine: 'box',
+      agent: 'qwen',
+      sessionId: 'box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1',
+      parentSessionId: 'box/raw/qwen/-home-me-app/chats/7c1e',
+      parserContext: { fileStem: 'agent-rev-1', projectDir: '-home-me-app', parentSourceSessionId: '7c1e' },
+    });
+  });
+
+  it.each([
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.meta.json', /not a \.jsonl/],
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.jsonl.stream', /not a \.jsonl/],
+    ['box/raw/qwen/-home-me-app/meta.json', /not a \.jsonl/],
+    ['box/raw/qwen/usage/token-usage-2026-09.jsonl', /usage\/ ledger/],
+    ['box/raw/qwen/-home-me-app/7c1e.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app/chats/old/7c1e.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/notes.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app//7c1e.jsonl', /empty path segment/],
+  ])('skips the Qwen Code file %s with a reason', (key, reason) => {
+    const layout = classifyKey(key);
+
+    expect(layout.kind).toBe('skipped');
+    if (layout.kind === 'skipped') expect(layout.reason).toMatch(reason);
+  });
+
   it.each([
     ['stray.jsonl', /not under/],
     ['laptop/raw/gemini/x/y.jsonl', /unsupported agent "gemini"/],
