@@ -39,26 +39,31 @@ const SAVED_LOG = [
 ].map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 /** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
-async function copyFixtures(): Promise<{ claude: string; codex: string; root: string }> {
+async function copyFixtures(): Promise<{ claude: string; codex: string; qwen: string; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
   await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
   await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
+  await cp(path.join(FIXTURES, 'qwen', 'projects'), path.join(root, 'qwen'), { recursive: true });
   await mkdir(path.join(root, 'claude', path.dirname(SAVED_SESSION)), { recursive: true });
   await writeFile(path.join(root, 'claude', `${SAVED_SESSION}.jsonl`), SAVED_LOG);
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
-  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), root };
+  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), qwen: path.join(root, 'qwen'), root };
 }
 
-async function syncBothMachines(stack: IngestStack, dirs: { claude: string; codex: string }): Promise<void> {
+async function syncBothMachines(stack: IngestStack, dirs: { claude: string; codex: string; qwen: string }): Promise<void> {
   for (const machine of MACHINES) {
-    for (const [agent, dir] of [['claude', dirs.claude], ['codex', dirs.codex]] as const) {
-      await run(
-        awsCli ?? 'aws',
-        ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dir, `s3://${stack.emulator.bucket}/${machine}/raw/${agent}/`, '--no-progress'],
-        { env: awsCliEnv(stack.emulator.region) },
-      );
-    }
+    // The agents' folders side by side, as a machine's cron jobs would (each aws CLI start takes seconds here).
+    const agents = [['claude', dirs.claude], ['codex', dirs.codex], ['qwen', dirs.qwen]] as const;
+    await Promise.all(
+      agents.map(([agent, dir]) =>
+        run(
+          awsCli ?? 'aws',
+          ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', dir, `s3://${stack.emulator.bucket}/${machine}/raw/${agent}/`, '--no-progress'],
+          { env: awsCliEnv(stack.emulator.region) },
+        ),
+      ),
+    );
   }
 }
 
@@ -107,6 +112,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     await Promise.all([backfilled?.stop(), evented?.stop(), dirs && rm(dirs.root, { recursive: true, force: true })]);
   });
 
+  // Twelve aws CLI syncs (three agents, two machines, two stacks) and a drain: more than the default 60 s on a busy machine.
   it('holds every session exactly as the event path produces it, row for row', async () => {
     await Promise.all([syncBothMachines(backfilled, dirs), syncBothMachines(evented, dirs)]);
     await evented.runner?.drain();
@@ -121,7 +127,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     expect(viaBackfill).toEqual(viaEvents);
     expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
     expect(stderr).not.toContain('failed');
-  });
+  }, 180_000);
 
   it('lists everything and ingests nothing on a second run: no GetObject at all', async () => {
     backfilled.getObjectKeys.length = 0;
@@ -186,6 +192,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       expect(versions.rows).toEqual([
         { agent: 'claude', parser_version: storedParserVersion(PARSERS.claude), n: expect.any(Number) },
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
+        { agent: 'qwen', parser_version: storedParserVersion(PARSERS.qwen), n: expect.any(Number) },
       ]);
     } finally {
       PARSERS.codex.version = original;
