@@ -22,6 +22,7 @@ const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
     fixture: 'codex/sessions/2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl',
     parser: PARSERS.codex,
   },
+  { name: 'qwen', fixture: 'qwen/projects/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl', parser: PARSERS.qwen },
 ];
 
 export interface ParseRow {
