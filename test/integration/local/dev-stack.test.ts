@@ -34,6 +34,8 @@ describe('runDevStack', () => {
     await put(path.join(samples, 'claude/projects/-home-u-proj/notes.md'), 'not a session\n');
     await put(path.join(samples, 'codex/sessions/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl'), '{}\n');
     await put(path.join(home, '-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl'), '{}\n');
+    const qwenHome = path.join(root, 'home-qwen');
+    await put(path.join(qwenHome, '-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl'), '{}\n');
     const handledKeys: string[] = [];
     const handler = async (event: SQSEvent) => {
       for (const record of event.Records) {
@@ -53,7 +55,7 @@ describe('runDevStack', () => {
         bucket: 'dev-test',
         machine: 'testbox',
         samplesDir: samples,
-        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir') },
+        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir'), qwen: qwenHome },
         loadHandler: async () => handler,
       },
       {
@@ -71,6 +73,7 @@ describe('runDevStack', () => {
       'sample/raw/claude/-home-u-proj/aaaaaaaa-0000-4000-8000-000000000001/subagents/agent-x.jsonl',
       'sample/raw/codex/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl',
       'testbox/raw/claude/-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl',
+      'testbox/raw/qwen/-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl',
     ]);
     const ready = lines.filter((line) => line.startsWith('ready:'));
     expect(ready).toHaveLength(1);

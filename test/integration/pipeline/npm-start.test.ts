@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { claudeFixtureExpectations } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations } from '../../fixtures/codex/expectations.js';
+import { qwenFixtureExpectations } from '../../fixtures/qwen/expectations.js';
 
 /**
  * The start-up path exactly as a user runs it: `sessionlake dev` (what `npm start` runs) as a child process,
@@ -69,6 +70,7 @@ describe('sessionlake dev (npm start)', () => {
       expect(sessions.rows).toEqual([
         { agent: 'claude', sessions: claudeFixtureExpectations.length, messages: sum(claudeFixtureExpectations) },
         { agent: 'codex', sessions: codexFixtureExpectations.length, messages: sum(codexFixtureExpectations) },
+        { agent: 'qwen', sessions: qwenFixtureExpectations.length, messages: sum(qwenFixtureExpectations) },
       ]);
     } finally {
       await client.end();
