@@ -15,7 +15,8 @@
  * - `assistant`: role `assistant`, model = the record's `model`, text = text parts, thinking = `thought: true`
  *   parts, one tool call per `functionCall` part (callIndex in part order, callId = `functionCall.id`, input =
  *   `args`).
- * - `tool_result`: a role `tool` row (text null: the result lives on the call) and, per `functionResponse` part,
+ * - `tool_result`: a role `tool` row (text null: the result lives on the call; the text of a result whose call is
+ *   not in the log stays on the row) and, per `functionResponse` part,
  *   the result of the waiting call with that id (else `toolCallResult.callId`): `response.output` or
  *   `response.error` when text, else the response as JSON; isError when `toolCallResult.status` is `error` or the
  *   response holds only an `error`. A call never answered stays pending (result null).

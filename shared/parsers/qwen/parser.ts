@@ -140,17 +140,19 @@ export class QwenSessionParser implements SessionParser {
     const parts = readParts(messageParts(value));
     const result = isRecord(value['toolCallResult']) ? value['toolCallResult'] : {};
     const resultCallId = asText(result['callId']);
-    this.emit(line, envelope, { role: 'tool' }, sink);
     const responses: FunctionResponsePart[] =
       parts.functionResponses.length > 0 ? parts.functionResponses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
+    // A result no call waits for (its call is not in the log) keeps its text on the row.
+    const orphans: string[] = [];
     for (const response of responses) {
       const callId = response.id ?? resultCallId;
       const answer = responseResult(response.response);
       const failed = (callId === resultCallId && result['status'] === 'error') || answer.isError;
       const completed = this.calls.complete({ callId, resultText: answer.text, isError: failed }, envelope.timestamp);
-      if (completed === null) this.counts.ignoredLines += 1;
-      else this.emitCall(completed, sink);
+      if (completed !== null) this.emitCall(completed, sink);
+      else if (answer.text !== null) orphans.push(answer.text);
     }
+    this.emit(line, envelope, { role: 'tool', text: joined(orphans) }, sink);
   }
 
   private system(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {

@@ -52,6 +52,25 @@ describe('Qwen Code records', () => {
     expect(byUuid.get('a19')?.tokens?.output).toBe(30);
   });
 
+  it('pairs a result by its functionResponse id and keeps the text of a result whose call is not in the log', async () => {
+    const call = { functionCall: { id: 'c1', name: 'read_file', args: { absolute_path: '/w/a' } } };
+    const { messages, toolCalls, result } = await parseRecords([
+      base('a', null, 'assistant', { model: 'qwen3-coder-plus', message: { role: 'model', parts: [call] } }),
+      base('r', 'a', 'tool_result', {
+        message: { role: 'user', parts: [{ functionResponse: { id: 'c1', name: 'read_file', response: { output: 'A' } } }] },
+        toolCallResult: { callId: 'c1', status: 'success' },
+      }),
+      base('o', 'r', 'tool_result', {
+        message: { role: 'user', parts: [{ functionResponse: { id: 'gone', name: 'glob', response: { error: 'no match' } } }] },
+        toolCallResult: { callId: 'gone', status: 'error' },
+      }),
+    ]);
+
+    expect(toolCalls).toMatchObject([{ messageOrdinal: 0, callIndex: 0, callId: 'c1', resultText: 'A', isError: false }]);
+    expect(messages.map((message) => [message.role, message.text])).toEqual([['assistant', null], ['tool', null], ['tool', 'no match']]);
+    expect(result.counts.ignoredLines).toBe(0);
+  });
+
   it('stores notifications in the user role as system rows, not prompts', async () => {
     const { messages, result } = await parseRecords([
       base('n', null, 'user', { subtype: 'notification', provenance: 'system', message: { role: 'user', parts: [{ text: 'Background task done' }] } }),
