@@ -23,6 +23,8 @@ const DOCUMENTED_DIFFERENCES: Record<string, Tokens> = {
   '2026-09-24 qwen3-coder-flash': { prompt: -6400, output: -160, cacheRead: -2900 },
   // §9: thoughts the total counts apart from candidatesTokenCount (Gemini API semantics); ccusage leaves them out.
   '2026-09-25 qwen3-coder-flash': { prompt: 0, output: -40, cacheRead: 0 },
+  // §8 again: the background memory extractor's call, logged by Qwen Code only as an api_response event.
+  '2026-12-06 qwen3-coder-plus': { prompt: -1202, output: -30, cacheRead: -1000 },
 };
 
 function ccusageTotals(report: CcusageQwenDaily): Map<string, Tokens> {
@@ -77,7 +79,7 @@ describe.skipIf(skipReason !== null)('Qwen Code daily_usage against ccusage 20.0
       if (Object.values(difference).some((value) => value !== 0)) differences[key] = difference;
     }
 
-    expect(keys).toEqual(['2026-09-24 qwen3-coder-flash', '2026-09-24 qwen3-coder-plus', '2026-09-25 qwen3-coder-flash']);
+    expect(keys).toEqual(['2026-09-24 qwen3-coder-flash', '2026-09-24 qwen3-coder-plus', '2026-09-25 qwen3-coder-flash', '2026-12-06 qwen3-coder-plus']);
     expect(differences).toEqual(DOCUMENTED_DIFFERENCES);
   });
 
