@@ -30,7 +30,9 @@ interface QwenParserState {
 /** Streams one Qwen Code chat (or subagent transcript); see index.ts for what each record becomes. */
 export class QwenSessionParser implements SessionParser {
   private nextOrdinal: number;
-  private readonly counts: ParseCounts;
+  private readonly counts: Omit<ParseCounts, 'unknownTypes'>;
+  /** A Map, so that a type named like an Object.prototype member (`constructor`, `__proto__`) is counted like any other. */
+  private readonly unknownTypes: Map<string, number>;
   private readonly summary: QwenSummary;
   private readonly calls: PendingCalls;
   private readonly links: Map<string, string | null>;
@@ -41,9 +43,8 @@ export class QwenSessionParser implements SessionParser {
     state?: QwenParserState,
   ) {
     this.nextOrdinal = state?.nextOrdinal ?? 0;
-    this.counts = state === undefined
-      ? { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 }
-      : { ...state.counts, unknownTypes: { ...state.counts.unknownTypes } };
+    this.counts = { ignoredLines: state?.counts.ignoredLines ?? 0, duplicateResponses: state?.counts.duplicateResponses ?? 0 };
+    this.unknownTypes = new Map(state === undefined ? [] : Object.entries(state.counts.unknownTypes));
     this.summary = new QwenSummary(state?.summary);
     this.calls = new PendingCalls(state?.calls);
     this.links = new Map(state?.links);
@@ -56,7 +57,7 @@ export class QwenSessionParser implements SessionParser {
   snapshot(): ParserSnapshot {
     const state: QwenParserState = {
       nextOrdinal: this.nextOrdinal,
-      counts: { ...this.counts, unknownTypes: { ...this.counts.unknownTypes } },
+      counts: this.allCounts(),
       summary: this.summary.snapshot(),
       calls: this.calls.snapshot(),
       links: [...this.links],
@@ -88,7 +89,7 @@ export class QwenSessionParser implements SessionParser {
 
   finish(sink: RecordSink): ParseResult {
     for (const call of this.calls.drain()) this.emitCall(call, sink);
-    return { summary: this.summary.build(this.context), counts: this.counts };
+    return { summary: this.summary.build(this.context), counts: this.allCounts() };
   }
 
   private user(line: JsonLine, envelope: QwenEnvelope, sink: RecordSink): void {
@@ -287,7 +288,11 @@ export class QwenSessionParser implements SessionParser {
   }
 
   private unknown(type: string): void {
-    this.counts.unknownTypes[type] = (this.counts.unknownTypes[type] ?? 0) + 1;
+    this.unknownTypes.set(type, (this.unknownTypes.get(type) ?? 0) + 1);
+  }
+
+  private allCounts(): ParseCounts {
+    return { ...this.counts, unknownTypes: Object.fromEntries(this.unknownTypes) };
   }
 }
 

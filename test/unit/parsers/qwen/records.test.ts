@@ -81,6 +81,17 @@ describe('Qwen Code records', () => {
     expect(result.summary).toMatchObject({ userMessageCount: 1, title: 'next' });
   });
 
+  it('counts unknown record types by name, those named like Object members too', async () => {
+    const { result } = await parseRecords([
+      base('x', null, 'constructor'),
+      base('y', 'x', '__proto__'),
+      base('z', 'y', '__proto__'),
+      { uuid: 'w', sessionId: 's1' },
+    ]);
+
+    expect(Object.entries(result.counts.unknownTypes)).toEqual([['constructor', 1], ['__proto__', 2], ['<missing>', 1]]);
+  });
+
   it('counts a malformed line and lands the rest', async () => {
     const good = JSON.stringify(base('u', null, 'user', { provenance: 'real_user', message: { role: 'user', parts: [{ text: 'hi' }] } }));
     const { messages, outcome } = await parseText(`${good}\n{"uuid":"x",\n${good.replace('"u"', '"v"')}\n`);
