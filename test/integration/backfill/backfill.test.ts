@@ -127,7 +127,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     expect(viaBackfill).toEqual(viaEvents);
     expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
     expect(stderr).not.toContain('failed');
-  }, 180_000);
+  }, 300_000);
 
   it('lists everything and ingests nothing on a second run: no GetObject at all', async () => {
     backfilled.getObjectKeys.length = 0;
