@@ -25,6 +25,8 @@ interface QwenParserState {
   calls: PendingCallsState;
   /** `[uuid, parent]` of records that gave no row: a row's parentUuid skips over them. */
   links: [string, string | null][];
+  /** The last record's uuid and what a record hanging off it links to. */
+  tail: [string | null, string | null];
 }
 
 /** Streams one Qwen Code chat (or subagent transcript); see index.ts for what each record becomes. */
@@ -36,6 +38,9 @@ export class QwenSessionParser implements SessionParser {
   private readonly summary: QwenSummary;
   private readonly calls: PendingCalls;
   private readonly links: Map<string, string | null>;
+  /** The last record's uuid, and what its children link to: most records hang off the one before (no lookup). */
+  private lastUuid: string | null;
+  private lastResolved: string | null;
 
   constructor(
     private readonly context: ParserContext,
@@ -48,6 +53,7 @@ export class QwenSessionParser implements SessionParser {
     this.summary = new QwenSummary(state?.summary);
     this.calls = new PendingCalls(state?.calls);
     this.links = new Map(state?.links);
+    [this.lastUuid, this.lastResolved] = state?.tail ?? [null, null];
   }
 
   static resume(context: ParserContext, values: ValueChecks, state: unknown): QwenSessionParser | null {
@@ -61,6 +67,7 @@ export class QwenSessionParser implements SessionParser {
       summary: this.summary.snapshot(),
       calls: this.calls.snapshot(),
       links: [...this.links],
+      tail: [this.lastUuid, this.lastResolved],
     };
     return { nextOrdinal: this.nextOrdinal, state };
   }
@@ -254,6 +261,8 @@ export class QwenSessionParser implements SessionParser {
       byteOffset: line.byteOffset,
     };
     sink.message(record);
+    this.lastUuid = envelope.uuid;
+    this.lastResolved = envelope.uuid;
     this.summary.observeRow(record.model);
     if (record.tokens !== null) this.summary.observeBilled(record.tokens, record.model);
     return ordinal;
@@ -261,11 +270,15 @@ export class QwenSessionParser implements SessionParser {
 
   /** A record without a row: rows that hang off it hang off its nearest ancestor with a row instead. */
   private skip(envelope: QwenEnvelope): void {
-    if (envelope.uuid !== null) this.links.set(envelope.uuid, this.resolve(envelope.parentUuid));
+    const resolved = this.resolve(envelope.parentUuid);
+    if (envelope.uuid !== null) this.links.set(envelope.uuid, resolved);
+    this.lastUuid = envelope.uuid;
+    this.lastResolved = resolved;
   }
 
   private resolve(parentUuid: string | null): string | null {
     if (parentUuid === null) return null;
+    if (parentUuid === this.lastUuid) return this.lastResolved;
     const linked = this.links.get(parentUuid);
     return linked === undefined ? parentUuid : linked;
   }
@@ -329,6 +342,7 @@ function isQwenState(state: unknown): state is QwenParserState {
     isRecord(summary['tokens']) &&
     Array.isArray(summary['billedByModel']) &&
     Array.isArray(state['calls']) &&
-    Array.isArray(state['links'])
+    Array.isArray(state['links']) &&
+    Array.isArray(state['tail'])
   );
 }
