@@ -100,7 +100,7 @@ if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
 
-describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects and ~/.codex/sessions through the queue into Postgres', () => {
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions and ~/.qwen/projects through the queue into Postgres', () => {
   let stack: IngestStack;
   let projectsDir: string;
   let codexDir: string;
