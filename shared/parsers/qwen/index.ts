@@ -39,8 +39,8 @@
  * row (README "Qwen Code" has the query).
  *
  * Resume (delta ingest): the state holds the next ordinal, the counts, the session facts (the custom title among
- * them: `savedStateTextKeys`), the calls waiting for a result (id → row), and the uuid links of records without
- * a row. Every record is final when written, so any line boundary can be resumed from.
+ * them: `savedStateTextKeys`), the calls waiting for a result (id → row), the uuid links of records without a row
+ * and the last record's uuid. Every record is final when written, so any line boundary can be resumed from.
  */
 
 import type { ParserDefinition } from '../types.js';
