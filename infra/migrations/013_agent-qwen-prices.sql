@@ -1,7 +1,10 @@
 -- Prices of the Qwen models Qwen Code logs (docs/adding-an-agent.md step 4; README "Qwen Code").
 --
 -- Source: Alibaba Cloud Model Studio, international deployment (Singapore), list prices in USD per 1M tokens
--- (https://www.alibabacloud.com/help/en/model-studio/models, "Qwen-Coder"), read 2026-12-06. Qwen-Coder is priced
+-- (https://www.alibabacloud.com/help/en/model-studio/models, "Qwen-Coder"), as of 2026-12-06. The page itself could
+-- not be fetched from the machine this was written on: the rates are Model Studio's published list as known then,
+-- the 20 % cache-hit ratio corroborated by Model Studio's own price tables of other Qwen models; check them against
+-- the page before relying on a bill (infra/prices/example-update.sql shows how to add a newer row). Qwen-Coder is priced
 -- in input-size bands: the band a request's prompt falls in prices every token of it, which is the rule of
 -- model_price_tiers (migration 012 of agent-gemini, "Prices in prompt-size tiers"). The first band (prompt up to
 -- 32K) is the price row's own rates; the others are tiers. Band edges are taken as 32 000 / 128 000 / 256 000
