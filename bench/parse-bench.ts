@@ -25,6 +25,7 @@ const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
   // The real Gemini CLI JSONL session (metadata, $set, messages with tokens and a tool call); the parser holds every
   // message until finish(), so its peak heap grows with the object.
   { name: 'gemini', fixture: 'gemini/tmp/agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl', parser: PARSERS.gemini },
+  { name: 'qwen', fixture: 'qwen/projects/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl', parser: PARSERS.qwen },
 ];
 
 export interface ParseRow {

@@ -19,7 +19,7 @@ const COMMANDS: Command[] = [
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return [
-    'sessionlake — Claude Code and Codex session logs from S3 into Postgres',
+    'sessionlake — Claude Code, Codex and Qwen Code session logs from S3 into Postgres',
     '',
     'Usage: sessionlake <command> [options] [arguments]',
     '       sessionlake help <command>',

@@ -52,9 +52,8 @@ export const devCommand: Command = {
   },
 };
 
-/** `~/.claude/projects and ~/.codex/sessions`: each agent's own folder. */
+/** `~/.claude/projects, ~/.codex/sessions and ~/.qwen/projects`: each agent's own folder. */
 function homeFolders(): string {
-  return allAgentDefinitions()
-    .map((agent) => `~/${agent.localFolder.home.join('/')}`)
-    .join(' and ');
+  const folders = allAgentDefinitions().map((agent) => `~/${agent.localFolder.home.join('/')}`);
+  return [folders.slice(0, -1).join(', '), folders.at(-1)].filter((part) => part !== '').join(' and ');
 }

@@ -88,13 +88,17 @@ async function nothingRecognised(file: string, agent: Agent | null): Promise<str
     );
   }
   const names = agent === null ? allAgentDefinitions().map((definition) => definition.displayName) : [agentDefinition(agent).displayName];
-  const expected = `a ${names.join(' or ')} session`;
+  const expected = `a ${listed(names)} session`;
   return `no line was recognised as a message of ${expected}`;
 }
 
-/** `claude or codex`: the names --agent takes. */
+/** `claude, codex or qwen`: the names --agent takes. */
 function agentNames(): string {
-  const names = allAgentDefinitions().map((definition) => definition.name);
+  return listed(allAgentDefinitions().map((definition) => definition.name));
+}
+
+/** `a, b or c`. */
+function listed(names: readonly string[]): string {
   return [names.slice(0, -1).join(', '), names.at(-1)].filter((part) => part !== '').join(' or ');
 }
 

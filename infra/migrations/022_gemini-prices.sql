@@ -1,5 +1,5 @@
 -- Gemini CLI (README "S3 key layout", docs/agents/gemini.md): its models' prices, with Google's prompt-size tiers
--- (model_price_tiers, migration 012), and its sessions' project folder.
+-- (model_price_tiers, migration 021), and its sessions' project folder.
 
 -- USD per million tokens, Gemini Developer API, Standard tier, text input (Google bills thinking tokens as
 -- output). 2.5 Pro and 3 Pro preview cost more on EVERY token of a request whose prompt exceeds 200k tokens.

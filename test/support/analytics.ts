@@ -19,9 +19,9 @@ export const ANALYTICS_UPLOADS: ReadonlyArray<readonly [localDir: string, keyPre
   [codexSessionsDir, `${SAMPLE_MACHINE}/raw/codex/`],
 ];
 
-export async function startAnalyticsStack(): Promise<IngestStack> {
+export async function startAnalyticsStack(uploads = ANALYTICS_UPLOADS): Promise<IngestStack> {
   const stack = await startIngestStack({ runner: { functionTimeoutMs: 30_000, waitTimeSeconds: 1 } });
-  for (const [localDir, keyPrefix] of ANALYTICS_UPLOADS) {
+  for (const [localDir, keyPrefix] of uploads) {
     await uploadDirectory({ s3: stack.emulator.s3, bucket: stack.emulator.bucket, localDir, keyPrefix });
   }
   await stack.runner?.drain();

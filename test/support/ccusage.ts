@@ -142,3 +142,37 @@ export async function runCcusageGeminiDaily(geminiTmpDir: string): Promise<Ccusa
     await rm(home, { recursive: true, force: true });
   }
 }
+
+/** `ccusage qwen daily` (no per-model breakdown: the models of each day are listed in `modelsUsed`). */
+export interface CcusageQwenDaily {
+  daily: Array<{
+    date: string;
+    modelsUsed: string[];
+    inputTokens: number;
+    outputTokens: number;
+    cacheCreationTokens: number;
+    cacheReadTokens: number;
+    totalCost: number;
+  }>;
+}
+
+/** Copies `qwenProjectDirs` into one `~/.qwen/projects/` and runs `ccusage qwen daily` over it (QWEN_DATA_DIR). */
+export async function runCcusageQwenDaily(qwenProjectDirs: string[]): Promise<CcusageQwenDaily> {
+  if (!existsSync(CCUSAGE_BINARY)) {
+    throw new Error(`ccusage's native binary is missing (${CCUSAGE_BINARY}), on ${platform()}-${arch()}, where \`npm ci\` installs ${CCUSAGE_PACKAGE}: the parity tests must run here`);
+  }
+  const home = await mkdtemp(path.join(tmpdir(), 'sessionlake-ccusage-'));
+  try {
+    const qwenDir = path.join(home, '.qwen');
+    for (const dir of qwenProjectDirs) await cp(dir, path.join(qwenDir, 'projects'), { recursive: true });
+    const env = { ...process.env, HOME: home, QWEN_DATA_DIR: qwenDir, NO_COLOR: '1' };
+    const binary = path.join(home, 'ccusage');
+    await copyFile(CCUSAGE_BINARY, binary);
+    await chmod(binary, 0o755);
+    const args = ['qwen', 'daily', '--offline', '--json', '--timezone', 'UTC'];
+    const { stdout } = await execFileAsync(binary, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as CcusageQwenDaily;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}

@@ -17,6 +17,7 @@ const ROOTS = [
   { dir: 'claude/projects', prefix: 'laptop/raw/claude' },
   { dir: 'malformed/projects', prefix: 'laptop/raw/claude' },
   { dir: 'codex/sessions', prefix: 'laptop/raw/codex' },
+  { dir: 'qwen/projects', prefix: 'laptop/raw/qwen' },
 ] as const;
 
 export async function fixtureObjects(): Promise<FixtureObject[]> {

@@ -40,19 +40,20 @@ const SAVED_LOG = [
 ].map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 /** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
-async function copyFixtures(): Promise<{ claude: string; codex: string; gemini: string; root: string }> {
+async function copyFixtures(): Promise<{ claude: string; codex: string; gemini: string; qwen: string; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
   await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
   await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
   await cp(path.join(FIXTURES, 'gemini', 'tmp'), path.join(root, 'gemini'), { recursive: true });
+  await cp(path.join(FIXTURES, 'qwen', 'projects'), path.join(root, 'qwen'), { recursive: true });
   await mkdir(path.join(root, 'claude', path.dirname(SAVED_SESSION)), { recursive: true });
   await writeFile(path.join(root, 'claude', `${SAVED_SESSION}.jsonl`), SAVED_LOG);
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
-  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), gemini: path.join(root, 'gemini'), root };
+  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), gemini: path.join(root, 'gemini'), qwen: path.join(root, 'qwen'), root };
 }
 
-/** `root` holds one folder per agent (claude/, codex/, gemini/): one sync per machine puts each under raw/<agent>/. */
+/** `root` holds one folder per agent (claude/, codex/, gemini/, qwen/): one sync per machine puts each under raw/<agent>/. */
 async function syncBothMachines(stack: IngestStack, dirs: { root: string }): Promise<void> {
   for (const machine of MACHINES) {
     await run(
@@ -108,6 +109,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     await Promise.all([backfilled?.stop(), evented?.stop(), dirs && rm(dirs.root, { recursive: true, force: true })]);
   });
 
+  // Twelve aws CLI syncs (three agents, two machines, two stacks) and a drain: more than the default 60 s on a busy machine.
   it('holds every session exactly as the event path produces it, row for row', async () => {
     await Promise.all([syncBothMachines(backfilled, dirs), syncBothMachines(evented, dirs)]);
     await evented.runner?.drain();
@@ -126,7 +128,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
     expect(viaBackfill).toEqual(viaEvents);
     expect(stdout).toMatch(new RegExp(`s3://${BUCKET}/\\s+finished\\s+${files * MACHINES.length}\\s+${files * MACHINES.length}\\s+0\\s+0\\s+0`));
     expect(stderr).not.toContain('failed');
-  });
+  }, 300_000);
 
   it('lists everything and ingests nothing on a second run: no GetObject at all', async () => {
     backfilled.getObjectKeys.length = 0;
@@ -193,6 +195,7 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
         // Gemini: its sessions on each machine, untouched by Codex's version.
         { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: geminiFixtures.length * MACHINES.length },
+        { agent: 'qwen', parser_version: storedParserVersion(PARSERS.qwen), n: expect.any(Number) },
       ]);
     } finally {
       PARSERS.codex.version = original;

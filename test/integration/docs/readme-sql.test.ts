@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadDirectory } from '../../../infra/local/upload-directory.js';
 import { claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexSessionsDir } from '../../fixtures/codex/expectations.js';
+import { qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
 /**
@@ -39,6 +40,7 @@ beforeAll(async () => {
   for (const [localDir, keyPrefix] of [
     [claudeProjectsDir, 'sample/raw/claude/'],
     [codexSessionsDir, 'sample/raw/codex/'],
+    [qwenProjectsDir, 'sample/raw/qwen/'],
   ] as const) {
     await uploadDirectory({ s3: stack.emulator.s3, bucket: stack.emulator.bucket, localDir, keyPrefix });
   }

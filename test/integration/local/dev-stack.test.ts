@@ -37,6 +37,8 @@ describe('runDevStack', () => {
     const geminiHome = path.join(root, 'home-gemini');
     await put(path.join(samples, 'gemini/tmp/p/chats/session-2026-01-02T03-04-eeeeeeee.json'), '{}\n');
     await put(path.join(geminiHome, 'my-proj/chats/session-2026-01-02T03-04-ffffffff.jsonl'), '{}\n');
+    const qwenHome = path.join(root, 'home-qwen');
+    await put(path.join(qwenHome, '-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl'), '{}\n');
     const handledKeys: string[] = [];
     const handler = async (event: SQSEvent) => {
       for (const record of event.Records) {
@@ -56,7 +58,7 @@ describe('runDevStack', () => {
         bucket: 'dev-test',
         machine: 'testbox',
         samplesDir: samples,
-        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir'), gemini: geminiHome },
+        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir'), gemini: geminiHome, qwen: qwenHome },
         loadHandler: async () => handler,
       },
       {
@@ -76,6 +78,7 @@ describe('runDevStack', () => {
       'sample/raw/gemini/p/chats/session-2026-01-02T03-04-eeeeeeee.json',
       'testbox/raw/claude/-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl',
       'testbox/raw/gemini/my-proj/chats/session-2026-01-02T03-04-ffffffff.jsonl',
+      'testbox/raw/qwen/-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl',
     ]);
     const ready = lines.filter((line) => line.startsWith('ready:'));
     expect(ready).toHaveLength(1);

@@ -11,6 +11,7 @@ import { buildS3NotificationRecord, S3EventName } from '../../../infra/local/s3-
 import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
 import { geminiFixtures, geminiTmpDir } from '../../fixtures/gemini/expectations.js';
+import { qwenFixtureExpectations, qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -61,7 +62,7 @@ interface LandedSession {
 }
 
 /** One agent's sessions as Postgres holds them, keyed by their path under the synced folder. */
-async function landedSessions(pool: pg.Pool, agent: 'claude' | 'codex'): Promise<LandedSession[]> {
+async function landedSessions(pool: pg.Pool, agent: 'claude' | 'codex' | 'qwen'): Promise<LandedSession[]> {
   const result = await pool.query(
     `SELECT substr(s.id, length($1) + 1) || '.jsonl' AS path, s.source_session_id, s.parent_source_session_id,
             s.project, s.originator, s.title, s.model, s.message_count, s.user_message_count, s.tool_call_count,
@@ -100,11 +101,12 @@ if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
 
-describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions and ~/.gemini/tmp through the queue into Postgres', () => {
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp and ~/.qwen/projects through the queue into Postgres', () => {
   let stack: IngestStack;
   let projectsDir: string;
   let codexDir: string;
   let geminiDir: string;
+  let qwenDir: string;
 
   async function sync(localDir = projectsDir, agent = 'claude'): Promise<string> {
     const { stdout } = await run(
@@ -124,11 +126,12 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     projectsDir = await copyAsWrittenEarlier(claudeProjectsDir, 'sessionlake-projects-');
     codexDir = await copyAsWrittenEarlier(codexSessionsDir, 'sessionlake-codex-');
     geminiDir = await copyAsWrittenEarlier(geminiTmpDir, 'sessionlake-gemini-');
+    qwenDir = await copyAsWrittenEarlier(qwenProjectsDir, 'sessionlake-qwen-');
   });
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([projectsDir, codexDir, geminiDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
+    await Promise.all([projectsDir, codexDir, geminiDir, qwenDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
   });
 
   it('lands one session per Claude file with the counts read from the fixtures', async () => {
@@ -258,11 +261,57 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     expect(pair.rows).toEqual([{ legacy: false, input: 13_600 }]);
   });
 
+  it('lands Qwen Code chats and subagent transcripts under raw/qwen/ with the counts read from the samples', async () => {
+    stack.getObjectKeys.length = 0;
+
+    await sync(qwenDir, 'qwen');
+    await drain();
+
+    const landed = (await landedSessions(stack.pool, 'qwen')).map(({ tokens, ...rest }) => ({
+      ...rest,
+      tokens: { input: tokens.input, output: tokens.output, cacheReadInput: tokens.cacheReadInput, reasoningOutput: tokens.reasoningOutput },
+    }));
+    const expected = qwenFixtureExpectations
+      .map((e) => ({
+        path: e.path,
+        sourceSessionId: e.sourceSessionId,
+        parentSourceSessionId: e.parentSourceSessionId,
+        project: e.project,
+        originator: e.originator,
+        title: e.title,
+        model: e.model,
+        messages: e.messages,
+        userMessages: e.userMessages,
+        toolCalls: e.toolCalls,
+        pendingToolCalls: e.pendingToolCalls,
+        tokens: e.tokens,
+      }))
+      .sort(byPath);
+    expect(landed).toEqual(expected);
+    expect([...stack.getObjectKeys].sort()).toEqual(expected.map((e) => `${MACHINE}/raw/qwen/${e.path}`).sort());
+    const rows = await stack.pool.query<{ messages: number; calls: number; errors: number; billed: number }>(
+      `SELECT (SELECT count(*)::int FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id WHERE s.agent = 'qwen') AS messages,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t JOIN sessionlake.sessions s ON s.id = t.session_id WHERE s.agent = 'qwen') AS calls,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t JOIN sessionlake.sessions s ON s.id = t.session_id WHERE s.agent = 'qwen' AND t.is_error) AS errors,
+              (SELECT count(*)::int FROM sessionlake.usage u WHERE u.agent = 'qwen') AS billed`,
+    );
+    expect(rows.rows[0]).toEqual({
+      messages: expected.reduce((sum, e) => sum + e.messages, 0),
+      calls: expected.reduce((sum, e) => sum + e.toolCalls, 0),
+      errors: qwenFixtureExpectations.reduce((sum, e) => sum + e.erroredToolCalls, 0),
+      billed: qwenFixtureExpectations.reduce((sum, e) => sum + e.billedResponses, 0),
+    });
+    const subagent = await stack.pool.query<{ kind: string; parent: string }>(
+      `SELECT kind, parent_session_id AS parent FROM sessionlake.sessions WHERE agent = 'qwen' AND id LIKE '%/subagents/%'`,
+    );
+    expect(subagent.rows).toEqual([{ kind: 'subagent', parent: `${MACHINE}/raw/qwen/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70` }]);
+  });
+
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
     const before = await stack.pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
     stack.getObjectKeys.length = 0;
 
-    const output = (await sync()) + (await sync(codexDir, 'codex')) + (await sync(geminiDir, 'gemini'));
+    const output = (await sync()) + (await sync(codexDir, 'codex')) + (await sync(geminiDir, 'gemini')) + (await sync(qwenDir, 'qwen'));
     const listed = await stack.emulator.s3.send(new ListObjectsV2Command({ Bucket: stack.emulator.bucket }));
     for (const object of listed.Contents ?? []) {
       const record = buildS3NotificationRecord({
@@ -316,5 +365,7 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     expect(codexEntries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(codexFixtureExpectations.length);
     const geminiEntries = await readdir(geminiDir, { recursive: true, withFileTypes: true });
     expect(geminiEntries.filter((entry) => entry.isFile())).toHaveLength(geminiFixtures.length);
+    const qwenEntries = await readdir(qwenDir, { recursive: true });
+    expect(qwenEntries.filter((entry) => entry.endsWith('.jsonl'))).toHaveLength(qwenFixtureExpectations.length);
   });
 });

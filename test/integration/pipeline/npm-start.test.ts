@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { claudeFixtureExpectations } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations } from '../../fixtures/codex/expectations.js';
 import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
+import { qwenFixtureExpectations } from '../../fixtures/qwen/expectations.js';
 
 /**
  * The start-up path exactly as a user runs it: `sessionlake dev` (what `npm start` runs) as a child process,
@@ -71,6 +72,7 @@ describe('sessionlake dev (npm start)', () => {
         { agent: 'claude', sessions: claudeFixtureExpectations.length, messages: sum(claudeFixtureExpectations) },
         { agent: 'codex', sessions: codexFixtureExpectations.length, messages: sum(codexFixtureExpectations) },
         { agent: 'gemini', sessions: geminiFixtures.length, messages: sum(geminiFixtures) },
+        { agent: 'qwen', sessions: qwenFixtureExpectations.length, messages: sum(qwenFixtureExpectations) },
       ]);
     } finally {
       await client.end();

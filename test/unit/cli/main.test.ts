@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
+import { qwenFixtureExpectations, qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
 
 const CLAUDE_SESSION = fileURLToPath(
   new URL('../../fixtures/claude/projects/-Users-dev-project-alpha/2774dd33-dd96-41cc-827b-13ea916c86d1.jsonl', import.meta.url),
@@ -168,6 +169,23 @@ describe('sessionlake CLI', () => {
     expect(parsed).toEqual(expected);
   });
 
+  it('parses Qwen Code chats and subagent transcripts, told apart from Claude Code by their content', async () => {
+    const io = capture();
+
+    const code = await main(['parse', qwenProjectsDir]);
+
+    expect(code).toBe(0);
+    const parsed = reports(io.out()).map((report) => ({
+      path: path.relative(qwenProjectsDir, report.file),
+      agent: report.agent,
+      messages: report.messages,
+    }));
+    const expected = qwenFixtureExpectations
+      .map((fixture) => ({ path: fixture.path, agent: 'qwen', messages: fixture.messages }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(parsed).toEqual(expected);
+  });
+
   it('says so when a directory holds no .jsonl file', async () => {
     const io = capture();
     const dir = await mkdtemp(path.join(tmpdir(), 'sessionlake-parse-'));
@@ -206,7 +224,7 @@ describe('sessionlake CLI', () => {
       const code = await main(['parse', file]);
 
       expect(code).toBe(0);
-      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code or Codex or Gemini CLI session`);
+      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code, Codex, Gemini CLI or Qwen Code session`);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -82,6 +82,25 @@ describe('classifyKey', () => {
     });
   });
 
+  it('reads Qwen Code chats and subagent transcripts where Qwen Code writes them', () => {
+    expect(classifyKey('box/raw/qwen/-home-me-app/chats/7c1e.jsonl')).toEqual({
+      kind: 'session',
+      machine: 'box',
+      agent: 'qwen',
+      sessionId: 'box/raw/qwen/-home-me-app/chats/7c1e',
+      parentSessionId: null,
+      parserContext: { fileStem: '7c1e', projectDir: '-home-me-app', parentSourceSessionId: null },
+    });
+    expect(classifyKey('box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.jsonl')).toEqual({
+      kind: 'subagent',
+      machine: 'box',
+      agent: 'qwen',
+      sessionId: 'box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1',
+      parentSessionId: 'box/raw/qwen/-home-me-app/chats/7c1e',
+      parserContext: { fileStem: 'agent-rev-1', projectDir: '-home-me-app', parentSourceSessionId: '7c1e' },
+    });
+  });
+
   it.each([
     ['box/raw/gemini/my-app/logs/session-7d3e9a41.jsonl', /activity log/],
     ['box/raw/gemini/my-app/logs.json', /activity log/],
@@ -98,6 +117,22 @@ describe('classifyKey', () => {
     const layout = classifyKey(key);
     expect(layout).toMatchObject({ kind: 'skipped', agent: 'gemini' });
     expect(layout.kind === 'skipped' ? layout.reason : '').toMatch(reason);
+  });
+
+  it.each([
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.meta.json', /not a \.jsonl/],
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/agent-rev-1.jsonl.stream', /not a \.jsonl/],
+    ['box/raw/qwen/-home-me-app/meta.json', /not a \.jsonl/],
+    ['box/raw/qwen/usage/token-usage-2026-09.jsonl', /usage\/ ledger/],
+    ['box/raw/qwen/-home-me-app/7c1e.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app/chats/old/7c1e.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app/subagents/7c1e/notes.jsonl', /not where Qwen Code writes sessions/],
+    ['box/raw/qwen/-home-me-app//7c1e.jsonl', /empty path segment/],
+  ])('skips the Qwen Code file %s with a reason', (key, reason) => {
+    const layout = classifyKey(key);
+
+    expect(layout.kind).toBe('skipped');
+    if (layout.kind === 'skipped') expect(layout.reason).toMatch(reason);
   });
 
   it.each([

@@ -34,6 +34,14 @@ const sessions: Record<Agent, object[]> = {
     { id: 'u1', timestamp: at, type: 'user', content: [{ text: secret.context }] },
     { id: 'g1', timestamp: at, type: 'gemini', content: 'ok', model: 'gemini-2.5-pro', tokens: { input: 1, output: 1, cached: 0, thoughts: 0, tool: 0, total: 2 } },
   ],
+  qwen: [
+    { uuid: 'q1', parentUuid: null, sessionId: 's1', timestamp: at, type: 'user', provenance: 'real_user', message: { role: 'user', parts: [{ text: secret.context }] } },
+    { uuid: 'q2', parentUuid: 'q1', sessionId: 's1', timestamp: at, type: 'system', subtype: 'custom_title', systemPayload: { customTitle: secret.context, titleSource: 'manual' } },
+    {
+      uuid: 'q3', parentUuid: 'q2', sessionId: 's1', timestamp: at, type: 'assistant', model: 'qwen3-coder-plus',
+      message: { role: 'model', parts: [{ text: 'ok' }] }, usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 1, totalTokenCount: 3 },
+    },
+  ],
 };
 
 describe("redacting a parser's saved state by its agent's savedStateTextKeys", () => {
