@@ -4,9 +4,8 @@ import { runMigrations } from '../../../shared/store/migrate.js';
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 
 /**
- * Qwen-Coder prices (infra/migrations/013_agent-qwen-prices.sql): the band a request's prompt (input + cache reads)
- * falls in prices every token of it. The bands above 32K are model_price_tiers rows, which exist once the tier
- * migration (agent-gemini's 012) is in; without it a request is priced at the first band, the gap 013 names.
+ * Qwen-Coder prices (infra/migrations/023_qwen-prices.sql): the band a request's prompt (input + cache reads)
+ * falls in prices every token of it. The bands above 32K are model_price_tiers rows (migration 021).
  * Expected costs computed by hand from Model Studio's rates per 1M tokens.
  */
 
@@ -20,6 +19,8 @@ beforeAll(async () => {
   client = new pg.Client({ connectionString: database.url });
   await client.connect();
   hasTiers = (await client.query(`SELECT to_regclass('sessionlake.model_price_tiers') IS NOT NULL AS present`)).rows[0].present as boolean;
+  // Migration 021 is in: the bands above 32K are tested (the first-band-only branch stays for older schemas).
+  expect(hasTiers).toBe(true);
 });
 
 afterAll(async () => {
