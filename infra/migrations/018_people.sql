@@ -133,6 +133,10 @@ SELECT d.machine, d.os_user, d.person, d.person_source,
     OR d.machine LIKE ANY (ARRAY(SELECT unnest(visible_machine_patterns(current_user))))
     OR d.person = ANY (ARRAY(SELECT unnest(visible_people(current_user))));
 
+-- The policies below read it as the querying role, so every role must be able to (it shows each only its own
+-- pairs): a writer or analyst role made before this migration has no grant on objects created after it.
+GRANT SELECT ON machine_user_people TO PUBLIC;
+
 CREATE VIEW session_people WITH (security_invoker = true) AS
 SELECT s.id AS session_id, s.machine, s.os_user, p.person, p.person_source, p.team, p.team_source
   FROM sessions s
