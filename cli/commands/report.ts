@@ -4,10 +4,14 @@ import { createPool } from '../../shared/store/pool.js';
 import {
   checkTimezone,
   dailyReport,
+  groupedDailyReport,
   modelsReport,
+  REPORT_DIMENSIONS,
   sessionsReport,
   type DailyRow,
+  type GroupedRow,
   type ModelRow,
+  type ReportDimension,
   type ReportFilters,
   type SessionRow,
   type TokenTotals,
@@ -32,9 +36,13 @@ export const reportCommand: Command = {
     until: { type: 'string', description: 'last day, YYYY-MM-DD, inclusive (in --timezone)' },
     machine: { type: 'string', description: 'only this machine' },
     project: { type: 'string', description: 'only this project (its name, or its key <machine>/<folder>)' },
+    person: { type: 'string', description: 'only this person\'s usage (README "Set up your org")' },
+    team: { type: 'string', description: 'only this team\'s usage' },
+    by: { type: 'string', description: `daily: one row per day and ${REPORT_DIMENSIONS.join(', ')}` },
+    format: { type: 'string', description: 'table (default), json or csv' },
     timezone: { type: 'string', description: 'time zone the days are cut in, e.g. Europe/Berlin (default UTC)' },
     limit: { type: 'string', description: 'sessions report: at most this many sessions, newest first (default 50)' },
-    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    json: { type: 'boolean', description: 'print JSON instead of a table (--format json)' },
     'database-url': { type: 'string', description: 'Postgres URL (default: DATABASE_URL / PG* variables)' },
   },
   notes: [
@@ -47,6 +55,7 @@ export const reportCommand: Command = {
       'Examples:',
       '  sessionlake report daily --since 2026-11-01 --timezone Europe/Berlin --machine laptop',
       '  sessionlake report sessions --project=-Users-alice-code-my-app --json   (a value starting with "-" needs "=")',
+      '  sessionlake report daily --by team --since 2026-11-01 --format csv > teams.csv',
     ].join('\n'),
   ],
   async run(input) {
@@ -59,10 +68,12 @@ export const reportCommand: Command = {
       if (!(await checkTimezone(pool, filters.timezone))) {
         throw new Error(`--timezone: "${filters.timezone}" is not a time zone Postgres knows (see pg_timezone_names)`);
       }
-      const json = input.values['json'] === true;
-      if (report === 'daily') print(json, report, filters, await dailyReport(pool, filters), dailyTable);
-      else if (report === 'models') print(json, report, filters, await modelsReport(pool, filters), modelsTable);
-      else print(json, report, filters, await sessionsReport(pool, filters, limit), sessionsTable);
+      const format = outputFormat(input);
+      const by = dimension(input, report);
+      if (by !== null) print(format, report, filters, await groupedDailyReport(pool, filters, by), groupedTable(by));
+      else if (report === 'daily') print(format, report, filters, await dailyReport(pool, filters), dailyTable);
+      else if (report === 'models') print(format, report, filters, await modelsReport(pool, filters), modelsTable);
+      else print(format, report, filters, await sessionsReport(pool, filters, limit), sessionsTable);
       return 0;
     } finally {
       await pool.end();
@@ -86,10 +97,10 @@ function readFilters(input: CommandInput): ReportFilters {
     }
     filters[name] = value;
   }
-  const machine = stringOption(input, 'machine');
-  const project = stringOption(input, 'project');
-  if (machine !== undefined) filters.machine = machine;
-  if (project !== undefined) filters.project = project;
+  for (const name of ['machine', 'project', 'person', 'team'] as const) {
+    const value = stringOption(input, name);
+    if (value !== undefined) filters[name] = value;
+  }
   return filters;
 }
 
@@ -120,16 +131,38 @@ function sumTotals(rows: TokenTotals[]): TokenTotals {
   return sum;
 }
 
+type Format = 'table' | 'json' | 'csv';
+
+function outputFormat(input: CommandInput): Format {
+  const format = stringOption(input, 'format') ?? (input.values['json'] === true ? 'json' : 'table');
+  if (format !== 'table' && format !== 'json' && format !== 'csv') throw new Error(`--format must be table, json or csv, got "${format}"`);
+  if (input.values['json'] === true && format !== 'json') throw new Error('--json and --format ' + format + ' disagree');
+  return format;
+}
+
+function dimension(input: CommandInput, report: ReportName): ReportDimension | null {
+  const by = stringOption(input, 'by');
+  if (by === undefined) return null;
+  if (report !== 'daily') throw new Error(`--by goes with the daily report (report daily --by ${by})`);
+  const found = REPORT_DIMENSIONS.find((name) => name === by);
+  if (found === undefined) throw new Error(`--by must be one of ${REPORT_DIMENSIONS.join(', ')}, got "${by}"`);
+  return found;
+}
+
 function print<Row extends TokenTotals>(
-  json: boolean,
+  format: Format,
   report: ReportName,
   filters: ReportFilters,
   rows: Row[],
   table: (rows: Row[], totals: TokenTotals) => string,
 ): void {
   const totals = sumTotals(rows);
-  if (json) {
+  if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ report, filters, rows, totals }, null, 2)}\n`);
+    return;
+  }
+  if (format === 'csv') {
+    process.stdout.write(csv(rows));
     return;
   }
   const lines = [rows.length === 0 ? 'No usage in this period.' : table(rows, totals)];
@@ -141,6 +174,18 @@ function print<Row extends TokenTotals>(
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** RFC 4180: a header of the rows' keys, a line per row, fields quoted when they hold a comma, quote or line break. */
+function csv(rows: object[]): string {
+  const first = rows[0];
+  if (first === undefined) return '';
+  const keys = Object.keys(first);
+  const field = (value: unknown): string => {
+    const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [keys.join(','), ...rows.map((row) => keys.map((key) => field((row as Record<string, unknown>)[key])).join(','))].join('\r\n') + '\r\n';
 }
 
 function tokenColumns<Row extends TokenTotals>(): Column<Row>[] {
@@ -161,6 +206,17 @@ function dailyTable(rows: DailyRow[], totals: TokenTotals): string {
     ...tokenColumns<DailyRow>(),
   ];
   return renderTable(columns, rows, { day: 'Total', models: [], ...totals });
+}
+
+function groupedTable(by: ReportDimension) {
+  return (rows: GroupedRow[], totals: TokenTotals): string => {
+    const columns: Column<GroupedRow>[] = [
+      { header: 'Day', value: (row) => row.day ?? '(no time)' },
+      { header: by[0]?.toUpperCase() + by.slice(1), value: (row) => (row.group === null ? `(no ${by})` : truncate(row.group, 32)) },
+      ...tokenColumns<GroupedRow>(),
+    ];
+    return renderTable(columns, rows, { day: 'Total', group: '', ...totals });
+  };
 }
 
 function modelsTable(rows: ModelRow[], totals: TokenTotals): string {

@@ -15,6 +15,9 @@ export interface ReportFilters {
   machine?: string;
   /** A project's display name or its project key. */
   project?: string;
+  /** Only this person's / this team's usage (README "Set up your org"). */
+  person?: string;
+  team?: string;
   /** An IANA time zone name (`Europe/Berlin`) or anything Postgres accepts; `UTC` by default. */
   timezone: string;
 }
@@ -62,12 +65,14 @@ export interface ModelRow extends TokenTotals {
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-/** $1 time zone, $2 since, $3 until, $4 machine, $5 project: the WHERE every report shares, on `usage u`. */
+/** $1 time zone, $2 since, $3 until, $4 machine, $5 project, $6 person, $7 team: the WHERE every report shares, on `usage u`. */
 const USAGE_FILTER = `
       ($2::date IS NULL OR u.ts >= ($2::date::timestamp AT TIME ZONE $1))
   AND ($3::date IS NULL OR u.ts < (($3::date + 1)::timestamp AT TIME ZONE $1))
   AND ($4::text IS NULL OR u.machine = $4)
-  AND ($5::text IS NULL OR u.project = $5 OR u.project_key = $5)`;
+  AND ($5::text IS NULL OR u.project = $5 OR u.project_key = $5)
+  AND ($6::text IS NULL OR u.person = $6)
+  AND ($7::text IS NULL OR u.team = $7)`;
 
 /** Sums over `usage u`; `counted` is what counts a response (a column of u under an outer join). */
 const totalsOf = (counted: string): string => `
@@ -82,7 +87,10 @@ const totalsOf = (counted: string): string => `
 const TOTALS = totalsOf('*');
 
 function parameters(filters: ReportFilters): unknown[] {
-  return [filters.timezone, filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null];
+  return [
+    filters.timezone, filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null,
+    filters.person ?? null, filters.team ?? null,
+  ];
 }
 
 type TotalsRecord = Record<
@@ -164,9 +172,11 @@ async function dailyReportFromRollup(db: Queryable, filters: ReportFilters): Pro
         AND ($2::date IS NULL OR d.day <= $2::date)
         AND ($3::text IS NULL OR d.machine = $3)
         AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
+        AND ($5::text IS NULL OR d.person = $5)
+        AND ($6::text IS NULL OR d.team = $6)
       GROUP BY d.day
       ORDER BY d.day NULLS LAST`,
-    [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null],
+    [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null, filters.person ?? null, filters.team ?? null],
   );
   return rows.map((row) => ({ day: row.day, models: row.models, ...totals(row) }));
 }
@@ -210,6 +220,8 @@ export async function sessionsReport(db: Queryable, filters: ReportFilters, limi
           AND ($3::date IS NULL OR s.started_at < (($3::date + 1)::timestamp AT TIME ZONE $1))
           AND ($4::text IS NULL OR s.machine = $4)
           AND ($5::text IS NULL OR s.project = $5 OR s.project_key = $5)
+          AND ($6::text IS NULL OR s.person = $6)
+          AND ($7::text IS NULL OR s.team = $7)
        UNION ALL
        SELECT t.root_id, c.id, t.depth + 1
          FROM tree t JOIN ${SCHEMA}.sessions c ON c.parent_session_id = t.session_id
@@ -229,7 +241,7 @@ export async function sessionsReport(db: Queryable, filters: ReportFilters, limi
        FROM ${SCHEMA}.session_overview s
        JOIN usage_by_root r ON r.root_id = s.session_id
       ORDER BY s.started_at DESC NULLS LAST, s.session_id
-      LIMIT $6`,
+      LIMIT $8`,
     [...parameters(filters), limit],
   );
   return rows.map((row) => ({
@@ -245,4 +257,52 @@ export async function sessionsReport(db: Queryable, filters: ReportFilters, limi
     subagents: Number(row.subagents),
     ...totals(row),
   }));
+}
+
+/** What `report daily --by` groups each day's usage by (columns of daily_usage and usage alike). */
+export const REPORT_DIMENSIONS = ['person', 'team', 'project', 'machine', 'model', 'agent'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+export interface GroupedRow extends TokenTotals {
+  /** `YYYY-MM-DD` in the report's time zone; null for usage with no timestamp. */
+  day: string | null;
+  /** The group's value; null when the usage has none (a session nobody is named for, a model not logged). */
+  group: string | null;
+}
+
+/**
+ * Each day's usage per person, team, project, machine, model or agent: from the rollup in UTC (daily_usage), from
+ * the billed responses in any other time zone (usage); the same numbers either way.
+ */
+export async function groupedDailyReport(db: Queryable, filters: ReportFilters, by: ReportDimension): Promise<GroupedRow[]> {
+  const column = by;
+  const fromRollup = UTC_NAMES.test(filters.timezone.trim());
+  const { rows } = fromRollup
+    ? await db.query<TotalsRecord & { day: string | null; grp: string | null }>(
+        `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, d.${column} AS grp,
+                sum(d.responses) AS responses, sum(d.input_tokens) AS input_tokens, sum(d.output_tokens) AS output_tokens,
+                sum(d.cache_creation_input_tokens) AS cache_creation_input_tokens,
+                sum(d.cache_read_input_tokens) AS cache_read_input_tokens,
+                sum(d.reasoning_output_tokens) AS reasoning_output_tokens,
+                sum(d.priced_cost_usd) AS cost_usd, sum(d.unpriced_responses) AS unpriced_responses
+           FROM ${SCHEMA}.daily_usage d
+          WHERE ($1::date IS NULL OR d.day >= $1::date)
+            AND ($2::date IS NULL OR d.day <= $2::date)
+            AND ($3::text IS NULL OR d.machine = $3)
+            AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
+            AND ($5::text IS NULL OR d.person = $5)
+            AND ($6::text IS NULL OR d.team = $6)
+          GROUP BY 1, 2
+          ORDER BY 1 NULLS LAST, sum(d.priced_cost_usd) DESC, 2 NULLS LAST`,
+        [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null, filters.person ?? null, filters.team ?? null],
+      )
+    : await db.query<TotalsRecord & { day: string | null; grp: string | null }>(
+        `SELECT to_char((u.ts AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day, u.${column} AS grp, ${TOTALS}
+           FROM ${SCHEMA}.usage u
+          WHERE ${USAGE_FILTER}
+          GROUP BY 1, 2
+          ORDER BY 1 NULLS LAST, coalesce(sum(u.cost_usd), 0) DESC, 2 NULLS LAST`,
+        parameters(filters),
+      );
+  return rows.map((row) => ({ day: row.day, group: row.grp, ...totals(row) }));
 }

@@ -111,6 +111,33 @@ describe('people and teams through the upload path', () => {
     expect(table.stdout).toMatch(/^gpu-1\s+alice\s+logs\s+web\s+1$/m);
   });
 
+  it('report daily --by person and --by team: the rollup\'s days and groups equal the billed responses summed by hand', async () => {
+    expect((await cli(['people', 'add', 'alice', '--team', 'web'])).code).toBe(0);
+    const reference = await stack.pool.query<{ day: string; group: string | null; responses: number; cost: number }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, person AS group, count(*)::int AS responses, coalesce(sum(cost_usd), 0)::float8 AS cost
+         FROM sessionlake.usage GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    expect(reference.rows.length).toBeGreaterThan(1);
+    const byPerson = await cli(['report', 'daily', '--by', 'person', '--format', 'json']);
+    expect(byPerson.code).toBe(0);
+    const rows = (JSON.parse(byPerson.stdout) as { rows: Array<{ day: string; group: string | null; responses: number; costUsd: number }> }).rows;
+    const sorted = rows.map((row) => ({ day: row.day, group: row.group, responses: row.responses, cost: row.costUsd }))
+      .sort((a, b) => `${a.day}${a.group}`.localeCompare(`${b.day}${b.group}`));
+    expect(sorted.map(({ cost, ...rest }) => rest)).toEqual(reference.rows.map(({ cost, ...rest }) => rest).sort((a, b) => `${a.day}${a.group}`.localeCompare(`${b.day}${b.group}`)));
+    for (const row of sorted) {
+      const same = reference.rows.find((r) => r.day === row.day && r.group === row.group);
+      expect(row.cost).toBeCloseTo(same?.cost ?? -1, 9);
+    }
+
+    // --team keeps one team's usage; CSV has a header and one line per row.
+    const web = await cli(['report', 'daily', '--by', 'team', '--team', 'web', '--format', 'csv']);
+    const [header, ...lines] = web.stdout.trimEnd().split('\r\n');
+    expect(header).toBe('day,group,responses,inputTokens,outputTokens,cacheCreationInputTokens,cacheReadInputTokens,reasoningOutputTokens,totalTokens,costUsd,unpricedResponses');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => line.split(',')[1] === 'web')).toBe(true);
+    expect(await cli(['report', 'sessions', '--by', 'team'])).toMatchObject({ code: 1, stderr: expect.stringContaining('--by goes with the daily report') });
+  });
+
   it('refuses what it cannot do, with the reason', async () => {
     expect(await cli(['people', 'fire', 'x'])).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown action "fire"') });
     expect(await cli(['people', 'remove', 'nobody'])).toMatchObject({ code: 1, stderr: expect.stringContaining('no person "nobody"') });
