@@ -299,15 +299,6 @@ export class PgObjectTransaction {
     ]);
   }
 
-  /** Marks a point to return to when the content turns out not to be a session. */
-  async savepoint(name: string): Promise<void> {
-    await this.client.query(`SAVEPOINT ${name}`);
-  }
-
-  async rollbackTo(name: string): Promise<void> {
-    await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-  }
-
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
     this.wroteSessionRows = true;

@@ -71,14 +71,6 @@ export interface WriterOptions {
   insertMethod?: InsertMethod;
 }
 
-/** A tool call whose full result lives in a sidecar file. */
-export interface SavedResultRef {
-  messageOrdinal: number;
-  callIndex: number;
-  /** The path as the log recorded it. */
-  recordedPath: string;
-}
-
 const DEFAULT_BATCH_ROWS = 500;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -103,8 +95,6 @@ export class SessionWriter implements RecordSink {
   toolCallsWritten = 0;
   /** Rows of an earlier ingest changed by a resumed parse. */
   rowsRevised = 0;
-  /** Tool calls whose full result was saved to a file beside the log (read in after the rows are written). */
-  readonly savedResults: SavedResultRef[] = [];
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -169,9 +159,6 @@ export class SessionWriter implements RecordSink {
   }
 
   toolCall(t: ToolCallRecord): void {
-    if (t.resultFile !== null) {
-      this.savedResults.push({ messageOrdinal: t.messageOrdinal, callIndex: t.callIndex, recordedPath: t.resultFile });
-    }
     const input = this.json(t.input);
     const inputText = sqlText(t.inputText);
     const result = sqlText(t.resultText);
@@ -194,9 +181,6 @@ export class SessionWriter implements RecordSink {
 
   revise(revision: RowRevision): void {
     if (revision.kind === 'tool-result') {
-      if (revision.resultFile !== null) {
-        this.savedResults.push({ messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex, recordedPath: revision.resultFile });
-      }
       this.resultRevisions.push(revision);
       this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
     } else {
@@ -324,14 +308,6 @@ export class SessionWriter implements RecordSink {
       ],
     );
     await this.linkParentAndChildren(agent, s);
-  }
-
-  /** Replaces a tool call's result (the preview in the log) with the full output read from its sidecar. */
-  async setSavedResult(ref: SavedResultRef, text: string): Promise<void> {
-    await this.client.query(
-      `UPDATE ${SCHEMA}.tool_calls SET result_text = $4 WHERE session_id = $1 AND message_ordinal = $2 AND call_index = $3`,
-      [this.session.id, ref.messageOrdinal, ref.callIndex, sqlText(text)],
-    );
   }
 
   /**

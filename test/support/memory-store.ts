@@ -87,8 +87,6 @@ class MemoryTransaction implements ObjectTransaction {
     return null;
   }
 
-  savepoint = notInMemory;
-  rollbackTo = notInMemory;
   loadRanges = notInMemory;
   saveRanges = notInMemory;
   beginSession = notInMemory;

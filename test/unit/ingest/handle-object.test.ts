@@ -91,6 +91,19 @@ describe('handleObject, store in memory', () => {
     expect(store.writes).toEqual([`markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`, `markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`]);
   });
 
+  it('touches no rows for content whose records are all of unknown types: decided before any write, skipped', async () => {
+    const { store, reader, deps } = setup();
+    // Two JSON objects Claude Code's parser reads (no other agent claims them) whose types it does not know.
+    const body = `${JSON.stringify({ type: 'mystery', sessionId: 'x' })}\n${JSON.stringify({ type: 'enigma' })}\n`;
+    reader.objects.set(SESSION, { etag: 'e1', body });
+    // The memory store cannot open a session's rows (beginSession, a savepoint): had the write path begun, this throws.
+    expect(await handleObject(notice(SESSION), deps)).toEqual({
+      status: 'skipped',
+      reason: 'no Claude Code record: 2 JSON lines, all of unknown types',
+    });
+    expect(store.writes).toEqual([`markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`]);
+  });
+
   it('records a sidecar whose session is not in the bucket yet, and a repeat of it as unchanged', async () => {
     const { store, reader, deps } = setup();
 
