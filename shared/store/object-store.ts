@@ -92,19 +92,31 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
  */
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
-/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own flag). */
-export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'wroteSessionRows'>]: PgObjectTransaction[K] };
+/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
+export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows'>]: PgObjectTransaction[K] };
 
 /**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
  * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
  * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
  */
-async function indexToolCallSearch(client: pg.PoolClient, objectUri: string): Promise<void> {
+async function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): Promise<void> {
   await client.query(
-    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = $1))`,
-    [objectUri],
+    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = ANY($1::text[])))`,
+    [objectUris],
   );
+}
+
+/** Creates the object's row if new and locks it (`FOR UPDATE`) for the rest of the transaction. */
+async function lockObjectRow(client: pg.PoolClient, identity: ObjectIdentity): Promise<StoredObject> {
+  await client.query(
+    `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (uri) DO NOTHING`,
+    [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
+  );
+  const stored = await readStoredObject(client, identity.uri, { lock: true });
+  if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
+  return stored;
 }
 
 export class ObjectStore {
@@ -139,19 +151,14 @@ export class ObjectStore {
         `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
         [`${this.options.lockTimeoutMs}ms`, `${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms`],
       );
-      await client.query(
-        `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (uri) DO NOTHING`,
-        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
-      );
-      const stored = await readStoredObject(client, identity.uri, { lock: true });
-      if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
+      const stored = await lockObjectRow(client, identity);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
       const result = await work(tx);
       await client.query('COMMIT');
       // Only a transaction that wrote session rows can have left tool calls without search rows.
-      if (tx.wroteSessionRows) await indexToolCallSearch(client, identity.uri);
+      const written = tx.objectsWithSessionRows();
+      if (written.length > 0) await indexToolCallSearch(client, written);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -257,14 +264,32 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
 
 export class PgObjectTransaction {
   /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
-  wroteSessionRows = false;
+  private wroteSessionRows = false;
 
   constructor(
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
     readonly stored: StoredObject,
     private readonly writerOptions: WriterOptions = {},
-  ) {}
+    /** Every object locked in this transaction (the first one's list, shared by those it locked). */
+    private readonly locked: PgObjectTransaction[] = [],
+  ) {
+    locked.push(this);
+  }
+
+  /**
+   * Locks another object's row in this same transaction (a sidecar's session): what is written for it commits
+   * or rolls back with this object's outcome. Lock order is this object, then that one.
+   */
+  async lockAlso(identity: ObjectIdentity): Promise<ObjectTransaction> {
+    const stored = await lockObjectRow(this.client, identity);
+    return new PgObjectTransaction(this.client, identity, stored, this.writerOptions, this.locked);
+  }
+
+  /** The objects of this transaction that began or resumed a session's rows (their tool calls may need search rows). */
+  objectsWithSessionRows(): string[] {
+    return this.locked.filter((tx) => tx.wroteSessionRows).map((tx) => tx.identity.uri);
+  }
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
   async markSkipped(version: ObjectVersion, reason: string, parserVersion: string | null): Promise<void> {

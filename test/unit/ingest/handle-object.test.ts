@@ -116,6 +116,20 @@ describe('handleObject, store in memory', () => {
     expect(store.writes).toHaveLength(1);
     expect(reader.heads).toBe(1);
   });
+
+  it('handles a sidecar notice in one transaction: a failure reading its session leaves no trace of either', async () => {
+    const { store, reader, deps } = setup();
+    reader.objects.set(SESSION, { etag: 's1', body: '{}\n' });
+    reader.open = async () => {
+      throw new Error('S3 read failed');
+    };
+
+    await expect(handleObject(notice(SIDECAR), deps)).rejects.toThrow('S3 read failed');
+    // One transaction, rolled back: no sidecar row left behind as if it had been seen (a half state), no session row.
+    expect([...store.rows.keys()]).toEqual([]);
+    expect(store.locks).toBe(1);
+    expect(store.writes).toEqual([`lockAlso ${SESSION}`]);
+  });
 });
 
 function row(fields: { etag: string; state: 'ingested' | 'skipped'; parserVersion: string; sequencer?: string }) {
