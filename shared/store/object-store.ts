@@ -11,7 +11,13 @@ import { SessionWriter, type SessionIdentity, type WriterOptions } from './sessi
  * and record the outcome. Everything for one object happens in one transaction: nothing is half-written.
  */
 
-export const OBJECT_STATES = ['pending', 'ingested', 'failed', 'skipped', 'deleted', 'superseded'] as const;
+/**
+ * An object's state (README, "Object states"): `ingested` (its rows are the stored version's; a sidecar: recorded),
+ * `skipped` (not a session this code reads: the reason is in `error`), `deleted` (gone from the bucket, rows kept),
+ * `failed` (an attempt failed: `error` says why; retried by the backfill) and `pending` (seen, not finished: a
+ * newer version's notice or the backfill finishes it). Migration 016 dropped a sixth, never written.
+ */
+export const OBJECT_STATES = ['pending', 'ingested', 'failed', 'skipped', 'deleted'] as const;
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 export interface ObjectIdentity {
