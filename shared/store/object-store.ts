@@ -99,7 +99,7 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
-export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows'>]: PgObjectTransaction[K] };
+export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred'>]: PgObjectTransaction[K] };
 
 /**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
@@ -113,13 +113,21 @@ async function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]):
   );
 }
 
-/** Creates the object's row if new and locks it (`FOR UPDATE`) for the rest of the transaction. */
+/**
+ * Locks the object's row (`FOR UPDATE`) for the rest of the transaction, creating it if new: one statement for
+ * a known object (the usual case), two for a new one (a row this transaction inserts is its own until commit).
+ */
 async function lockObjectRow(client: pg.PoolClient, identity: ObjectIdentity): Promise<StoredObject> {
-  await client.query(
+  const existing = await readStoredObject(client, identity.uri, { lock: true });
+  if (existing !== null) return existing;
+  const inserted = await client.query<StoredObjectRow>(
     `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (uri) DO NOTHING`,
+     ON CONFLICT (uri) DO NOTHING RETURNING ${STORED_OBJECT_COLUMNS}`,
     [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
   );
+  const row = inserted.rows[0];
+  if (row !== undefined) return storedObject(row);
+  // Inserted meanwhile by another transaction (now committed): lock that row.
   const stored = await readStoredObject(client, identity.uri, { lock: true });
   if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
   return stored;
@@ -150,17 +158,18 @@ export class ObjectStore {
     };
     client.on('error', onClientError);
     try {
-      await client.query('BEGIN');
       // Transaction-local settings (no session state, so RDS Proxy does not pin the connection). A worker
-      // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long.
+      // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long. Sent
+      // with BEGIN in one round trip (a simple query takes no parameters: the two values are integers).
       await client.query(
-        `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
-        [`${this.options.lockTimeoutMs}ms`, `${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms`],
+        `BEGIN; SELECT set_config('lock_timeout', '${Math.trunc(this.options.lockTimeoutMs)}ms', true), ` +
+          `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true)`,
       );
       const stored = await lockObjectRow(client, identity);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
       const result = await work(tx);
+      await tx.writeDeferred();
       await client.query('COMMIT');
       // Only a transaction that wrote session rows can have left tool calls without search rows.
       const written = tx.objectsWithSessionRows();
@@ -241,22 +250,34 @@ export class ObjectStore {
   }
 }
 
+function rangesOf(row: { etag: string; ends: string[]; digests: Buffer[]; verified: boolean }): IngestedRanges {
+  const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
+  return { etag: row.etag, ranges, verified: row.verified };
+}
+
+const STORED_OBJECT_COLUMNS = 'etag, sequencer, state, parser_version, kind, session_id, updated_at';
+
+interface StoredObjectRow {
+  etag: string | null;
+  sequencer: string | null;
+  state: ObjectState;
+  parser_version: string | null;
+  kind: ObjectKind;
+  session_id: string | null;
+  updated_at: Date;
+}
+
 /** What the decision needs of an object's row; `lock` reads it `FOR UPDATE` (inside a transaction). */
 async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options: { lock: boolean }): Promise<StoredObject | null> {
-  const result = await db.query<{
-    etag: string | null;
-    sequencer: string | null;
-    state: ObjectState;
-    parser_version: string | null;
-    kind: ObjectKind;
-    session_id: string | null;
-    updated_at: Date;
-  }>(
-    `SELECT etag, sequencer, state, parser_version, kind, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
+  const result = await db.query<StoredObjectRow>(
+    `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
     [uri],
   );
   const row = result.rows[0];
-  if (row === undefined) return null;
+  return row === undefined ? null : storedObject(row);
+}
+
+function storedObject(row: StoredObjectRow): StoredObject {
   return {
     etag: row.etag,
     sequencer: row.sequencer,
@@ -271,6 +292,10 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
 export class PgObjectTransaction {
   /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
   private wroteSessionRows = false;
+  /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
+  private ranges: { value: IngestedRanges | null } | undefined;
+  /** Checkpoint and ranges saved, written together before commit (writeDeferred). */
+  private deferred: { checkpoint?: { value: ObjectCheckpoint | null }; ranges?: { value: IngestedRanges | null } } = {};
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -342,22 +367,35 @@ export class PgObjectTransaction {
     return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
   }
 
+  /**
+   * The checkpoint, read together with the ingested ranges (one round trip: a delta needs both), which
+   * loadRanges then answers from.
+   */
   async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
     const result = await this.client.query<{
-      etag: string;
+      etag: string | null;
       parser_version: string;
       format: number;
       byte_offset: string;
       tail_sha256: Buffer;
       tail_bytes: number;
       state: unknown;
+      ranges_etag: string | null;
+      ends: string[];
+      digests: Buffer[];
+      verified: boolean;
     }>(
-      `SELECT etag, parser_version, format, byte_offset, tail_sha256, tail_bytes, state
-       FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`,
+      `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
+              r.etag AS ranges_etag, r.ends, r.digests, r.verified
+       FROM (SELECT $1::text AS uri) o
+       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
+       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`,
       [this.identity.uri],
     );
     const row = result.rows[0];
     if (row === undefined) return null;
+    this.ranges ??= { value: row.ranges_etag === null ? null : rangesOf({ etag: row.ranges_etag, ends: row.ends, digests: row.digests, verified: row.verified }) };
+    if (row.etag === null) return null;
     return {
       etag: row.etag,
       parserVersion: row.parser_version,
@@ -369,60 +407,76 @@ export class PgObjectTransaction {
     };
   }
 
-  /** Records where the version just ingested can be read on from; null: it cannot (a later change is read in full). */
+  /**
+   * Records where the version just ingested can be read on from; null: it cannot (a later change is read in
+   * full). Written with the ranges just before commit (writeDeferred), in one statement.
+   */
   async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
-    if (checkpoint === null) {
-      await this.client.query(`DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`, [this.identity.uri]);
-      return;
-    }
-    await this.client.query(
-      `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)
-       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
-         format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
-         tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
-      [
-        this.identity.uri,
-        checkpoint.etag,
-        checkpoint.parserVersion,
-        checkpoint.format,
-        checkpoint.byteOffset,
-        checkpoint.tailBytes,
-        checkpoint.tailSha256,
-        JSON.stringify(checkpoint.state),
-      ],
-    );
+    this.deferred.checkpoint = { value: checkpoint };
   }
 
   async loadRanges(): Promise<IngestedRanges | null> {
+    if (this.ranges !== undefined) return this.ranges.value;
     const result = await this.client.query<{ etag: string; ends: string[]; digests: Buffer[]; verified: boolean }>(
       `SELECT etag, ends, digests, verified FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`,
       [this.identity.uri],
     );
     const row = result.rows[0];
-    if (row === undefined) return null;
-    const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
-    return { etag: row.etag, ranges, verified: row.verified };
+    this.ranges = { value: row === undefined ? null : rangesOf(row) };
+    return this.ranges.value;
   }
 
-  /** Records which bytes the rows just written (or just verified) were read from; null: not known. */
+  /** Records which bytes the rows just written (or just verified) were read from; null: not known. Written like the checkpoint. */
   async saveRanges(ranges: IngestedRanges | null): Promise<void> {
-    if (ranges === null) {
-      await this.client.query(`DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`, [this.identity.uri]);
-      return;
+    this.ranges = { value: ranges };
+    this.deferred.ranges = { value: ranges };
+  }
+
+  /**
+   * Writes the checkpoints and ranges saved in this transaction (of every object it locked), one statement per
+   * object: called by the store just before COMMIT.
+   */
+  async writeDeferred(): Promise<void> {
+    for (const tx of this.locked) await tx.writeOwnDeferred();
+  }
+
+  private async writeOwnDeferred(): Promise<void> {
+    const { checkpoint, ranges } = this.deferred;
+    this.deferred = {};
+    const parts: string[] = [];
+    const values: unknown[] = [this.identity.uri];
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (checkpoint !== undefined) {
+      const c = checkpoint.value;
+      parts.push(
+        c === null
+          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`
+          : `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
+             VALUES ($1, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
+                     ${param(c.tailBytes)}::int, ${param(c.tailSha256)}::bytea, ${param(JSON.stringify(c.state))}::json)
+             ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
+               format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
+               tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
+      );
     }
-    await this.client.query(
-      `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
-         verified = EXCLUDED.verified, updated_at = now()`,
-      [
-        this.identity.uri,
-        ranges.etag,
-        ranges.ranges.map((range) => range.end),
-        ranges.ranges.map((range) => range.sha256),
-        ranges.verified,
-      ],
-    );
+    if (ranges !== undefined) {
+      const r = ranges.value;
+      parts.push(
+        r === null
+          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`
+          : `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified)
+             VALUES ($1, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
+                     ${param(r.ranges.map((range) => range.sha256))}::bytea[], ${param(r.verified)}::boolean)
+             ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
+               verified = EXCLUDED.verified, updated_at = now()`,
+      );
+    }
+    if (parts.length === 0) return;
+    const sql = parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
+    await this.client.query(sql, values);
   }
 
   /** Starts replacing the session's secret findings (after beginSession: they reference its row). */

@@ -112,9 +112,7 @@ export class SessionWriter implements RecordSink {
     session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session);
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
+    await SessionWriter.claim(client, session, null);
     return new SessionWriter(client, session, options);
   }
 
@@ -128,19 +126,22 @@ export class SessionWriter implements RecordSink {
     fromOrdinal: number,
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session);
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND message_ordinal >= $2`, [session.id, fromOrdinal]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ordinal >= $2`, [session.id, fromOrdinal]);
+    await SessionWriter.claim(client, session, fromOrdinal);
     return new SessionWriter(client, session, options);
   }
 
-  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }): Promise<void> {
+  /** Claims the session's row and deletes its rows (from `fromOrdinal` on; null: all), in one statement (one round trip). */
+  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<void> {
     await client.query(
-      `INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
-         agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()`,
-      [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId],
+      `WITH claimed AS (
+         INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
+           agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()),
+       calls AS (DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7)),
+       messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7))
+       SELECT 1`,
+      [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId, fromOrdinal],
     );
   }
 
