@@ -106,19 +106,17 @@ export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'obje
  * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
  * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
  */
-async function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): Promise<void> {
-  await client.query(
-    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = ANY($1::text[])))`,
-    [objectUris],
-  );
+function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): string {
+  const uris = objectUris.map((uri) => client.escapeLiteral(uri)).join(', ');
+  return `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri IN (${uris})))`;
 }
 
 /**
  * Locks the object's row (`FOR UPDATE`) for the rest of the transaction, creating it if new: one statement for
  * a known object (the usual case), two for a new one (a row this transaction inserts is its own until commit).
  */
-async function lockObjectRow(client: pg.PoolClient, identity: ObjectIdentity): Promise<StoredObject> {
-  const existing = await readStoredObject(client, identity.uri, { lock: true });
+async function lockObjectRow(client: pg.PoolClient, identity: ObjectIdentity, options: { known?: false } = {}): Promise<StoredObject> {
+  const existing = options.known === false ? null : await readStoredObject(client, identity.uri, { lock: true });
   if (existing !== null) return existing;
   const inserted = await client.query<StoredObjectRow>(
     `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
@@ -160,20 +158,23 @@ export class ObjectStore {
     try {
       // Transaction-local settings (no session state, so RDS Proxy does not pin the connection). A worker
       // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long. Sent
-      // with BEGIN in one round trip (a simple query takes no parameters: the two values are integers).
-      await client.query(
+      // with BEGIN and the row lock in one round trip: a simple query takes no parameters, so the two values are
+      // integers and the URI an escaped literal.
+      const opened = (await client.query(
         `BEGIN; SELECT set_config('lock_timeout', '${Math.trunc(this.options.lockTimeoutMs)}ms', true), ` +
-          `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true)`,
-      );
-      const stored = await lockObjectRow(client, identity);
+          `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true); ` +
+          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${client.escapeLiteral(identity.uri)} FOR UPDATE`,
+      )) as unknown as pg.QueryResult<StoredObjectRow>[];
+      const known = opened[2]?.rows[0];
+      const stored = known === undefined ? await lockObjectRow(client, identity, { known: false }) : storedObject(known);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
       const result = await work(tx);
       await tx.writeDeferred();
-      await client.query('COMMIT');
-      // Only a transaction that wrote session rows can have left tool calls without search rows.
+      // Only a transaction that wrote session rows can have left tool calls without search rows: their search
+      // rows are written right after the commit, sent with it (one round trip, the URIs as escaped literals).
       const written = tx.objectsWithSessionRows();
-      if (written.length > 0) await indexToolCallSearch(client, written);
+      await client.query(written.length === 0 ? 'COMMIT' : `COMMIT; ${indexToolCallSearch(client, written)}`);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -294,8 +295,12 @@ export class PgObjectTransaction {
   private wroteSessionRows = false;
   /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
   private ranges: { value: IngestedRanges | null } | undefined;
-  /** Checkpoint and ranges saved, written together before commit (writeDeferred). */
-  private deferred: { checkpoint?: { value: ObjectCheckpoint | null }; ranges?: { value: IngestedRanges | null } } = {};
+  /** The ingested objects row, checkpoint and ranges, written together before commit (writeDeferred). */
+  private deferred: {
+    ingested?: { version: ObjectVersion; sessionId: string; agent: string; stats: IngestStats };
+    checkpoint?: { value: ObjectCheckpoint | null };
+    ranges?: { value: IngestedRanges | null };
+  } = {};
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -441,7 +446,7 @@ export class PgObjectTransaction {
   }
 
   private async writeOwnDeferred(): Promise<void> {
-    const { checkpoint, ranges } = this.deferred;
+    const { ingested, checkpoint, ranges } = this.deferred;
     this.deferred = {};
     const parts: string[] = [];
     const values: unknown[] = [this.identity.uri];
@@ -449,6 +454,21 @@ export class PgObjectTransaction {
       values.push(value);
       return `$${values.length}`;
     };
+    if (ingested !== undefined) {
+      const { version, sessionId, agent, stats } = ingested;
+      parts.push(
+        `UPDATE ${SCHEMA}.objects SET agent = ${param(agent)}, kind = ${param(this.identity.kind)}, etag = ${param(version.etag)},
+           size = ${param(version.size)}::bigint, last_modified = COALESCE(${param(version.lastModified)}::timestamptz, last_modified),
+           sequencer = COALESCE(${param(version.sequencer)}, sequencer), state = 'ingested', error = ${param(stats.note)},
+           parser_version = ${param(stats.parserVersion)}, bytes_ingested = ${param(stats.bytesIngested)}::bigint,
+           lines_total = ${param(stats.linesTotal)}::int, lines_malformed = ${param(stats.linesMalformed)}::int,
+           lines_unknown = ${param(stats.linesUnknown)}::int, lines_ignored = ${param(stats.linesIgnored)}::int,
+           duplicate_responses = ${param(stats.duplicateResponses)}::int, truncated = ${param(stats.truncated)}::boolean,
+           attempts = attempts + 1, ingested_at = now(), deleted_at = NULL, session_id = ${param(sessionId)},
+           values_rejected = ${param(stats.valuesRejected)}::int, updated_at = now()
+         WHERE uri = $1`,
+      );
+    }
     if (checkpoint !== undefined) {
       const c = checkpoint.value;
       parts.push(
@@ -489,35 +509,9 @@ export class PgObjectTransaction {
     return SecretFindingWriter.resume(this.client, sessionId, fromOrdinal);
   }
 
+  /** Records the object ingested: written with the checkpoint and ranges just before commit (writeDeferred), in one statement. */
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {
-    await this.client.query(
-      `UPDATE ${SCHEMA}.objects SET agent = $17, kind = $2, etag = $3, size = $4, last_modified = COALESCE($5, last_modified),
-         sequencer = COALESCE($6, sequencer), state = 'ingested', error = $7, parser_version = $8,
-         bytes_ingested = $9, lines_total = $10, lines_malformed = $11, lines_unknown = $12, lines_ignored = $13,
-         duplicate_responses = $14, truncated = $15, attempts = attempts + 1, ingested_at = now(),
-         deleted_at = NULL, session_id = $16, values_rejected = $18, updated_at = now()
-       WHERE uri = $1`,
-      [
-        this.identity.uri,
-        this.identity.kind,
-        version.etag,
-        version.size,
-        version.lastModified,
-        version.sequencer,
-        stats.note,
-        stats.parserVersion,
-        stats.bytesIngested,
-        stats.linesTotal,
-        stats.linesMalformed,
-        stats.linesUnknown,
-        stats.linesIgnored,
-        stats.duplicateResponses,
-        stats.truncated,
-        sessionId,
-        agent,
-        stats.valuesRejected,
-      ],
-    );
+    this.deferred.ingested = { version, sessionId, agent, stats };
   }
 
   /**
