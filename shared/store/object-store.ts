@@ -515,8 +515,8 @@ export class PgObjectTransaction {
   }
 
   /**
-   * A Claude tool-result file, recorded so that a changed one is noticed; its content is read into its
-   * session's tool calls when that session is ingested.
+   * A sidecar (a tool output an agent saved beside its log), recorded so that a changed one is noticed; its content
+   * is read into its session's tool calls when that session is ingested (in the same transaction: handle-object.ts).
    */
   async markSidecar(version: ObjectVersion, sessionId: string): Promise<void> {
     await this.client.query(
