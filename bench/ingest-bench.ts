@@ -77,7 +77,8 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   };
 }
 
-export async function startBenchStack(adminUrl: string, insertMethod: InsertMethod): Promise<BenchStack> {
+/** `concurrency`: batches the queue runner runs at once, as `npm start` does (infra/local/dev-stack.ts). */
+export async function startBenchStack(adminUrl: string, insertMethod: InsertMethod, concurrency = 1): Promise<BenchStack> {
   const database = await createBenchDatabase(adminUrl);
   await runMigrations(database.url);
   // Notifications only for the corpus (machine `bench`): the large object is ingested by a child process alone.
@@ -87,7 +88,7 @@ export async function startBenchStack(adminUrl: string, insertMethod: InsertMeth
     queueName: `bench-ingest-${randomBytes(3).toString('hex')}`,
     filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }],
   });
-  const pool = createPool({ connectionString: database.url, max: 2 });
+  const pool = createPool({ connectionString: database.url, max: Math.max(2, concurrency) });
   const fetched: FetchStats = { gets: 0, bytes: 0, handlerMs: 0 };
   const deps: BatchDependencies = {
     store: new ObjectStore(pool, { lockTimeoutMs: 30_000, writer: { insertMethod } }),
@@ -104,6 +105,7 @@ export async function startBenchStack(adminUrl: string, insertMethod: InsertMeth
       queueArn: emulator.queueArn,
       region: emulator.region,
       handler: (event, context) => processSqsBatch(event, context, deps),
+      concurrency,
       idle: () => emulator.bridge.idle(),
       functionTimeoutMs: 900_000,
       visibilityTimeoutSeconds: 900,

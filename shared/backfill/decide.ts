@@ -14,7 +14,7 @@ export type ListedDecision =
   | 'changed'
   /** Stored at this ETag by an older parser, or under another layout rule than today's. */
   | 'reparse'
-  /** A previous attempt did not finish (`failed`, `pending`, `superseded`). */
+  /** A previous attempt did not finish (`failed`, `pending`). */
   | 'retry'
   | 'unchanged';
 

@@ -37,7 +37,7 @@ export type Currency =
   | 'stale'
   /** Another ETag than the one stored (or none stored yet), or seen again after being recorded deleted. */
   | 'changed'
-  /** A previous attempt did not finish (`failed`, `pending`, `superseded`). */
+  /** A previous attempt did not finish (`failed`, `pending`). */
   | 'retry'
   /** Stored at this ETag by an older parser, or under another layout rule than today's. */
   | 'reparse'

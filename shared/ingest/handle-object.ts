@@ -1,13 +1,13 @@
 import { describeError, isRetryable } from '../errors.js';
 import { agentDefinition } from '../agents/registry.js';
 import { classifyKey } from '../layout/s3-key.js';
-import type { ObjectLayout, SessionLayout } from '../model.js';
+import type { ObjectLayout, SessionLayout, SidecarLayout } from '../model.js';
 import type { Logger } from '../log.js';
 import { resumeParse } from '../parsers/parse-session.js';
 import { currentParserVersion, PARSERS } from '../parsers/registry.js';
 import { readResumePoint, RESUME_FORMAT } from '../parsers/resume-state.js';
 import { ObjectChangedError, ObjectMissingError } from '../s3/errors.js';
-import type { ObjectReader, OpenedObject } from '../s3/object-reader.js';
+import type { ObjectHead, ObjectReader, OpenedObject } from '../s3/object-reader.js';
 import type { IngestStore, ObjectIdentity, ObjectTransaction, ObjectVersion, StoredObject } from '../store/object-store.js';
 import { currency, isOlderEvent, type Currency } from './currency.js';
 import { checkRanges } from './verify-ranges.js';
@@ -57,7 +57,7 @@ export type ObjectOutcome =
   | { status: 'superseded' }
   | { status: 'deleted' }
   | { status: 'skipped'; reason: string }
-  /** A Claude tool-result file was recorded; its session was then handled (null: that session is not in S3 yet). */
+  /** A sidecar (a tool's saved output) was recorded with its session read again, in one transaction (null: that session is not in S3 yet). */
   | { status: 'sidecar'; session: ObjectOutcome | null }
   /** A requested object that does not exist. Nothing was written. */
   | { status: 'missing'; reason: string };
@@ -105,27 +105,16 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
         if (verdict !== 'current') await tx.markSkipped(version, layout.reason, null);
         return { status: 'skipped', reason: layout.reason };
       });
-    case 'sidecar': {
-      const sessionKey = layout.sessionKey;
-      const needed = await deps.store.withObjectLock(identity, async (tx) => {
+    case 'sidecar':
+      // One transaction: the sidecar is recorded together with its session's rows that read it, or neither is.
+      return deps.store.withObjectLock(identity, async (tx) => {
         const verdict = currencyOf(tx.stored, notice, layout, etag);
-        return verdict === 'stale' ? ('stale' as const) : verdict === 'current' && !notice.force ? ('unchanged' as const) : null;
-      });
-      if (needed !== null) return { status: needed };
-      // The session reads its sidecars when it is ingested: a new or changed one means ingesting it again. The
-      // sidecar is recorded only after that succeeded, so a failure in between leaves it to be handled again.
-      const session = await handleObject(
-        { bucket: notice.bucket, key: sessionKey, change: 'created', source: 'request', etag: null, size: null, sequencer: null, force: true },
-        deps,
-      );
-      const recorded = await deps.store.withObjectLock(identity, async (tx) => {
-        if (isOlderEvent(notice.sequencer, tx.stored.sequencer)) return false;
+        if (verdict === 'stale') return { status: 'stale' };
+        if (verdict === 'current' && !notice.force) return { status: 'unchanged' };
+        const session = await ingestSessionOf(layout, notice.bucket, tx, deps);
         await tx.markSidecar(version, layout.sessionId);
-        return true;
+        return { status: 'sidecar', session };
       });
-      if (!recorded) return { status: 'stale' };
-      return { status: 'sidecar', session: session.status === 'missing' ? null : session };
-    }
     case 'session':
     case 'subagent': {
       if (notice.verify === true) return deps.store.withObjectLock(identity, (tx) => verifySession(notice, layout, version, tx, deps));
@@ -138,6 +127,34 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
     }
   }
+}
+
+/**
+ * A session reads its sidecars when it is ingested: a new or changed sidecar means reading the session again in
+ * full, here inside the sidecar's transaction (its row locked after the sidecar's). Null when the session is not
+ * in the bucket (yet): its own notice reads the sidecar when it comes.
+ */
+async function ingestSessionOf(
+  sidecar: SidecarLayout,
+  bucket: string,
+  tx: ObjectTransaction,
+  deps: IngestDependencies,
+): Promise<ObjectOutcome | null> {
+  const layout = classifyKey(sidecar.sessionKey);
+  if (layout.kind !== 'session' && layout.kind !== 'subagent') return null;
+  let head: ObjectHead;
+  try {
+    head = await deps.reader.head(bucket, sidecar.sessionKey);
+  } catch (error) {
+    if (error instanceof ObjectMissingError) return null;
+    throw error;
+  }
+  const notice: ObjectNotice = {
+    bucket, key: sidecar.sessionKey, change: 'created', source: 'request', etag: head.etag, size: head.size, sequencer: null, force: true,
+  };
+  const version: ObjectVersion = { etag: head.etag, size: head.size, lastModified: null, sequencer: null };
+  const sessionTx = await tx.lockAlso(objectIdentity(bucket, sidecar.sessionKey, layout));
+  return ingestSession(notice, layout, version, sessionTx, deps);
 }
 
 async function ingestSession(

@@ -1,8 +1,8 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { InvalidEventError } from '../events/errors.js';
-import { decodeSqsBody, type ObjectEvent } from '../events/s3-event.js';
+import { compareSequencers, decodeSqsBody, type ObjectEvent } from '../events/s3-event.js';
 import type { Logger } from '../log.js';
-import { handleObject, recordObjectFailure, type IngestDependencies, type OutcomeStatus } from './handle-object.js';
+import { handleObject, objectUri, recordObjectFailure, type IngestDependencies, type OutcomeStatus } from './handle-object.js';
 
 /**
  * One SQS batch: each message succeeds or fails alone and failures are returned, never thrown, so SQS
@@ -44,13 +44,15 @@ export async function processSqsBatch(
   context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
   deps: BatchDependencies,
 ): Promise<SQSBatchResponse & { results: RecordResult[] }> {
+  const decoded = event.Records.map((record) => ({ record, body: decodeRecord(record) }));
+  const latest = latestEvents(decoded.flatMap(({ body }) => (body.kind === 'events' ? body.events : [])));
   const results: RecordResult[] = [];
-  for (const record of event.Records) {
+  for (const { record, body } of decoded) {
     if (context.getRemainingTimeInMillis() < deps.timeReserveMs) {
       results.push({ messageId: record.messageId, ok: false, reason: 'not started: Lambda time running out', retryable: true });
       continue;
     }
-    results.push(await processRecord(record, deps));
+    results.push(await processRecord(record, body, latest, deps));
   }
   const batchItemFailures: SQSBatchItemFailure[] = results
     .filter((result) => !result.ok)
@@ -63,23 +65,55 @@ export async function processSqsBatch(
   return { batchItemFailures, results };
 }
 
-async function processRecord(record: SQSRecord, deps: BatchDependencies): Promise<RecordResult> {
-  const log = deps.log.child({ messageId: record.messageId });
-  let events: ObjectEvent[];
+type RecordBody = { kind: 'test-event' } | { kind: 'events'; events: ObjectEvent[] } | { kind: 'invalid'; reason: string };
+
+function decodeRecord(record: SQSRecord): RecordBody {
   try {
-    const decoded = decodeSqsBody(record.body);
-    if (decoded.kind === 'test-event') {
-      log.info('s3:TestEvent acknowledged');
-      return { messageId: record.messageId, ok: true, outcomes: [] };
-    }
-    events = decoded.events;
+    return decodeSqsBody(record.body);
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
-    return fail(record, `invalid message: ${error.message}`, false, deps, log);
+    return { kind: 'invalid', reason: `invalid message: ${error.message}` };
   }
-  const outcomes: OutcomeStatus[] = [];
+}
+
+/**
+ * The newest event of each key in the batch (by S3 sequencer). Several messages for one key in one batch (a
+ * session log synced again and again while the agent writes) then cost one ingest: the newest event's, which
+ * reads the object as it is now; the older ones are answered `stale` without a lookup. Events without a
+ * sequencer and verification requests are not ordered against others and are each handled.
+ */
+function latestEvents(events: ObjectEvent[]): Map<string, ObjectEvent> {
+  const latest = new Map<string, ObjectEvent>();
   for (const event of events) {
-    const uri = `s3://${event.bucket}/${event.key}`;
+    if (event.sequencer === null || event.verify) continue;
+    const uri = objectUri(event.bucket, event.key);
+    const seen = latest.get(uri);
+    if (seen === undefined || compareSequencers(event.sequencer, seen.sequencer ?? '') > 0) latest.set(uri, event);
+  }
+  return latest;
+}
+
+async function processRecord(
+  record: SQSRecord,
+  body: RecordBody,
+  latest: Map<string, ObjectEvent>,
+  deps: BatchDependencies,
+): Promise<RecordResult> {
+  const log = deps.log.child({ messageId: record.messageId });
+  if (body.kind === 'test-event') {
+    log.info('s3:TestEvent acknowledged');
+    return { messageId: record.messageId, ok: true, outcomes: [] };
+  }
+  if (body.kind === 'invalid') return fail(record, body.reason, false, deps, log);
+  const outcomes: OutcomeStatus[] = [];
+  for (const event of body.events) {
+    const uri = objectUri(event.bucket, event.key);
+    const newest = latest.get(uri);
+    if (newest !== undefined && newest !== event && event.sequencer !== null && !event.verify) {
+      outcomes.push('stale');
+      log.info('object event superseded by a newer one in the same batch', { uri, eventName: event.eventName, sequencer: event.sequencer });
+      continue;
+    }
     try {
       const outcome = await handleObject(
         {

@@ -13,20 +13,21 @@ import type { IngestedRange, ObjectCheckpoint, ObjectTransaction, ObjectVersion 
 import type { SecretFindingWriter } from '../store/secret-findings.js';
 import type { SessionIdentity, SessionWriter } from '../store/session-writer.js';
 import { LineTail, sha256, splitHead } from './line-tail.js';
+import { StagedSink, type SidecarText } from './staged-sink.js';
 
 /**
  * Streams one session object into its rows, inside the object's locked transaction, in one of two ways:
- * - full: once the first record has chosen the parser, the old rows go, the new ones are written in batches
- *   while the body streams, and the objects row records what was read. Content no parser takes (empty,
- *   whitespace, random bytes, the other agent's format) writes nothing and is recorded as skipped; content a
- *   parser took whose records are all of unknown types is rolled back to the savepoint and skipped too, so it
- *   never becomes a session with no messages;
+ * - full: the first record chooses the parser; once it gives its first row, the old rows go, the new ones are
+ *   written in batches while the body streams, and the objects row records what was read. Content no parser
+ *   takes (empty, whitespace, random bytes, the other agent's format), or whose records are all of unknown types,
+ *   gives no row: nothing is deleted or written, it is recorded as skipped (never a session with no messages);
  * - delta: the body is the object from a little before the end of what was ingested; once those bytes are
  *   checked against the hash stored with the resume state, the parser continues from that state and the new
  *   rows are added (see shared/parsers/resume-state.ts). Bytes that do not match leave everything untouched
  *   and say so: the caller reads the object in full.
- * Either way the state to resume from next time is stored with the objects row. Secrets are redacted from every
- * row (and the sidecars read into them) before anything is written: see shared/redaction/.
+ * Either way the state to resume from next time is stored with the objects row. A tool call whose full output
+ * sits in a sidecar file gets it before its row is written (staged-sink.ts). Secrets are redacted from every row
+ * (and the sidecars read into them) before anything is written: see shared/redaction/.
  */
 
 export interface WrittenSession {
@@ -71,35 +72,39 @@ export async function writeSession(
   layout: SessionLayout,
   input: SessionInput & { body: AsyncIterable<Uint8Array> },
 ): Promise<WriteResult> {
-  // The old rows go only once the first record has chosen a parser: content no parser takes writes nothing.
+  // The old rows go only when the parser gives its first row (see staged-sink.ts): content no parser takes, or
+  // whose records are all of unknown types, writes nothing but the skip.
   const opened: { sinks: SessionSinks | null } = { sinks: null };
-  const openSinks = async (): Promise<RedactingSink> => {
-    await tx.savepoint('session_rows');
+  const openRows = async (): Promise<RedactingSink> => {
     const writer = await tx.beginSession(sessionIdentity(layout));
     const findings = await tx.beginSecretFindings(layout.sessionId);
     opened.sinks = { writer, findings, sink: new RedactingSink(writer, findings) };
     return opened.sinks.sink;
   };
+  let staged: StagedSink | null = null;
   const tail = new LineTail();
   const fetched = new ByteCounter();
-  const outcome = await parseSession(tail.watch(fetched.count(input.body)), selectParser(layout.agent), layout.parserContext, openSinks, {
-    maxLineBytes: input.maxLineBytes,
-  });
-  const { sinks } = opened;
-  const notSession = whyNotASession(outcome, layout);
-  if (notSession !== null || sinks === null || outcome.parser === null || outcome.result === null) {
-    // A parser took the first record but no record was one it knows: its rows, if any, go again.
-    if (sinks !== null) {
-      await sinks.writer.settle();
-      await tx.rollbackTo('session_rows');
-    }
+  const outcome = await parseSession(
+    tail.watch(fetched.count(input.body)),
+    selectParser(layout.agent),
+    layout.parserContext,
+    async () => (staged = new StagedSink(openRows, sidecarReader(layout, input))),
+    { maxLineBytes: input.maxLineBytes },
+  );
+  const stage = staged as StagedSink | null;
+  // Content that gave rows is a session whatever else it held; otherwise it must have a record the parser knows.
+  const notSession = stage?.opened === true ? null : whyNotASession(outcome, layout);
+  if (notSession !== null || stage === null || outcome.parser === null || outcome.result === null) {
     const reason = notSession ?? 'no session record';
     await tx.markSkipped(input.version, reason, outcome.parser === null ? null : storedParserVersion(outcome.parser));
     await tx.saveCheckpoint(null);
     return { status: 'skipped', reason };
   }
+  // A session whose known records gave no rows (only metadata, say) opens its rows here.
+  await stage.drain();
+  if (opened.sinks === null) throw new Error('the session rows were not opened');
   const parsed = { outcome, parser: outcome.parser, result: outcome.result };
-  const session = await finishSession(tx, layout, sinks, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes });
+  const session = await finishSession(tx, layout, opened.sinks, stage, parsed, tail, input, { read: 'full', bytesFetched: fetched.bytes });
   await recordRanges(tx, tail, input.version, null);
   return { status: 'written', session };
 }
@@ -125,14 +130,16 @@ export async function writeSessionDelta(
   // The findings of rows written again (from the resume point on) go with them; the others stay.
   const findings = await tx.resumeSecretFindings(layout.sessionId, fromOrdinal);
   const sink = new RedactingSink(writer, findings);
+  const stage = new StagedSink(async () => sink, sidecarReader(layout, input));
   const tail = new LineTail({ bytes: head, end: checkpoint.byteOffset });
-  const outcome = await parseSession(tail.watch(rest), resume.definition, layout.parserContext, sink, {
+  const outcome = await parseSession(tail.watch(rest), resume.definition, layout.parserContext, stage, {
     maxLineBytes: input.maxLineBytes,
     resume,
   });
   if (outcome.result === null) throw new Error('a resumed parse ended without a result');
+  await stage.drain();
   const parsed = { outcome, parser: resume.definition, result: outcome.result };
-  const session = await finishSession(tx, layout, { writer, sink, findings }, parsed, tail, input, { read: 'delta', bytesFetched: fetched.bytes });
+  const session = await finishSession(tx, layout, { writer, sink, findings }, stage, parsed, tail, input, { read: 'delta', bytesFetched: fetched.bytes });
   await recordRanges(tx, tail, input.version, checkpoint.etag);
   return { status: 'written', session };
 }
@@ -179,6 +186,7 @@ async function finishSession(
   tx: ObjectTransaction,
   layout: SessionLayout,
   { writer, sink, findings }: SessionSinks,
+  stage: StagedSink,
   { outcome, parser, result }: { outcome: SessionParseOutcome; parser: ParserDefinition; result: ParseResult },
   tail: LineTail,
   input: SessionInput,
@@ -190,7 +198,6 @@ async function finishSession(
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
   });
-  const sidecarsRead = await readSavedResults({ writer, sink, findings }, layout, input.sidecars, input.maxLineBytes, input.log);
   const secretsFound = await findings.finish();
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;
@@ -227,7 +234,7 @@ async function finishSession(
     malformedLines: outcome.lines.malformed,
     valuesRejected,
     truncated: outcome.truncated,
-    sidecarsRead,
+    sidecarsRead: stage.sidecarsRead,
     secretsFound,
   };
 }
@@ -269,38 +276,29 @@ class ByteCounter {
 }
 
 /**
- * Reads each full tool output Claude Code saved beside the log into its tool call. A sidecar not uploaded yet
- * is tolerated (the preview stays): when it arrives, its event or the backfill ingests this session again.
+ * Reads the full tool outputs an agent saved beside its log (the layout's agent definition says which keys those
+ * are), for StagedSink to put in place of the log's previews. A sidecar not uploaded yet is tolerated (the preview
+ * stays): when it arrives, its notice ingests the session again.
  */
-async function readSavedResults(
-  { writer, sink, findings }: { writer: SessionWriter; sink: RedactingSink; findings: SecretFindingWriter },
-  layout: SessionLayout,
-  sidecars: { reader: ObjectReader; bucket: string },
-  maxBytes: number,
-  log: Logger,
-): Promise<number> {
-  let read = 0;
-  for (const ref of writer.savedResults) {
-    const key = sidecarKey(layout, ref.recordedPath);
-    if (key === null) continue;
+function sidecarReader(layout: SessionLayout, input: SessionInput): SidecarText {
+  const { reader, bucket } = input.sidecars;
+  return async (recordedPath) => {
+    const key = sidecarKey(layout, recordedPath);
+    if (key === null) return null;
     let text: string | typeof TOO_LARGE;
     try {
-      const opened = await sidecars.reader.open(sidecars.bucket, key, null);
-      text = await readText(opened.body, maxBytes);
+      const opened = await reader.open(bucket, key, null);
+      text = await readText(opened.body, input.maxLineBytes);
     } catch (error) {
-      if (error instanceof ObjectMissingError) continue;
+      if (error instanceof ObjectMissingError) return null;
       throw error;
     }
     if (text === TOO_LARGE) {
-      log.warn('sidecar larger than the line limit, preview kept', { key });
-      continue;
+      input.log.warn('sidecar larger than the line limit, preview kept', { key });
+      return null;
     }
-    const where = { messageOrdinal: ref.messageOrdinal, callIndex: ref.callIndex };
-    await findings.forgetToolResult(where);
-    await writer.setSavedResult(ref, sink.redactSidecar(text, where));
-    read += 1;
-  }
-  return read;
+    return text;
+  };
 }
 
 const TOO_LARGE = Symbol('too large');

@@ -31,10 +31,14 @@ export interface FindingSink {
 
 const DEFAULT_SCANNER = new SecretScanner();
 
+type ToolResultRevision = Extract<RowRevision, { kind: 'tool-result' }>;
+
 export class RedactingSink implements BufferedSink {
   /** Titles cut from prompts that held secrets, before → after redaction (see redactSummary). */
   private readonly redactedTitles = new Map<string, string>();
   private static readonly MAX_TITLES = 10_000;
+  /** Records whose result is a sidecar's full text, already redacted by withSidecarResult: not scanned again. */
+  private readonly sidecarResults = new WeakSet<object>();
   findingsReported = 0;
 
   constructor(
@@ -62,7 +66,7 @@ export class RedactingSink implements BufferedSink {
     // overflow the stack.
     const input = nestsDeeperThan(record.input, MAX_JSON_DEPTH) ? record.input : this.scanJson(record.input, 'tool_input', where);
     const inputText = this.scan(record.inputText, 'tool_input', where);
-    const resultText = this.scan(record.resultText, 'tool_result', where, record.resultJoints);
+    const resultText = this.sidecarResults.has(record) ? record.resultText : this.scan(record.resultText, 'tool_result', where, record.resultJoints);
     const unchanged = input === record.input && inputText === record.inputText && resultText === record.resultText;
     const { resultJoints: _joints, ...rest } = record;
     this.inner.toolCall(unchanged ? record : { ...rest, input, inputText, resultText });
@@ -75,7 +79,9 @@ export class RedactingSink implements BufferedSink {
       return;
     }
     const where = { messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex };
-    const resultText = this.scan(revision.resultText, 'tool_result', where, revision.resultJoints);
+    const resultText = this.sidecarResults.has(revision)
+      ? revision.resultText
+      : this.scan(revision.resultText, 'tool_result', where, revision.resultJoints);
     const { resultJoints: _joints, ...rest } = revision;
     this.inner.revise(resultText === revision.resultText ? revision : { ...rest, resultText });
   }
@@ -107,9 +113,16 @@ export class RedactingSink implements BufferedSink {
     await this.findings.flush?.();
   }
 
-  /** A tool's full output read from its sidecar file, redacted. */
-  redactSidecar(text: string, where: { messageOrdinal: number; callIndex: number }): string {
-    return this.scan(text, 'sidecar', where);
+  /**
+   * The row with its result (the log's preview) replaced by the tool's full output read from its sidecar file,
+   * redacted (findings under `sidecar`), before the row goes on: toolCall/revise then do not scan it again.
+   */
+  withSidecarResult<T extends ToolCallRecord | ToolResultRevision>(record: T, text: string): T {
+    const where = { messageOrdinal: record.messageOrdinal, callIndex: record.callIndex };
+    const { resultJoints: _joints, ...rest } = record;
+    const filled = { ...rest, resultText: this.scan(text, 'sidecar', where) } as T;
+    this.sidecarResults.add(filled);
+    return filled;
   }
 
   /**

@@ -11,7 +11,13 @@ import { SessionWriter, type SessionIdentity, type WriterOptions } from './sessi
  * and record the outcome. Everything for one object happens in one transaction: nothing is half-written.
  */
 
-export const OBJECT_STATES = ['pending', 'ingested', 'failed', 'skipped', 'deleted', 'superseded'] as const;
+/**
+ * An object's state (README, "Object states"): `ingested` (its rows are the stored version's; a sidecar: recorded),
+ * `skipped` (not a session this code reads: the reason is in `error`), `deleted` (gone from the bucket, rows kept),
+ * `failed` (an attempt failed: `error` says why; retried by the backfill) and `pending` (seen, not finished: a
+ * newer version's notice or the backfill finishes it). Migration 016 dropped a sixth, never written.
+ */
+export const OBJECT_STATES = ['pending', 'ingested', 'failed', 'skipped', 'deleted'] as const;
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 export interface ObjectIdentity {
@@ -92,19 +98,37 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
  */
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
-/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own flag). */
-export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'wroteSessionRows'>]: PgObjectTransaction[K] };
+/** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
+export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred'>]: PgObjectTransaction[K] };
 
 /**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
  * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
  * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
  */
-async function indexToolCallSearch(client: pg.PoolClient, objectUri: string): Promise<void> {
-  await client.query(
-    `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri = $1))`,
-    [objectUri],
+function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): string {
+  const uris = objectUris.map((uri) => client.escapeLiteral(uri)).join(', ');
+  return `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri IN (${uris})))`;
+}
+
+/**
+ * Locks the object's row (`FOR UPDATE`) for the rest of the transaction, creating it if new: one statement for
+ * a known object (the usual case), two for a new one (a row this transaction inserts is its own until commit).
+ */
+async function lockObjectRow(client: pg.PoolClient, identity: ObjectIdentity, options: { known?: false } = {}): Promise<StoredObject> {
+  const existing = options.known === false ? null : await readStoredObject(client, identity.uri, { lock: true });
+  if (existing !== null) return existing;
+  const inserted = await client.query<StoredObjectRow>(
+    `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (uri) DO NOTHING RETURNING ${STORED_OBJECT_COLUMNS}`,
+    [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
   );
+  const row = inserted.rows[0];
+  if (row !== undefined) return storedObject(row);
+  // Inserted meanwhile by another transaction (now committed): lock that row.
+  const stored = await readStoredObject(client, identity.uri, { lock: true });
+  if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
+  return stored;
 }
 
 export class ObjectStore {
@@ -132,26 +156,25 @@ export class ObjectStore {
     };
     client.on('error', onClientError);
     try {
-      await client.query('BEGIN');
       // Transaction-local settings (no session state, so RDS Proxy does not pin the connection). A worker
-      // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long.
-      await client.query(
-        `SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`,
-        [`${this.options.lockTimeoutMs}ms`, `${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms`],
-      );
-      await client.query(
-        `INSERT INTO ${SCHEMA}.objects (uri, bucket, key, machine, agent, kind) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (uri) DO NOTHING`,
-        [identity.uri, identity.bucket, identity.key, identity.machine, identity.agent, identity.kind],
-      );
-      const stored = await readStoredObject(client, identity.uri, { lock: true });
-      if (stored === null) throw new Error(`object row ${identity.uri} vanished inside its transaction`);
+      // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long. Sent
+      // with BEGIN and the row lock in one round trip: a simple query takes no parameters, so the two values are
+      // integers and the URI an escaped literal.
+      const opened = (await client.query(
+        `BEGIN; SELECT set_config('lock_timeout', '${Math.trunc(this.options.lockTimeoutMs)}ms', true), ` +
+          `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true); ` +
+          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${client.escapeLiteral(identity.uri)} FOR UPDATE`,
+      )) as unknown as pg.QueryResult<StoredObjectRow>[];
+      const known = opened[2]?.rows[0];
+      const stored = known === undefined ? await lockObjectRow(client, identity, { known: false }) : storedObject(known);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
       const result = await work(tx);
-      await client.query('COMMIT');
-      // Only a transaction that wrote session rows can have left tool calls without search rows.
-      if (tx.wroteSessionRows) await indexToolCallSearch(client, identity.uri);
+      await tx.writeDeferred();
+      // Only a transaction that wrote session rows can have left tool calls without search rows: their search
+      // rows are written right after the commit, sent with it (one round trip, the URIs as escaped literals).
+      const written = tx.objectsWithSessionRows();
+      await client.query(written.length === 0 ? 'COMMIT' : `COMMIT; ${indexToolCallSearch(client, written)}`);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -228,22 +251,34 @@ export class ObjectStore {
   }
 }
 
+function rangesOf(row: { etag: string; ends: string[]; digests: Buffer[]; verified: boolean }): IngestedRanges {
+  const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
+  return { etag: row.etag, ranges, verified: row.verified };
+}
+
+const STORED_OBJECT_COLUMNS = 'etag, sequencer, state, parser_version, kind, session_id, updated_at';
+
+interface StoredObjectRow {
+  etag: string | null;
+  sequencer: string | null;
+  state: ObjectState;
+  parser_version: string | null;
+  kind: ObjectKind;
+  session_id: string | null;
+  updated_at: Date;
+}
+
 /** What the decision needs of an object's row; `lock` reads it `FOR UPDATE` (inside a transaction). */
 async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options: { lock: boolean }): Promise<StoredObject | null> {
-  const result = await db.query<{
-    etag: string | null;
-    sequencer: string | null;
-    state: ObjectState;
-    parser_version: string | null;
-    kind: ObjectKind;
-    session_id: string | null;
-    updated_at: Date;
-  }>(
-    `SELECT etag, sequencer, state, parser_version, kind, session_id, updated_at FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
+  const result = await db.query<StoredObjectRow>(
+    `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = $1${options.lock ? ' FOR UPDATE' : ''}`,
     [uri],
   );
   const row = result.rows[0];
-  if (row === undefined) return null;
+  return row === undefined ? null : storedObject(row);
+}
+
+function storedObject(row: StoredObjectRow): StoredObject {
   return {
     etag: row.etag,
     sequencer: row.sequencer,
@@ -257,14 +292,40 @@ async function readStoredObject(db: Pick<pg.Pool, 'query'>, uri: string, options
 
 export class PgObjectTransaction {
   /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
-  wroteSessionRows = false;
+  private wroteSessionRows = false;
+  /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
+  private ranges: { value: IngestedRanges | null } | undefined;
+  /** The ingested objects row, checkpoint and ranges, written together before commit (writeDeferred). */
+  private deferred: {
+    ingested?: { version: ObjectVersion; sessionId: string; agent: string; stats: IngestStats };
+    checkpoint?: { value: ObjectCheckpoint | null };
+    ranges?: { value: IngestedRanges | null };
+  } = {};
 
   constructor(
     private readonly client: pg.PoolClient,
     readonly identity: ObjectIdentity,
     readonly stored: StoredObject,
     private readonly writerOptions: WriterOptions = {},
-  ) {}
+    /** Every object locked in this transaction (the first one's list, shared by those it locked). */
+    private readonly locked: PgObjectTransaction[] = [],
+  ) {
+    locked.push(this);
+  }
+
+  /**
+   * Locks another object's row in this same transaction (a sidecar's session): what is written for it commits
+   * or rolls back with this object's outcome. Lock order is this object, then that one.
+   */
+  async lockAlso(identity: ObjectIdentity): Promise<ObjectTransaction> {
+    const stored = await lockObjectRow(this.client, identity);
+    return new PgObjectTransaction(this.client, identity, stored, this.writerOptions, this.locked);
+  }
+
+  /** The objects of this transaction that began or resumed a session's rows (their tool calls may need search rows). */
+  objectsWithSessionRows(): string[] {
+    return this.locked.filter((tx) => tx.wroteSessionRows).map((tx) => tx.identity.uri);
+  }
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
   async markSkipped(version: ObjectVersion, reason: string, parserVersion: string | null): Promise<void> {
@@ -299,15 +360,6 @@ export class PgObjectTransaction {
     ]);
   }
 
-  /** Marks a point to return to when the content turns out not to be a session. */
-  async savepoint(name: string): Promise<void> {
-    await this.client.query(`SAVEPOINT ${name}`);
-  }
-
-  async rollbackTo(name: string): Promise<void> {
-    await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-  }
-
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
     this.wroteSessionRows = true;
@@ -320,22 +372,35 @@ export class PgObjectTransaction {
     return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
   }
 
+  /**
+   * The checkpoint, read together with the ingested ranges (one round trip: a delta needs both), which
+   * loadRanges then answers from.
+   */
   async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
     const result = await this.client.query<{
-      etag: string;
+      etag: string | null;
       parser_version: string;
       format: number;
       byte_offset: string;
       tail_sha256: Buffer;
       tail_bytes: number;
       state: unknown;
+      ranges_etag: string | null;
+      ends: string[];
+      digests: Buffer[];
+      verified: boolean;
     }>(
-      `SELECT etag, parser_version, format, byte_offset, tail_sha256, tail_bytes, state
-       FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`,
+      `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
+              r.etag AS ranges_etag, r.ends, r.digests, r.verified
+       FROM (SELECT $1::text AS uri) o
+       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
+       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`,
       [this.identity.uri],
     );
     const row = result.rows[0];
     if (row === undefined) return null;
+    this.ranges ??= { value: row.ranges_etag === null ? null : rangesOf({ etag: row.ranges_etag, ends: row.ends, digests: row.digests, verified: row.verified }) };
+    if (row.etag === null) return null;
     return {
       etag: row.etag,
       parserVersion: row.parser_version,
@@ -347,60 +412,91 @@ export class PgObjectTransaction {
     };
   }
 
-  /** Records where the version just ingested can be read on from; null: it cannot (a later change is read in full). */
+  /**
+   * Records where the version just ingested can be read on from; null: it cannot (a later change is read in
+   * full). Written with the ranges just before commit (writeDeferred), in one statement.
+   */
   async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
-    if (checkpoint === null) {
-      await this.client.query(`DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`, [this.identity.uri]);
-      return;
-    }
-    await this.client.query(
-      `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)
-       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
-         format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
-         tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
-      [
-        this.identity.uri,
-        checkpoint.etag,
-        checkpoint.parserVersion,
-        checkpoint.format,
-        checkpoint.byteOffset,
-        checkpoint.tailBytes,
-        checkpoint.tailSha256,
-        JSON.stringify(checkpoint.state),
-      ],
-    );
+    this.deferred.checkpoint = { value: checkpoint };
   }
 
   async loadRanges(): Promise<IngestedRanges | null> {
+    if (this.ranges !== undefined) return this.ranges.value;
     const result = await this.client.query<{ etag: string; ends: string[]; digests: Buffer[]; verified: boolean }>(
       `SELECT etag, ends, digests, verified FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`,
       [this.identity.uri],
     );
     const row = result.rows[0];
-    if (row === undefined) return null;
-    const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
-    return { etag: row.etag, ranges, verified: row.verified };
+    this.ranges = { value: row === undefined ? null : rangesOf(row) };
+    return this.ranges.value;
   }
 
-  /** Records which bytes the rows just written (or just verified) were read from; null: not known. */
+  /** Records which bytes the rows just written (or just verified) were read from; null: not known. Written like the checkpoint. */
   async saveRanges(ranges: IngestedRanges | null): Promise<void> {
-    if (ranges === null) {
-      await this.client.query(`DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`, [this.identity.uri]);
-      return;
+    this.ranges = { value: ranges };
+    this.deferred.ranges = { value: ranges };
+  }
+
+  /**
+   * Writes the checkpoints and ranges saved in this transaction (of every object it locked), one statement per
+   * object: called by the store just before COMMIT.
+   */
+  async writeDeferred(): Promise<void> {
+    for (const tx of this.locked) await tx.writeOwnDeferred();
+  }
+
+  private async writeOwnDeferred(): Promise<void> {
+    const { ingested, checkpoint, ranges } = this.deferred;
+    this.deferred = {};
+    const parts: string[] = [];
+    const values: unknown[] = [this.identity.uri];
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (ingested !== undefined) {
+      const { version, sessionId, agent, stats } = ingested;
+      parts.push(
+        `UPDATE ${SCHEMA}.objects SET agent = ${param(agent)}, kind = ${param(this.identity.kind)}, etag = ${param(version.etag)},
+           size = ${param(version.size)}::bigint, last_modified = COALESCE(${param(version.lastModified)}::timestamptz, last_modified),
+           sequencer = COALESCE(${param(version.sequencer)}, sequencer), state = 'ingested', error = ${param(stats.note)},
+           parser_version = ${param(stats.parserVersion)}, bytes_ingested = ${param(stats.bytesIngested)}::bigint,
+           lines_total = ${param(stats.linesTotal)}::int, lines_malformed = ${param(stats.linesMalformed)}::int,
+           lines_unknown = ${param(stats.linesUnknown)}::int, lines_ignored = ${param(stats.linesIgnored)}::int,
+           duplicate_responses = ${param(stats.duplicateResponses)}::int, truncated = ${param(stats.truncated)}::boolean,
+           attempts = attempts + 1, ingested_at = now(), deleted_at = NULL, session_id = ${param(sessionId)},
+           values_rejected = ${param(stats.valuesRejected)}::int, updated_at = now()
+         WHERE uri = $1`,
+      );
     }
-    await this.client.query(
-      `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
-         verified = EXCLUDED.verified, updated_at = now()`,
-      [
-        this.identity.uri,
-        ranges.etag,
-        ranges.ranges.map((range) => range.end),
-        ranges.ranges.map((range) => range.sha256),
-        ranges.verified,
-      ],
-    );
+    if (checkpoint !== undefined) {
+      const c = checkpoint.value;
+      parts.push(
+        c === null
+          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`
+          : `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
+             VALUES ($1, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
+                     ${param(c.tailBytes)}::int, ${param(c.tailSha256)}::bytea, ${param(JSON.stringify(c.state))}::json)
+             ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
+               format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
+               tail_sha256 = EXCLUDED.tail_sha256, state = EXCLUDED.state, updated_at = now()`,
+      );
+    }
+    if (ranges !== undefined) {
+      const r = ranges.value;
+      parts.push(
+        r === null
+          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`
+          : `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified)
+             VALUES ($1, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
+                     ${param(r.ranges.map((range) => range.sha256))}::bytea[], ${param(r.verified)}::boolean)
+             ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
+               verified = EXCLUDED.verified, updated_at = now()`,
+      );
+    }
+    if (parts.length === 0) return;
+    const sql = parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
+    await this.client.query(sql, values);
   }
 
   /** Starts replacing the session's secret findings (after beginSession: they reference its row). */
@@ -413,40 +509,14 @@ export class PgObjectTransaction {
     return SecretFindingWriter.resume(this.client, sessionId, fromOrdinal);
   }
 
+  /** Records the object ingested: written with the checkpoint and ranges just before commit (writeDeferred), in one statement. */
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {
-    await this.client.query(
-      `UPDATE ${SCHEMA}.objects SET agent = $17, kind = $2, etag = $3, size = $4, last_modified = COALESCE($5, last_modified),
-         sequencer = COALESCE($6, sequencer), state = 'ingested', error = $7, parser_version = $8,
-         bytes_ingested = $9, lines_total = $10, lines_malformed = $11, lines_unknown = $12, lines_ignored = $13,
-         duplicate_responses = $14, truncated = $15, attempts = attempts + 1, ingested_at = now(),
-         deleted_at = NULL, session_id = $16, values_rejected = $18, updated_at = now()
-       WHERE uri = $1`,
-      [
-        this.identity.uri,
-        this.identity.kind,
-        version.etag,
-        version.size,
-        version.lastModified,
-        version.sequencer,
-        stats.note,
-        stats.parserVersion,
-        stats.bytesIngested,
-        stats.linesTotal,
-        stats.linesMalformed,
-        stats.linesUnknown,
-        stats.linesIgnored,
-        stats.duplicateResponses,
-        stats.truncated,
-        sessionId,
-        agent,
-        stats.valuesRejected,
-      ],
-    );
+    this.deferred.ingested = { version, sessionId, agent, stats };
   }
 
   /**
-   * A Claude tool-result file, recorded so that a changed one is noticed; its content is read into its
-   * session's tool calls when that session is ingested.
+   * A sidecar (a tool output an agent saved beside its log), recorded so that a changed one is noticed; its content
+   * is read into its session's tool calls when that session is ingested (in the same transaction: handle-object.ts).
    */
   async markSidecar(version: ObjectVersion, sessionId: string): Promise<void> {
     await this.client.query(

@@ -51,16 +51,6 @@ export class SecretFindingWriter implements FindingSink {
     await this.client.query(`INSERT INTO ${SCHEMA}.secret_findings (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
 
-  /** A tool result replaced by its sidecar's full text: the findings of the preview it replaces go. */
-  async forgetToolResult(where: { messageOrdinal: number; callIndex: number }): Promise<void> {
-    await this.flush();
-    await this.client.query(
-      `DELETE FROM ${SCHEMA}.secret_findings
-       WHERE session_id = $1 AND message_ordinal = $2 AND call_index = $3 AND field = 'tool_result'`,
-      [this.sessionId, where.messageOrdinal, where.callIndex],
-    );
-  }
-
   /** Writes what is left and the session's count. */
   async finish(): Promise<number> {
     await this.flush();

@@ -71,14 +71,6 @@ export interface WriterOptions {
   insertMethod?: InsertMethod;
 }
 
-/** A tool call whose full result lives in a sidecar file. */
-export interface SavedResultRef {
-  messageOrdinal: number;
-  callIndex: number;
-  /** The path as the log recorded it. */
-  recordedPath: string;
-}
-
 const DEFAULT_BATCH_ROWS = 500;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -103,8 +95,6 @@ export class SessionWriter implements RecordSink {
   toolCallsWritten = 0;
   /** Rows of an earlier ingest changed by a resumed parse. */
   rowsRevised = 0;
-  /** Tool calls whose full result was saved to a file beside the log (read in after the rows are written). */
-  readonly savedResults: SavedResultRef[] = [];
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -122,9 +112,7 @@ export class SessionWriter implements RecordSink {
     session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session);
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1`, [session.id]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1`, [session.id]);
+    await SessionWriter.claim(client, session, null);
     return new SessionWriter(client, session, options);
   }
 
@@ -138,19 +126,22 @@ export class SessionWriter implements RecordSink {
     fromOrdinal: number,
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session);
-    await client.query(`DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND message_ordinal >= $2`, [session.id, fromOrdinal]);
-    await client.query(`DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ordinal >= $2`, [session.id, fromOrdinal]);
+    await SessionWriter.claim(client, session, fromOrdinal);
     return new SessionWriter(client, session, options);
   }
 
-  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }): Promise<void> {
+  /** Claims the session's row and deletes its rows (from `fromOrdinal` on; null: all), in one statement (one round trip). */
+  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<void> {
     await client.query(
-      `INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
-         agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()`,
-      [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId],
+      `WITH claimed AS (
+         INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
+           agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()),
+       calls AS (DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7)),
+       messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7))
+       SELECT 1`,
+      [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId, fromOrdinal],
     );
   }
 
@@ -169,9 +160,6 @@ export class SessionWriter implements RecordSink {
   }
 
   toolCall(t: ToolCallRecord): void {
-    if (t.resultFile !== null) {
-      this.savedResults.push({ messageOrdinal: t.messageOrdinal, callIndex: t.callIndex, recordedPath: t.resultFile });
-    }
     const input = this.json(t.input);
     const inputText = sqlText(t.inputText);
     const result = sqlText(t.resultText);
@@ -194,9 +182,6 @@ export class SessionWriter implements RecordSink {
 
   revise(revision: RowRevision): void {
     if (revision.kind === 'tool-result') {
-      if (revision.resultFile !== null) {
-        this.savedResults.push({ messageOrdinal: revision.messageOrdinal, callIndex: revision.callIndex, recordedPath: revision.resultFile });
-      }
       this.resultRevisions.push(revision);
       this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
     } else {
@@ -324,14 +309,6 @@ export class SessionWriter implements RecordSink {
       ],
     );
     await this.linkParentAndChildren(agent, s);
-  }
-
-  /** Replaces a tool call's result (the preview in the log) with the full output read from its sidecar. */
-  async setSavedResult(ref: SavedResultRef, text: string): Promise<void> {
-    await this.client.query(
-      `UPDATE ${SCHEMA}.tool_calls SET result_text = $4 WHERE session_id = $1 AND message_ordinal = $2 AND call_index = $3`,
-      [this.session.id, ref.messageOrdinal, ref.callIndex, sqlText(text)],
-    );
   }
 
   /**

@@ -9,7 +9,8 @@ export interface PipelineStatus {
     skipped: number;
     deleted: number;
     failed: number;
-    waiting: number;
+    /** Objects in state `pending` (seen, not finished). */
+    pending: number;
     liveSessions: number;
     failedMessages: number;
     failedBackfillPrefixes: number;
@@ -60,7 +61,7 @@ export async function readPipelineStatus(db: Pick<pg.Pool, 'query'>, options: { 
       skipped: Number(t['skipped']),
       deleted: Number(t['deleted']),
       failed: Number(t['failed']),
-      waiting: Number(t['waiting']),
+      pending: Number(t['pending']),
       liveSessions: Number(t['live_sessions']),
       failedMessages: Number(t['failed_messages']),
       failedBackfillPrefixes: Number(t['failed_backfill_prefixes']),

@@ -22,14 +22,21 @@ export class MemoryStore implements IngestStore {
 
   async withObjectLock<T>(identity: ObjectIdentity, work: (tx: ObjectTransaction) => Promise<T>): Promise<T> {
     this.locks += 1;
+    const locked = new Map<string, StoredRow>();
+    const result = await work(this.lockRow(identity, locked));
+    // Committed only when `work` returned, as the real transaction is: every row it locked.
+    for (const [uri, row] of locked) this.rows.set(uri, row);
+    return result;
+  }
+
+  /** A transaction's working copy of an object's row (created if new), kept in `locked` until it commits. */
+  lockRow(identity: ObjectIdentity, locked: Map<string, StoredRow>): MemoryTransaction {
     const existing = this.rows.get(identity.uri);
     const row: StoredRow = existing
       ? { ...existing }
       : { etag: null, sequencer: null, state: 'pending', parserVersion: null, sessionId: null, updatedAt: this.now, kind: identity.kind };
-    const result = await work(new MemoryTransaction(this, identity, row));
-    // Committed only when `work` returned, as the real transaction is.
-    this.rows.set(identity.uri, row);
-    return result;
+    locked.set(identity.uri, row);
+    return new MemoryTransaction(this, identity, row, locked);
   }
 
   async peek(uri: string): Promise<StoredObject | null> {
@@ -51,7 +58,13 @@ class MemoryTransaction implements ObjectTransaction {
     private readonly store: MemoryStore,
     readonly identity: ObjectIdentity,
     private readonly row: StoredRow,
+    private readonly locked: Map<string, StoredRow>,
   ) {}
+
+  async lockAlso(identity: ObjectIdentity): Promise<ObjectTransaction> {
+    this.store.writes.push(`lockAlso ${identity.key}`);
+    return this.store.lockRow(identity, this.locked);
+  }
 
   get stored(): StoredObject {
     return this.row;
@@ -87,8 +100,6 @@ class MemoryTransaction implements ObjectTransaction {
     return null;
   }
 
-  savepoint = notInMemory;
-  rollbackTo = notInMemory;
   loadRanges = notInMemory;
   saveRanges = notInMemory;
   beginSession = notInMemory;

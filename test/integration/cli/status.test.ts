@@ -43,8 +43,8 @@ describe('sessionlake status', () => {
     const json = await status(['--json']);
 
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^objects: 2 \(ingested 1, skipped 1, deleted 0, failed 0, waiting 0\) · live sessions 1$/m);
-    expect(text.stdout).toContain('lag: 0 s (nothing waiting)');
+    expect(text.stdout).toMatch(/^objects: 2 \(ingested 1, skipped 1, deleted 0, failed 0, pending 0\) · live sessions 1$/m);
+    expect(text.stdout).toContain('lag: 0 s (nothing pending or failed)');
     expect(text.stdout).toMatch(/skipped\s+claude\s+session\s+1/);
     expect(text.stdout).toMatch(/s3:\/\/test-raw-\w+\/\s+finished/);
     expect(text.stdout).toMatch(/^\s*run\s+prefix\s+status\s+started\s+listed\s+to do\s+ingested\s+enqueued\s+verified\s+deleted\s+failed\s*$/m);

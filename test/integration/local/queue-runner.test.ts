@@ -174,6 +174,31 @@ describe('queue runner', () => {
     expect(await dlqBodies(running)).toEqual(['poison']);
   });
 
+  it('runs `concurrency` batches at once, as Lambda runs several invocations; each message handled once', async () => {
+    const running = await prepare(['a', 'b', 'c']);
+    let now = 0;
+    let most = 0;
+    const handled: string[] = [];
+    // Each batch waits until a second one is running too (or, alone, for a while): two at once are seen only if
+    // the runner starts a batch while another runs.
+    const handler = async (event: SQSEvent): Promise<void> => {
+      now += 1;
+      most = Math.max(most, now);
+      for (let waited = 0; now < 2 && waited < 50; waited += 1) await sleep(10);
+      handled.push(...event.Records.map((record) => record.body));
+      now -= 1;
+    };
+
+    runner = await startQueueRunner({
+      sqs: running.sqs, queueUrl: running.queueUrl, region: running.region, handler, batchSize: 1, concurrency: 3,
+      functionTimeoutMs: 5_000, visibilityTimeoutSeconds: 5, waitTimeSeconds: 1,
+    });
+    await runner.drain();
+
+    expect(most).toBeGreaterThanOrEqual(2);
+    expect(handled.sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('refuses a visibility timeout shorter than the function timeout, as AWS does for an event source mapping', async () => {
     const running = await prepare([]);
 

@@ -55,9 +55,6 @@ const SAME_ETAG: Array<[ObjectState, ParserVersionCase, Currency]> = [
   ['pending', 'current', 'retry'],
   ['pending', 'older', 'retry'],
   ['pending', 'none', 'retry'],
-  ['superseded', 'current', 'retry'],
-  ['superseded', 'older', 'retry'],
-  ['superseded', 'none', 'retry'],
 ];
 
 describe('currency of a session key: stored state × parser version × ETag × sequencer', () => {

@@ -91,6 +91,19 @@ describe('handleObject, store in memory', () => {
     expect(store.writes).toEqual([`markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`, `markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`]);
   });
 
+  it('touches no rows for content whose records are all of unknown types: decided before any write, skipped', async () => {
+    const { store, reader, deps } = setup();
+    // Two JSON objects Claude Code's parser reads (no other agent claims them) whose types it does not know.
+    const body = `${JSON.stringify({ type: 'mystery', sessionId: 'x' })}\n${JSON.stringify({ type: 'enigma' })}\n`;
+    reader.objects.set(SESSION, { etag: 'e1', body });
+    // The memory store cannot open a session's rows (beginSession, a savepoint): had the write path begun, this throws.
+    expect(await handleObject(notice(SESSION), deps)).toEqual({
+      status: 'skipped',
+      reason: 'no Claude Code record: 2 JSON lines, all of unknown types',
+    });
+    expect(store.writes).toEqual([`markSkipped ${SESSION}`, `saveCheckpoint ${SESSION} none`]);
+  });
+
   it('records a sidecar whose session is not in the bucket yet, and a repeat of it as unchanged', async () => {
     const { store, reader, deps } = setup();
 
@@ -102,6 +115,20 @@ describe('handleObject, store in memory', () => {
     expect(await handleObject(notice(SIDECAR), deps)).toEqual({ status: 'unchanged' });
     expect(store.writes).toHaveLength(1);
     expect(reader.heads).toBe(1);
+  });
+
+  it('handles a sidecar notice in one transaction: a failure reading its session leaves no trace of either', async () => {
+    const { store, reader, deps } = setup();
+    reader.objects.set(SESSION, { etag: 's1', body: '{}\n' });
+    reader.open = async () => {
+      throw new Error('S3 read failed');
+    };
+
+    await expect(handleObject(notice(SIDECAR), deps)).rejects.toThrow('S3 read failed');
+    // One transaction, rolled back: no sidecar row left behind as if it had been seen (a half state), no session row.
+    expect([...store.rows.keys()]).toEqual([]);
+    expect(store.locks).toBe(1);
+    expect(store.writes).toEqual([`lockAlso ${SESSION}`]);
   });
 });
 
