@@ -1,4 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { checkBudgets } from '../../shared/budgets/check.js';
+import { configuredSenders } from '../../shared/budgets/senders.js';
+import { budgetCheckIntervalMs, throttledBudgetCheck } from '../../shared/budgets/throttled-check.js';
 import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { lambdaBatchResponse, processSqsBatch } from '../../shared/ingest/sqs-batch.js';
@@ -11,6 +14,12 @@ const config = loadConfig(await resolveDatabaseUrl(process.env));
 const log = createLogger(config.logLevel, { function: 'ingest' });
 const { deps, pool } = createIngestDependencies(config, log);
 const schema = schemaGate(pool, log);
+const alertSenders = configuredSenders(process.env, config.s3.region);
+// Budgets the batches' spending crossed alert within minutes (README "Budgets and alerts").
+const checkBudgetsSoon = throttledBudgetCheck(() => checkBudgets(pool, alertSenders, log), {
+  intervalMs: budgetCheckIntervalMs(process.env),
+  log,
+});
 
 /**
  * SQS event source → S3 notifications → the write path; returns only the messages that failed, and throws
@@ -23,5 +32,6 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     ...deps,
     log: log.child({ requestId: context.awsRequestId }),
   });
+  await checkBudgetsSoon();
   return lambdaBatchResponse(batch);
 }

@@ -309,7 +309,7 @@ describe('IAM, least privilege', () => {
     for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) expect(role.Properties?.['ManagedPolicyArns']).toBeUndefined();
   });
 
-  it('ingest: reads objects, receives/deletes/changes visibility on its own queue, reads its parameter, writes its logs', () => {
+  it('ingest: reads objects, receives/deletes/changes visibility on its own queue, reads its parameter, writes its logs, alerts on budgets', () => {
     expect(byAction(statementsOf('IngestRole'))).toEqual({
       'logs:CreateLogStream': [{ 'Fn::GetAtt': ['IngestLogGroup', 'Arn'] }],
       'logs:PutLogEvents': [{ 'Fn::GetAtt': ['IngestLogGroup', 'Arn'] }],
@@ -320,8 +320,15 @@ describe('IAM, least privilege', () => {
       'sqs:DeleteMessage': [queueArn],
       'sqs:ChangeMessageVisibility': [queueArn],
       'sqs:GetQueueAttributes': [queueArn],
-      'ssm:GetParameter': [parameterArn],
+      // Budget alerts from the ingest path (README "Budgets and alerts"): the alarm topic and the webhook URLs.
+      'sns:Publish': [{ Ref: 'AlarmTopic' }],
+      'ssm:GetParameter': [
+        parameterArn,
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/budget-webhooks/*' },
+      ],
     });
+    const env = (props('IngestLambdaFunction')['Environment'] as { Variables: Record<string, Json> }).Variables;
+    expect(env).toMatchObject({ SESSIONLAKE_BUDGET_TOPIC_ARN: { Ref: 'AlarmTopic' }, SESSIONLAKE_BUDGET_CHECK_INTERVAL_MS: '300000' });
   });
 
   it('backfill: lists the bucket, reads objects, sends to the ingest queue, reads its parameter, writes its logs, alerts on budgets', () => {

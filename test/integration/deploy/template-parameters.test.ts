@@ -78,10 +78,10 @@ describe('the database secret in Secrets Manager, behind RDS Proxy', () => {
     for (const role of ['IngestRole', 'BackfillRole']) {
       expect(statementsWith(role, 'secretsmanager:GetSecretValue').map((s) => s.Resource)).toEqual([SECRET_ARN]);
       expect(statementsWith(role, 'kms:Decrypt').map((s) => s.Resource)).toEqual([BUCKET_KEY_ARN, KEY_ARN]);
-      // Only the budgets' webhook URLs (the backfill's budget alerts), never a database parameter.
-      expect(statementsWith(role, 'ssm:GetParameter').map((s) => s.Resource)).toEqual(
-        role === 'BackfillRole' ? [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/budget-webhooks/*' }] : [],
-      );
+      // Only the budgets' webhook URLs (budget alerts), never a database parameter.
+      expect(statementsWith(role, 'ssm:GetParameter').map((s) => s.Resource)).toEqual([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/budget-webhooks/*' },
+      ]);
     }
   });
 
