@@ -323,8 +323,8 @@ describe('IAM, least privilege', () => {
       // Budget alerts from the ingest path (README "Budgets and alerts"): the alarm topic and the webhook URLs.
       'sns:Publish': [{ Ref: 'AlarmTopic' }],
       'ssm:GetParameter': [
-        parameterArn,
         { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sessionlake/dev/budget-webhooks/*' },
+        parameterArn,
       ],
     });
     const env = (props('IngestLambdaFunction')['Environment'] as { Variables: Record<string, Json> }).Variables;
