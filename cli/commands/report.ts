@@ -1,5 +1,3 @@
-import { loadConfig } from '../../shared/config.js';
-import { databaseUrlProblem } from '../../shared/database-url.js';
 import { createPool } from '../../shared/store/pool.js';
 import {
   checkTimezone,
@@ -17,6 +15,7 @@ import {
   type TokenTotals,
 } from '../../shared/store/usage-reports.js';
 import { integerOption, stringOption, type Command, type CommandInput } from '../command.js';
+import { databaseUrlOption } from '../database-option.js';
 import { formatCost, formatCount, formatDuration, renderTable, truncate, type Column } from '../report-table.js';
 
 const REPORTS = ['daily', 'sessions', 'models'] as const;
@@ -62,7 +61,7 @@ export const reportCommand: Command = {
     const report = reportName(input.positionals[0] ?? '');
     const filters = readFilters(input);
     const limit = Math.max(1, integerOption(input, 'limit', 50));
-    const url = databaseUrl(input);
+    const url = databaseUrlOption(input);
     const pool = createPool({ connectionString: url, max: 1 });
     try {
       if (!(await checkTimezone(pool, filters.timezone))) {
@@ -102,15 +101,6 @@ function readFilters(input: CommandInput): ReportFilters {
     if (value !== undefined) filters[name] = value;
   }
   return filters;
-}
-
-function databaseUrl(input: CommandInput): string {
-  const option = stringOption(input, 'database-url');
-  const problem = option === undefined ? null : databaseUrlProblem(option);
-  if (problem !== null) throw new Error(`--database-url: ${problem}`);
-  const url = option ?? loadConfig().database.connectionString;
-  if (url === undefined) throw new Error('no database: pass --database-url or set DATABASE_URL');
-  return url;
 }
 
 function sumTotals(rows: TokenTotals[]): TokenTotals {

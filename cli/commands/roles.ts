@@ -1,8 +1,7 @@
-import { loadConfig } from '../../shared/config.js';
-import { databaseUrlProblem } from '../../shared/database-url.js';
 import { createPool } from '../../shared/store/pool.js';
 import { bindTeam, createLogin, installRoles } from '../../shared/store/roles.js';
 import { stringOption, type Command, type CommandInput } from '../command.js';
+import { databaseUrlOption, listOption } from '../database-option.js';
 
 /** Creates the writer, analyst and admin roles (and optionally a team role) of docs/security.md. */
 export const rolesCommand: Command = {
@@ -36,11 +35,7 @@ export const rolesCommand: Command = {
     'See docs/security.md for the SQL to add a team by hand.',
   ],
   async run(input) {
-    const option = stringOption(input, 'database-url');
-    const problem = option === undefined ? null : databaseUrlProblem(option);
-    if (problem !== null) throw new Error(`--database-url: ${problem}`);
-    const url = option ?? loadConfig().database.connectionString;
-    if (url === undefined) throw new Error('no database: pass --database-url or set DATABASE_URL');
+    const url = databaseUrlOption(input);
     const names = {
       writer: stringOption(input, 'writer') ?? 'sessionlake_writer',
       analyst: stringOption(input, 'analyst') ?? 'sessionlake_analyst',
@@ -104,8 +99,4 @@ async function loginPassword(fromStdin: boolean): Promise<string> {
   const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
   if (password === '') throw new Error('--password-stdin: stdin held no password');
   return password;
-}
-
-function listOption(input: CommandInput, name: string): string[] {
-  return (stringOption(input, name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
