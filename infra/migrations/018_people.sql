@@ -106,8 +106,9 @@ $$;
 
 -- Person, route, team and the team's route of every (machine, OS user) pair, decided with every binding: the
 -- view runs with its owner's rights (no security_invoker), so every viewer gets the same decision, and it shows a
--- viewer only the pairs it may see (its machines, its people), so nobody learns another team's owners.
-CREATE VIEW machine_user_people AS
+-- viewer only the pairs it may see (its machines, its people), so nobody learns another team's owners. A security
+-- barrier: a caller's own conditions (a cast that fails and prints the value) run only on the rows it may see.
+CREATE VIEW machine_user_people WITH (security_barrier = true) AS
 WITH bound AS (
   SELECT DISTINCT ON (mu.machine, mu.os_user) mu.machine, mu.os_user, o.person AS owner, o.team AS owner_team
     FROM machine_users mu

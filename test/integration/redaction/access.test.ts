@@ -387,6 +387,16 @@ describe('every relation and function a team role can use', () => {
     await expect(asLogin('lab', machinesSeen, [], roles.admin)).rejects.toMatchObject({ code: '42501' });
   });
 
+  it('a failing condition of the caller\'s own runs only on rows it may see (the owner-rights view is a security barrier)', async () => {
+    for (const team of TEAMS) {
+      const error = await asLogin(team, `SELECT * FROM sessionlake.machine_user_people WHERE (machine || person)::int = 1`).then(
+        () => null,
+        (caught: Error) => caught.message,
+      );
+      expect(leaked(error ?? '', foreignMarkers(team)), team).toEqual([]);
+    }
+  });
+
   it('column statistics do not show a team another team\'s values', async () => {
     await stack.pool.query('ANALYZE sessionlake.sessions, sessionlake.objects, sessionlake.messages, sessionlake.tool_calls, sessionlake.team_machines, sessionlake.access_roles');
     const stats = await asLogin('ml', `SELECT * FROM pg_stats WHERE schemaname = 'sessionlake'`);
