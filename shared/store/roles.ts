@@ -45,8 +45,6 @@ const WRITER_GRANTS: Record<string, string> = {
   ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
   // The follow-up step after an object's transaction writes these; a changed or deleted tool call deletes its row.
   tool_call_search: 'SELECT, INSERT, DELETE',
-  // The sessions and objects policies read it (migration 018): a team bound to people sees their sessions.
-  machine_user_people: 'SELECT',
   // The scheduled function checks the budgets after each pass (migration 020): it reads their status, which
   // reads the usage views, and records the alerts it sends.
   budgets: 'SELECT',
