@@ -83,8 +83,10 @@ function isPrompt(text: string): boolean {
   return !(trimmed === '' || trimmed.startsWith('/') || trimmed.startsWith('?') || trimmed.startsWith('<session_context>') || trimmed.startsWith('<hook_context>'));
 }
 
-function joined(pieces: string[]): JoinedText | null {
-  return pieces.length === 0 ? null : joinPieces(pieces);
+/** The pieces joined (joined-text.ts); one piece is itself, with no joint (what joinPieces gives, without its work). */
+function joined(pieces: readonly string[]): JoinedText | null {
+  if (pieces.length === 0) return null;
+  return pieces.length === 1 ? { text: pieces[0] as string, joints: [] } : joinPieces(pieces);
 }
 
 /** `thoughts: [{subject, description, timestamp}]`: "subject: description" per thought (either part alone when the other is empty). */

@@ -148,7 +148,7 @@ export class QwenSessionParser implements SessionParser {
     const parts = readParts(messageParts(value));
     const result = isRecord(value['toolCallResult']) ? value['toolCallResult'] : {};
     const resultCallId = asText(result['callId']);
-    const responses: FunctionResponsePart[] =
+    const responses: readonly FunctionResponsePart[] =
       parts.functionResponses.length > 0 ? parts.functionResponses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
     // A result no call waits for (its call is not in the log) keeps its text on the row.
     const orphans: string[] = [];
@@ -328,7 +328,9 @@ function isSubagentRecord(envelope: QwenEnvelope): boolean {
 
 /** Text pieces joined (joined-text.ts), or null when there are none. */
 function joined(pieces: readonly string[]): JoinedText | null {
-  return pieces.length === 0 ? null : joinPieces(pieces);
+  if (pieces.length === 0) return null;
+  // One piece is itself, with no joint: what joinPieces gives, without its work.
+  return pieces.length === 1 ? { text: pieces[0] as string, joints: [] } : joinPieces(pieces);
 }
 
 function isQwenState(state: unknown): state is QwenParserState {
