@@ -236,9 +236,7 @@ export class QwenSessionParser implements SessionParser {
   private emit(line: JsonLine, envelope: QwenEnvelope, fields: RowFields, sink: RecordSink): number {
     const ordinal = this.nextOrdinal;
     this.nextOrdinal += 1;
-    const textJoints = jointsOf(fields.text ?? null);
-    const thinkingJoints = jointsOf(fields.thinking ?? null);
-    const record: MessageRecord = {
+    const row: MessageRecord = {
       ordinal,
       role: fields.role,
       sourceType: envelope.type ?? MISSING,
@@ -249,8 +247,6 @@ export class QwenSessionParser implements SessionParser {
       model: fields.model ?? null,
       text: fields.text?.text ?? null,
       thinking: fields.thinking?.text ?? null,
-      ...(textJoints === undefined ? {} : { textJoints }),
-      ...(thinkingJoints === undefined ? {} : { thinkingJoints }),
       isSidechain: envelope.isSidechain,
       isCompactBoundary: fields.isCompactBoundary ?? false,
       responseId: fields.responseId ?? null,
@@ -260,6 +256,10 @@ export class QwenSessionParser implements SessionParser {
       lineNumber: line.lineNumber,
       byteOffset: line.byteOffset,
     };
+    const textJoints = jointsOf(fields.text ?? null);
+    const thinkingJoints = jointsOf(fields.thinking ?? null);
+    // Spreads in a literal cost more than the rest of the row: only text joined from pieces pays for them.
+    const record = textJoints === undefined && thinkingJoints === undefined ? row : withJoints(row, textJoints, thinkingJoints);
     sink.message(record);
     this.lastUuid = envelope.uuid;
     this.lastResolved = envelope.uuid;
@@ -319,6 +319,24 @@ interface RowFields {
   responseId?: string | null;
   requestId?: string | null;
   isCompactBoundary?: boolean;
+}
+
+/** The row with its joints, placed after `thinking` as rows have always carried them. */
+function withJoints(row: MessageRecord, textJoints: readonly number[] | undefined, thinkingJoints: readonly number[] | undefined): MessageRecord {
+  const { isSidechain, isCompactBoundary, responseId, requestId, tokens, rawUsage, lineNumber, byteOffset, ...head } = row;
+  return {
+    ...head,
+    ...(textJoints === undefined ? {} : { textJoints }),
+    ...(thinkingJoints === undefined ? {} : { thinkingJoints }),
+    isSidechain,
+    isCompactBoundary,
+    responseId,
+    requestId,
+    tokens,
+    rawUsage,
+    lineNumber,
+    byteOffset,
+  };
 }
 
 /** A record of a subagent transcript (attachJsonlTranscriptWriter writes both fields on each). */
