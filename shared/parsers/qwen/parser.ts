@@ -74,7 +74,7 @@ export class QwenSessionParser implements SessionParser {
 
   line(line: JsonLine, sink: RecordSink): void {
     const envelope = readEnvelope(line, this.values);
-    this.summary.observeEnvelope(envelope);
+    this.summary.observeEnvelope(line.value, envelope);
     switch (envelope.type) {
       case 'user':
         this.user(line, envelope, sink);
