@@ -509,18 +509,22 @@ CREATE TABLE transcript_retention (
 ALTER TABLE transcript_retention ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operators ON transcript_retention USING ((SELECT sees_all_machines(current_user)));
 
--- The months that have partitions, with their sessions and size (all three tables).
+-- The months that have partitions, or rows waiting in the default partition (no partition of their own yet, size
+-- 0 here), with their sessions and size (all three tables).
 CREATE FUNCTION transcript_months() RETURNS TABLE (month date, sessions bigint, bytes bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
-  SELECT to_date(substr(c.relname, length('messages_') + 1), 'YYYY_MM') AS month,
-         (SELECT count(*) FROM sessions s
-           WHERE s.transcript_month = to_date(substr(c.relname, length('messages_') + 1), 'YYYY_MM')),
-         (SELECT sum(pg_total_relation_size(p.oid))::bigint FROM pg_class p
-           WHERE p.relnamespace = c.relnamespace
-             AND p.relname IN (c.relname, 'tool_calls_' || substr(c.relname, 10), 'tool_call_search_' || substr(c.relname, 10)))
-    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-   WHERE i.inhparent = 'messages'::regclass AND c.relname ~ '^messages_[0-9]{4}_[0-9]{2}$'
-   ORDER BY 1
+  WITH months AS (
+    SELECT to_date(substr(c.relname, length('messages_') + 1), 'YYYY_MM') AS month,
+           (SELECT sum(pg_total_relation_size(p.oid))::bigint FROM pg_class p
+             WHERE p.relnamespace = c.relnamespace
+               AND p.relname IN (c.relname, 'tool_calls_' || substr(c.relname, 10), 'tool_call_search_' || substr(c.relname, 10))) AS bytes
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'messages'::regclass AND c.relname ~ '^messages_[0-9]{4}_[0-9]{2}$'
+    UNION ALL
+    SELECT DISTINCT transcript_month, 0::bigint FROM messages_default
+  )
+  SELECT m.month, (SELECT count(*) FROM sessions s WHERE s.transcript_month = m.month), sum(m.bytes)::bigint
+    FROM months m GROUP BY m.month ORDER BY m.month
 $$;
 
 -- This month's and the next `months_ahead` months' partitions, and those of months whose rows wait in the default
@@ -635,7 +639,11 @@ BEGIN
     INTO counts;
   UPDATE sessions SET transcript_dropped_at = now() WHERE transcript_month = month AND transcript_dropped_at IS NULL;
   GET DIAGNOSTICS marked = ROW_COUNT;
-  EXECUTE format('DROP TABLE %I, %I, %I', 'tool_call_search_' || suffix, 'tool_calls_' || suffix, 'messages_' || suffix);
+  -- The search rows first (they reference the tool calls); a partition a foreign key references is detached
+  -- before it is dropped.
+  EXECUTE format('DROP TABLE %I', 'tool_call_search_' || suffix);
+  EXECUTE format('ALTER TABLE tool_calls DETACH PARTITION %I', 'tool_calls_' || suffix);
+  EXECUTE format('DROP TABLE %I, %I', 'tool_calls_' || suffix, 'messages_' || suffix);
   INSERT INTO transcript_retention (month, sessions, messages, tool_calls, bytes)
   VALUES (month, marked, counts.messages, counts.tool_calls, coalesce(counts.bytes, 0))
   ON CONFLICT ON CONSTRAINT transcript_retention_pkey DO UPDATE SET dropped_at = now(),
