@@ -467,11 +467,21 @@ BEGIN
    WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = b.session_id AND s.transcript_dropped_at IS NOT NULL);
   DELETE FROM usage_rollup_daily;
   DELETE FROM session_usage;
-  INSERT INTO billed_responses
-  SELECT DISTINCT ON (r.response_key) r.*
-    FROM response_rows r
-   WHERE NOT EXISTS (SELECT 1 FROM billed_responses f WHERE f.response_key = r.response_key)
-   ORDER BY r.response_key, r.billing_rank DESC, r.billing_preferred DESC, r.session_id, r.message_ordinal;
+  IF NOT EXISTS (SELECT 1 FROM sessions WHERE transcript_dropped_at IS NOT NULL) THEN
+    INSERT INTO billed_responses
+    SELECT DISTINCT ON (r.response_key) r.*
+      FROM response_rows r
+     ORDER BY r.response_key, r.billing_rank DESC, r.billing_preferred DESC, r.session_id, r.message_ordinal;
+  ELSE
+    -- the keys billed from dropped transcripts are taken (a hash anti-join, not a probe per row)
+    INSERT INTO billed_responses
+    SELECT DISTINCT ON (r.response_key) r.*
+      FROM response_rows r
+      LEFT JOIN (SELECT b.response_key FROM billed_responses b JOIN sessions s ON s.id = b.session_id
+                  WHERE s.transcript_dropped_at IS NOT NULL) kept ON kept.response_key = r.response_key
+     WHERE kept.response_key IS NULL
+     ORDER BY r.response_key, r.billing_rank DESC, r.billing_preferred DESC, r.session_id, r.message_ordinal;
+  END IF;
   GET DIAGNOSTICS billed = ROW_COUNT;
   INSERT INTO usage_rollup_daily
   SELECT day, machine, agent, project_key, model, count(*), sum(input_tokens), sum(output_tokens),

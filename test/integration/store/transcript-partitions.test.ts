@@ -235,6 +235,20 @@ describe('retention and restore, on the fixtures ingested through the write path
     expect(sessionsOfMonth.length).toBeGreaterThan(0);
   });
 
+  it('the write path gives each session the month of its earliest message, and every row that month', async () => {
+    const { rows } = await stack.pool.query<{ id: string; month: string; earliest: string | null; off: number }>(
+      `SELECT s.id, to_char(s.transcript_month, 'YYYY-MM') AS month,
+              to_char(min(m."timestamp") AT TIME ZONE 'UTC', 'YYYY-MM') AS earliest,
+              count(*) FILTER (WHERE m.transcript_month <> s.transcript_month)::int AS off
+         FROM sessionlake.sessions s JOIN sessionlake.messages m ON m.session_id = s.id GROUP BY s.id, s.transcript_month`,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      if (row.earliest !== null) expect(row.month, row.id).toBe(row.earliest);
+      expect(row.off, row.id).toBe(0);
+    }
+  });
+
   it('drops the month\'s transcripts, keeps sessions, billed responses, rollups and costs exactly, and restores it from the bucket', async () => {
     const url = stack.database.url;
     const partition = `messages_${month.slice(0, 7).replace('-', '_')}`;
