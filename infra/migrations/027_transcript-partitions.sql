@@ -699,7 +699,8 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION transcript_columns(regclass) FROM PUBLIC;
+-- transcript_columns stays executable by all: the trigger of the unassigned partitions runs as the inserting role
+-- (the writer, an operator), and it only reads the catalog.
 REVOKE EXECUTE ON FUNCTION secure_transcript_partition(regclass) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION create_transcript_partition(date) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION transcript_months() FROM PUBLIC;
