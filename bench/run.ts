@@ -223,7 +223,7 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
   try {
     const source = await client.query({
       // The writer's own column list (it grows with migrations), timestamp and jsonb as the text the writer sends.
-      text: `SELECT ${MESSAGES.columns.map((column) => (column === '"timestamp"' || column === 'usage' ? `${column}::text` : column)).join(', ')}
+      text: `SELECT ${MESSAGES.columns.map((column) => (column === '"timestamp"' || column === 'usage' || column === 'transcript_month' ? `${column}::text` : column)).join(', ')}
              FROM sessionlake.messages ORDER BY session_id, ordinal LIMIT $1`,
       values: [limit],
       rowMode: 'array',
