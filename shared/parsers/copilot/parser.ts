@@ -256,7 +256,8 @@ export class CopilotSessionParser implements SessionParser {
       emitted = true;
     }
     if (!emitted) this.counts.ignoredLines += 1;
-    this.processStartedAt = null;
+    // The next process starts after this one ended (its session.resume, when written, says when exactly).
+    this.processStartedAt = timestamp;
     this.processHasUsageRecords = false;
   }
 
