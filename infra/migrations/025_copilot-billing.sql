@@ -5,13 +5,14 @@
 -- export whose `chat` spans are the calls one by one. A call logged as a usage record and as a span bills once by
 -- the response key of migration 012 (same response id and session id). A process's shutdown totals are the sum of
 -- its spans, so they must not bill when spans of that session fall in the process's window — whichever object
--- arrives first. This migration replaces exactly two objects and adds four:
+-- arrives first. This migration replaces exactly one object and adds the rest:
 -- - response_rows (replaced; every other agent's rows are as in 021): a shutdown row is left out when such spans
 --   exist, and a span row takes the project of the session it belongs to;
--- - note_copilot_conversation_rows + two triggers on messages (added): when spans or shutdown rows are written or
---   deleted, the other object's rows of the same sessions are noted in billing_pending, so settle_billing decides
---   them again in the same transaction. A transaction-level advisory lock per machine, taken at the first such
---   statement, orders two objects of one machine written at once: the later one's notes see the earlier's rows;
+-- - note_copilot_conversation_rows, with triggers on messages (spans and shutdown rows written or deleted) and on
+--   sessions (a Copilot session inserted, or its machine, source id or project changed): the other object's rows
+--   of the same sessions are noted in billing_pending, so settle_billing decides them again in the same
+--   transaction. A transaction-level advisory lock per machine, taken at the first such statement, orders two
+--   objects of one machine written at once: the later one's notes see the earlier one's rows;
 -- - an index for the span lookups, and model_aliases for the names Copilot logs.
 
 
@@ -195,3 +196,28 @@ CREATE TRIGGER billing_copilot_rows_inserted AFTER INSERT ON messages
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_inserted();
 CREATE TRIGGER billing_copilot_rows_deleted AFTER DELETE ON messages
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_deleted();
+
+-- The write path fills a session's source id and cwd after its messages (shared/store/object-store.ts): a Copilot
+-- session that gains or changes them has its spans (and its own rows) decided again.
+CREATE FUNCTION note_copilot_sessions_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM note_copilot_conversation_rows(array_agg(n.id), array_agg('session'::text), array_agg(NULL::text))
+       FROM new_rows n WHERE n.agent = 'copilot' AND n.source_session_id IS NOT NULL
+      HAVING count(*) > 0;
+  ELSE
+    PERFORM note_copilot_conversation_rows(array_agg(n.id), array_agg('session'::text), array_agg(NULL::text))
+       FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE n.agent = 'copilot' AND n.source_session_id IS NOT NULL
+        AND (n.machine, n.source_session_id, n.project_key) IS DISTINCT FROM (o.machine, o.source_session_id, o.project_key)
+     HAVING count(*) > 0;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER billing_copilot_sessions_inserted AFTER INSERT ON sessions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_sessions_changed();
+CREATE TRIGGER billing_copilot_sessions_updated AFTER UPDATE ON sessions
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_sessions_changed();
