@@ -71,6 +71,8 @@ describe('sessionlake dev (npm start)', () => {
       expect(sessions.rows).toEqual([
         { agent: 'claude', sessions: claudeFixtureExpectations.length, messages: sum(claudeFixtureExpectations) },
         { agent: 'codex', sessions: codexFixtureExpectations.length, messages: sum(codexFixtureExpectations) },
+        // Copilot CLI: session A's 8 rows, session B's 4, the OTel export's 3 chat spans (test/fixtures/copilot)
+        { agent: 'copilot', sessions: 3, messages: 15 },
         { agent: 'gemini', sessions: geminiFixtures.length, messages: sum(geminiFixtures) },
         { agent: 'qwen', sessions: qwenFixtureExpectations.length, messages: sum(qwenFixtureExpectations) },
       ]);
