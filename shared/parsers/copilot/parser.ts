@@ -27,6 +27,10 @@ const IGNORED_EVENTS: ReadonlySet<string> = new Set([
   'tool.execution_progress', 'tool.execution_partial_result', 'subagent.started', 'subagent.completed',
   'subagent.failed', 'subagent.selected', 'subagent.deselected', 'hook.start', 'hook.end', 'abort',
   'pending_messages.modified', 'permission.requested', 'permission.completed', 'system.notification',
+  // the system prompt the CLI sent (26 KB in 1.0.102): not a message of the conversation
+  'system.message',
+  // the OTel export's other records: metric aggregates and log records repeat the spans' usage
+  'metric', 'log',
 ]);
 
 interface PendingCall {

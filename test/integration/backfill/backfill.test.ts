@@ -8,6 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
+import { SAMPLE_OBJECTS } from '../../fixtures/copilot/expectations.js';
 import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
@@ -200,8 +201,8 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       expect(versions.rows).toEqual([
         { agent: 'claude', parser_version: storedParserVersion(PARSERS.claude), n: expect.any(Number) },
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
-        // Copilot CLI: two sessions and the OTel export on each machine
-        { agent: 'copilot', parser_version: storedParserVersion(PARSERS.copilot), n: 3 * MACHINES.length },
+        // Copilot CLI: its sessions and OTel exports on each machine
+        { agent: 'copilot', parser_version: storedParserVersion(PARSERS.copilot), n: SAMPLE_OBJECTS.length * MACHINES.length },
         // Gemini: its sessions on each machine, untouched by Codex's version.
         { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: geminiFixtures.length * MACHINES.length },
         { agent: 'qwen', parser_version: storedParserVersion(PARSERS.qwen), n: expect.any(Number) },

@@ -12,7 +12,7 @@ import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/cla
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
 import { geminiFixtures, geminiTmpDir } from '../../fixtures/gemini/expectations.js';
 import { qwenFixtureExpectations, qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
-import { BILLED_WITH_SPANS, copilotHomeDir } from '../../fixtures/copilot/expectations.js';
+import { BILLED_WITH_SPANS, REAL_BILLED, SAMPLE_OBJECTS, copilotHomeDir } from '../../fixtures/copilot/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -322,8 +322,8 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     const objects = await stack.pool.query<{ kind: string; n: number }>(
       `SELECT kind, count(*)::int AS n FROM sessionlake.objects WHERE agent = 'copilot' GROUP BY 1 ORDER BY 1`,
     );
-    // two events.jsonl and one OTel export
-    expect(objects.rows).toEqual([{ kind: 'session', n: 3 }]);
+    // four events.jsonl and three OTel exports
+    expect(objects.rows).toEqual([{ kind: 'session', n: SAMPLE_OBJECTS.length }]);
     const rows = await stack.pool.query<{ messages: number; calls: number; errors: number; billed: number; input: number }>(
       `SELECT (SELECT count(*)::int FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id WHERE s.agent = 'copilot') AS messages,
               (SELECT count(*)::int FROM sessionlake.tool_calls t JOIN sessionlake.sessions s ON s.id = t.session_id WHERE s.agent = 'copilot') AS calls,
@@ -331,19 +331,16 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
               (SELECT count(*)::int FROM sessionlake.usage u WHERE u.agent = 'copilot') AS billed,
               (SELECT sum(input_tokens)::int FROM sessionlake.daily_usage d WHERE d.agent = 'copilot') AS input`,
     );
-    // session A 8 rows, session B 4, the export's 3 chat spans; A's two tool calls, one failed
+    const billedDays = [...BILLED_WITH_SPANS, REAL_BILLED];
     expect(rows.rows[0]).toEqual({
-      messages: 15,
-      calls: 2,
+      messages: SAMPLE_OBJECTS.reduce((sum, object) => sum + object.messages, 0),
+      calls: SAMPLE_OBJECTS.reduce((sum, object) => sum + object.toolCalls, 0),
+      // session A's `npm test` run
       errors: 1,
-      billed: BILLED_WITH_SPANS.reduce((sum, day) => sum + day.responses, 0),
-      input: BILLED_WITH_SPANS.reduce((sum, day) => sum + day.input, 0),
+      billed: billedDays.reduce((sum, day) => sum + day.responses, 0),
+      input: billedDays.reduce((sum, day) => sum + day.input, 0),
     });
-    expect([...stack.getObjectKeys].sort()).toEqual(
-      ['otel/copilot-otel-20261121-100000.jsonl', 'session-state/5f0c5c1e-2b7a-4c1d-9e3f-0a1b2c3d4e5f/events.jsonl', 'session-state/9a8b7c6d-1e2f-4a3b-8c9d-0e1f2a3b4c5d/events.jsonl'].map(
-        (key) => `${MACHINE}/raw/copilot/${key}`,
-      ),
-    );
+    expect([...stack.getObjectKeys].sort()).toEqual(SAMPLE_OBJECTS.map((object) => `${MACHINE}/raw/copilot/${object.path}`).sort());
   });
 
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {

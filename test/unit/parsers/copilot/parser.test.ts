@@ -5,7 +5,17 @@ import { classifyKey } from '../../../../shared/layout/s3-key.js';
 import { copilotParser, looksLikeCopilot } from '../../../../shared/parsers/copilot/index.js';
 import { parseSessionBytes } from '../../../../shared/parsers/parse-session.js';
 import type { MessageRecord, ParserContext } from '../../../../shared/model.js';
-import { EVENTS_A, EVENTS_B, OTEL_EXPORT, SESSION_A, SESSION_B, copilotHomeDir } from '../../../fixtures/copilot/expectations.js';
+import {
+  EVENTS_A,
+  EVENTS_B,
+  OTEL_EXPORT,
+  REAL_SESSION_RESUMED,
+  REAL_SESSION_TOOL,
+  SAMPLE_OBJECTS,
+  SESSION_A,
+  SESSION_B,
+  copilotHomeDir,
+} from '../../../fixtures/copilot/expectations.js';
 
 /** Expectations read off the sample files line by line (test/fixtures/copilot/SOURCES.md). */
 
@@ -101,6 +111,35 @@ describe('Copilot CLI OpenTelemetry export', () => {
     expect(result.counts.ignoredLines).toBe(1);
     // an export is no session of its own
     expect(result.summary).toMatchObject({ sourceSessionId: null, project: null, originator: 'otel' });
+  });
+});
+
+describe('files Copilot CLI 1.0.102 wrote (a mock model behind its BYOK provider)', () => {
+  it('the resumed session: one row per prompt, reply and usage record; both shutdowns repeat the records', async () => {
+    const { messages, result } = await parse(`session-state/${REAL_SESSION_RESUMED}/events.jsonl`);
+    expect(messages.map((message) => message.sourceType)).toEqual([
+      'user.message', 'session.usage_record', 'assistant.message', 'session.shutdown',
+      'user.message', 'session.usage_record', 'assistant.message', 'session.shutdown',
+    ]);
+    expect(billed(messages).map((message) => [message.responseId, message.requestId, message.tokens])).toEqual([
+      ['chatcmpl-mock1', REAL_SESSION_RESUMED, { input: 201, output: 40, cacheCreationInput: 0, cacheReadInput: 1000, reasoningOutput: 8 }],
+      ['chatcmpl-mock4', REAL_SESSION_RESUMED, { input: 204, output: 40, cacheCreationInput: 0, cacheReadInput: 1000, reasoningOutput: 8 }],
+    ]);
+    expect(result.counts).toEqual({ ignoredLines: 8, duplicateResponses: 2, unknownTypes: {} });
+    expect(result.summary).toMatchObject({ sourceSessionId: REAL_SESSION_RESUMED, cliVersion: '1.0.102', cwd: '/tmp/copilot-home2/work', title: 'say hi', userMessageCount: 2 });
+  });
+
+  it('the session with a tool call: bash `ls` and its result', async () => {
+    const { toolCalls } = await parse(`session-state/${REAL_SESSION_TOOL}/events.jsonl`);
+    expect(toolCalls.map((call) => [call.name, call.callId, call.input, call.isError, call.resultText])).toEqual([
+      ['bash', 'call_mock1', { command: 'ls', description: 'list files' }, false, 'README.md\n<shellId: 0 completed with exit code 0>'],
+    ]);
+  });
+
+  it.each(SAMPLE_OBJECTS.map((object) => [object.path, object] as const))('%s: its rows and tool calls', async (relative, expected) => {
+    const { messages, toolCalls, result } = await parse(relative);
+    expect([messages.length, toolCalls.length]).toEqual([expected.messages, expected.toolCalls]);
+    expect(result.counts.unknownTypes).toEqual({});
   });
 });
 
