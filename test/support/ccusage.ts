@@ -176,3 +176,39 @@ export async function runCcusageQwenDaily(qwenProjectDirs: string[]): Promise<Cc
     await rm(home, { recursive: true, force: true });
   }
 }
+
+/** `ccusage copilot daily`: totals per day, the models of each day in `modelsUsed`. */
+export interface CcusageCopilotDaily {
+  daily: Array<{
+    date: string;
+    inputTokens: number;
+    outputTokens: number;
+    cacheCreationTokens: number;
+    cacheReadTokens: number;
+    totalCost: number;
+    modelsUsed: string[];
+  }>;
+}
+
+/** Copies `copilotHome` to `~/.copilot` of a fresh home and runs `ccusage copilot daily` over it. */
+export async function runCcusageCopilotDaily(copilotHome: string): Promise<CcusageCopilotDaily> {
+  if (!existsSync(CCUSAGE_BINARY)) {
+    throw new Error(`ccusage's native binary is missing (${CCUSAGE_BINARY}), on ${platform()}-${arch()}, where \`npm ci\` installs ${CCUSAGE_PACKAGE}: the parity tests must run here`);
+  }
+  const home = await mkdtemp(path.join(tmpdir(), 'sessionlake-ccusage-copilot-'));
+  try {
+    await cp(copilotHome, path.join(home, '.copilot'), { recursive: true });
+    const binary = path.join(home, 'ccusage');
+    await copyFile(CCUSAGE_BINARY, binary);
+    await chmod(binary, 0o755);
+    const env = { ...process.env, HOME: home, COPILOT_HOME: path.join(home, '.copilot'), NO_COLOR: '1' };
+    const { stdout } = await execFileAsync(binary, ['copilot', 'daily', '--offline', '--json', '--timezone', 'UTC'], {
+      env,
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as CcusageCopilotDaily;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
