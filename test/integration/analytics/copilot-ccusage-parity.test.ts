@@ -27,6 +27,9 @@ const DOCUMENTED: Record<string, Omit<DayTokens, 'cost'>> = {
   '2026-12-06': { input: -204, output: -40, cacheWrite: 0, cacheRead: -1000 },
 };
 
+/** C3: ccusage prices a span's reasoning tokens again on top of its output (100 reasoning × gpt-5.4's $15 per M). */
+const COST_DOCUMENTED: Record<string, number> = { '2026-11-22': 0.0015 };
+
 const skipReason = ccusageSkipReason();
 if (skipReason !== null) process.stderr.write(`copilot-ccusage-parity: ${skipReason}\n`);
 
@@ -79,13 +82,14 @@ describe.skipIf(skipReason !== null)('Copilot CLI daily_usage against ccusage 20
     expect(differences).toEqual(DOCUMENTED);
   });
 
-  it('prices the days whose tokens agree the same, within 0.5 %', () => {
+  it('prices the days whose tokens agree the same, within 0.5 %, but for the documented difference', () => {
     const agreeing = theirs.daily.filter((day) => DOCUMENTED[day.date] === undefined);
-    expect(agreeing.length).toBeGreaterThan(0);
+    expect(agreeing.map((day) => day.date)).toEqual(Object.keys(COST_DOCUMENTED));
     for (const day of agreeing) {
       const us = ours.get(day.date);
       expect(us?.cost, day.date).not.toBeNull();
-      expect(Math.abs((us?.cost ?? 0) - day.totalCost) / day.totalCost, day.date).toBeLessThan(0.005);
+      const expected = (us?.cost ?? 0) + (COST_DOCUMENTED[day.date] ?? 0);
+      expect(Math.abs(expected - day.totalCost) / day.totalCost, day.date).toBeLessThan(0.005);
     }
   });
 });
