@@ -172,30 +172,22 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION note_copilot_rows_inserted() RETURNS trigger
+-- One function for both triggers: each names its transition table `changed_rows` (the new rows of an insert, the
+-- old rows of a delete).
+CREATE FUNCTION note_copilot_rows_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
 BEGIN
-  PERFORM note_copilot_conversation_rows(array_agg(n.session_id), array_agg(n.source_type), array_agg(n.request_id))
-     FROM new_rows n WHERE n.source_type IN ('otel', 'session.shutdown')
-    HAVING count(*) > 0;
-  RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION note_copilot_rows_deleted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = sessionlake, pg_temp AS $$
-BEGIN
-  PERFORM note_copilot_conversation_rows(array_agg(o.session_id), array_agg(o.source_type), array_agg(o.request_id))
-     FROM old_rows o WHERE o.source_type IN ('otel', 'session.shutdown')
+  PERFORM note_copilot_conversation_rows(array_agg(c.session_id), array_agg(c.source_type), array_agg(c.request_id))
+     FROM changed_rows c WHERE c.source_type IN ('otel', 'session.shutdown')
     HAVING count(*) > 0;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER billing_copilot_rows_inserted AFTER INSERT ON messages
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_inserted();
+  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_changed();
 CREATE TRIGGER billing_copilot_rows_deleted AFTER DELETE ON messages
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_deleted();
+  REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_rows_changed();
 
 -- The write path fills a session's source id and cwd after its messages (shared/store/object-store.ts): a Copilot
 -- session that gains or changes them has its spans (and its own rows) decided again.
