@@ -213,3 +213,8 @@ CREATE TRIGGER billing_copilot_sessions_inserted AFTER INSERT ON sessions
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_sessions_changed();
 CREATE TRIGGER billing_copilot_sessions_updated AFTER UPDATE ON sessions
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION note_copilot_sessions_changed();
+
+-- Run by the triggers only, as their owner (as migration 012's billing functions): no role calls them.
+REVOKE EXECUTE ON FUNCTION note_copilot_conversation_rows(text[], text[], text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION note_copilot_rows_changed() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION note_copilot_sessions_changed() FROM PUBLIC;
