@@ -30,6 +30,9 @@ const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
   // message until finish(), so its peak heap grows with the object.
   { name: 'gemini', fixture: 'gemini/tmp/agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl', parser: PARSERS.gemini },
   { name: 'qwen', fixture: 'qwen/projects/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl', parser: PARSERS.qwen },
+  // Copilot CLI's two objects, as the CLI wrote them: a resumed session's events, and an OTel export (spans, metrics)
+  { name: 'copilot', fixture: 'copilot/home/session-state/1c1f75ce-95d0-4ab2-89e4-d6f0f4474fa3/events.jsonl', parser: PARSERS.copilot },
+  { name: 'copilot-otel', fixture: 'copilot/home/otel/copilot-otel-run2.jsonl', parser: PARSERS.copilot },
 ];
 
 export interface ParseRow {
