@@ -118,7 +118,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('migration 027 on a database filled by migration 024', () => {
+// The schema just before 027 (025 added Copilot's billing triggers on messages, which 027 must carry over).
+const BEFORE_PARTITIONS = 26;
+
+describe('migration 027 on a database filled by the schema before it', () => {
   let old: FreshDatabase;
   let source: pg.Client;
   let target: pg.Client;
@@ -126,7 +129,7 @@ describe('migration 027 on a database filled by migration 024', () => {
 
   beforeAll(async () => {
     old = await freshDatabase('sessionlake_partitions_inplace');
-    await runMigrations(old.url, await migrationsUpTo(24));
+    await runMigrations(old.url, await migrationsUpTo(BEFORE_PARTITIONS));
     source = new pg.Client({ connectionString: stack.database.url });
     target = new pg.Client({ connectionString: old.url });
     await Promise.all([source.connect(), target.connect()]);
@@ -155,6 +158,9 @@ describe('migration 027 on a database filled by migration 024', () => {
     for (const table of tables) before[table] = await digest(target, table, (await storedColumns(target, table)).join(', '));
     for (const { name } of views) before[name] = await digest(target, name);
     const shapeBefore = await shapeOf(target);
+    expect(shapeBefore).toEqual(expect.arrayContaining([
+      'trigger messages billing_copilot_rows_inserted', 'trigger messages billing_copilot_rows_deleted', 'index messages messages_copilot_span_idx',
+    ]));
     expect(before['messages']?.rows).toBeGreaterThan(100);
     expect(before['billed_responses']?.rows).toBeGreaterThan(10);
     expect(views.map((view) => view.name)).toEqual(expect.arrayContaining(['response_rows', 'search_documents', 'tool_usage', 'usage', 'daily_usage']));
