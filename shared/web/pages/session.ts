@@ -79,6 +79,7 @@ function messageBlock(sessionId: string, message: TranscriptMessage): Html {
 ${message.thinking ? html`<details class="thinking"><summary>Thinking (${formatCount(message.thinkingLength)} characters)</summary><div class="text">${transcriptText(message.thinking)}</div>${cut(message.thinkingLength)}</details>` : ''}
 ${message.text ? html`<div class="text">${transcriptText(message.text)}</div>${cut(message.textLength)}` : ''}
 ${message.toolCalls.map((call) => toolCallBlock(sessionId, message.ordinal, call))}
+${!message.text && !message.thinking && message.toolCalls.length === 0 ? html`<p class="note">(no text: tool results, shown with their calls above, or a record without words)</p>` : ''}
 </article>`;
 }
 
