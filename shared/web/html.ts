@@ -59,13 +59,28 @@ export function page(options: { title: string; active: string; viewer: string; b
 </body></html>`.value}`;
 }
 
+// Made once: toLocaleString builds a formatter on every call, which dominated the time of a year's Usage page.
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return COUNT.format(Math.round(value));
+}
+
+/** `$1,234.50`. */
+export function formatUsd(usd: number): string {
+  return `$${CENTS.format(usd)}`;
+}
+
+/** `$1,234` from $10 up, `$1.35` below: for chart axes. */
+export function formatUsdShort(usd: number): string {
+  return usd < 10 ? `$${CENTS.format(usd)}` : `$${WHOLE.format(usd)}`;
 }
 
 /** A cost; with unpriced responses it says so, never pretending they cost $0. */
 export function formatCost(usd: number, unpricedResponses: number): Html {
-  const cost = `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const cost = formatUsd(usd);
   if (unpricedResponses === 0) return html`${cost}`;
   const note = `${formatCount(unpricedResponses)} unpriced`;
   return usd === 0 && unpricedResponses > 0

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { groupedDailyReport, REPORT_DIMENSIONS, type GroupedRow, type ReportFilters } from '../../store/usage-reports.js';
 import { stackedBars, colourOf, type ChartBar } from '../chart.js';
-import { formatCost, formatCount, href, html, type Html } from '../html.js';
+import { formatCost, formatCount, formatUsdShort, href, html, type Html } from '../html.js';
 import { choice, day, text } from '../params.js';
 import { GRAINS, daysBefore, periodEnd, periodLabel, periodStart, type Grain } from '../periods.js';
 import type { PageResult } from './page-result.js';
@@ -73,7 +73,7 @@ export async function usagePage(db: pg.PoolClient, url: URL, today: string): Pro
   const keep = { ...Object.fromEntries(FILTERS.map((name) => [name, filters[name]])) };
   const sessionsOf = (start: string) => href('/sessions', { since: start, until: periodEnd(start, grain), ...keep });
   const formatValue = metric === 'cost'
-    ? (amount: number) => `$${amount.toLocaleString('en-US', { maximumFractionDigits: amount < 10 ? 2 : 0 })}`
+    ? formatUsdShort
     : (amount: number) => compact(amount);
   const bars: ChartBar[] = periods.map(([start, period]) => {
     const segments = new Map<string, number>();
