@@ -167,6 +167,8 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${SKIPPED}`, (
     expect(Number(dayCost)).toBeGreaterThan(0);
     expect(await page.locator(`tr[data-period="${DAY}"] td[data-label="Cost"]`).innerText()).toBe(money(dayCost));
     await checkPage(page, 'usage');
+    // The top of the page, as README shows it (docs/dashboard-usage.png is a copy).
+    await page.screenshot({ path: path.join(OUTPUT, 'usage-top.png') });
 
     // A day: its bar in the chart opens the sessions started that day.
     await page.getByRole('link', { name: new RegExp(`^day ${DAY}:`) }).click();
