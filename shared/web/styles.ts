@@ -70,7 +70,9 @@ mark.redacted { background: #ffe2e0; color: var(--bad); font-family: ui-monospac
   body { font-size: 16px; }
   main { padding: 0.75rem; }
   .viewer { margin-left: 0; width: 100%; }
-  form.filters { flex-direction: column; align-items: stretch; }
+  form.filters { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 0.6rem; }
+  form.filters input, form.filters select { width: 100%; min-width: 0; }
+  form.filters button { grid-column: 1 / -1; }
   .meta { grid-template-columns: 1fr; }
   table.responsive thead { display: none; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
