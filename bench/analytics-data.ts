@@ -10,22 +10,28 @@ export const MESSAGES_PER_SESSION = 200;
  * year; every other message an assistant response carrying tokens (a 1-hour cache split on some), four models one
  * of which has no price; every 20th session replays the previous session's responses (a resumed session).
  */
-export function generateStatements(sessions: number, messagesPerSession = MESSAGES_PER_SESSION): string[] {
+export function generateStatements(
+  sessions: number,
+  messagesPerSession = MESSAGES_PER_SESSION,
+  // Each session's transcript month (migration 027) named, as the write path does; false for a schema before it.
+  { transcriptMonths = true }: { transcriptMonths?: boolean } = {},
+): string[] {
+  const month = transcriptMonths ? { sessionColumn: ', transcript_month', sessionValue: ', sessionlake.transcript_month_of(t)', messageColumn: ', transcript_month', messageValue: ', s.transcript_month', messageSource: ', transcript_month' } : { sessionColumn: '', sessionValue: '', messageColumn: '', messageValue: '', messageSource: '' };
   return [
   `INSERT INTO sessionlake.objects (uri, bucket, key, machine, agent, kind, state)
    SELECT 's3://bench/' || k, 'bench', k || '.jsonl', 'm' || (n % 20), 'claude', 'session', 'ingested'
      FROM (SELECT n, 'm' || (n % 20) || '/raw/claude/-work-proj' || (n % 50) || '/' || n AS k
              FROM generate_series(1, ${sessions}) n) s`,
-  `INSERT INTO sessionlake.sessions (id, object_uri, machine, agent, kind, cwd, started_at, ended_at, message_count)
+  `INSERT INTO sessionlake.sessions (id, object_uri, machine, agent, kind, cwd, started_at, ended_at, message_count${month.sessionColumn})
    SELECT k, 's3://bench/' || k, 'm' || (n % 20), 'claude', 'session',
           CASE WHEN n % 3 <> 0 THEN '/work/proj' || (n % 50) END,
-          t, t + interval '${messagesPerSession * 20} seconds', ${messagesPerSession}
+          t, t + interval '${messagesPerSession * 20} seconds', ${messagesPerSession}${month.sessionValue}
      FROM (SELECT n, 'm' || (n % 20) || '/raw/claude/-work-proj' || (n % 50) || '/' || n AS k,
                   timestamptz '2025-11-15' + n * (interval '365 days' / ${sessions}) AS t
              FROM generate_series(1, ${sessions}) n) s`,
   `INSERT INTO sessionlake.messages (session_id, ordinal, role, source_type, "timestamp", model, text, message_id,
                                      request_id, input_tokens, output_tokens, cache_creation_input_tokens,
-                                     cache_read_input_tokens, usage, line_number, byte_offset)
+                                     cache_read_input_tokens, usage, line_number, byte_offset${month.messageColumn})
    SELECT s.id, o, CASE WHEN o % 2 = 1 THEN 'assistant' ELSE 'user' END, CASE WHEN o % 2 = 1 THEN 'assistant' ELSE 'user' END,
           s.started_at + o * interval '20 seconds',
           CASE WHEN o % 2 = 1 THEN (ARRAY['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001',
@@ -40,8 +46,8 @@ export function generateStatements(sessions: number, messagesPerSession = MESSAG
           CASE WHEN o % 2 = 1 THEN jsonb_build_object('cache_creation', jsonb_build_object(
                  'ephemeral_5m_input_tokens', (o * 131) % 4000 - CASE WHEN o % 10 = 1 THEN (o * 131) % 2000 ELSE 0 END,
                  'ephemeral_1h_input_tokens', CASE WHEN o % 10 = 1 THEN (o * 131) % 2000 ELSE 0 END)) END,
-          o + 1, o * 1000
-     FROM (SELECT id, started_at, split_part(id, '/', 5)::int AS n FROM sessionlake.sessions) s
+          o + 1, o * 1000${month.messageValue}
+     FROM (SELECT id, started_at, split_part(id, '/', 5)::int AS n${month.messageSource} FROM sessionlake.sessions) s
     CROSS JOIN generate_series(0, ${messagesPerSession - 1}) o`,
   'VACUUM ANALYZE sessionlake.objects',
   'VACUUM ANALYZE sessionlake.sessions',

@@ -2,9 +2,13 @@
  * Parser throughput on a large synthetic session per agent, against the floor any parser pays measured in the
  * same run on the same bytes: reading lines and JSON.parse. Real fixture sessions repeated, ids made unique per
  * repetition so deduplication works as on a real long session.
+ *
+ * Part 1 of `npm run bench`; alone (no Postgres, no corpus): `npm run bench:parse [-- --parsers gemini,qwen]
+ * [-- --parse-mb 16] [-- --runs 3]`.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { readLines } from '../shared/lines/line-reader.js';
 import { parseSession } from '../shared/parsers/parse-session.js';
 import { PARSERS } from '../shared/parsers/registry.js';
@@ -26,6 +30,9 @@ const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
   // message until finish(), so its peak heap grows with the object.
   { name: 'gemini', fixture: 'gemini/tmp/agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl', parser: PARSERS.gemini },
   { name: 'qwen', fixture: 'qwen/projects/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl', parser: PARSERS.qwen },
+  // Copilot CLI's two objects, as the CLI wrote them: a resumed session's events, and an OTel export (spans, metrics)
+  { name: 'copilot', fixture: 'copilot/home/session-state/1c1f75ce-95d0-4ab2-89e4-d6f0f4474fa3/events.jsonl', parser: PARSERS.copilot },
+  { name: 'copilot-otel', fixture: 'copilot/home/otel/copilot-otel-run2.jsonl', parser: PARSERS.copilot },
 ];
 
 export interface ParseRow {
@@ -106,9 +113,16 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-export async function parseBench(mb: number, runs: number): Promise<ParseRow[]> {
+/** The bench's input names (`--parsers` takes a comma-separated subset). */
+export const PARSE_INPUTS: readonly string[] = inputs.map((input) => input.name);
+
+/** Each input in `only` (all when absent) repeated to `mb` MiB, parsed `runs` times against the floor. */
+export async function parseBench(mb: number, runs: number, only?: readonly string[]): Promise<ParseRow[]> {
+  const unknown = (only ?? []).filter((name) => !PARSE_INPUTS.includes(name));
+  if (unknown.length > 0) throw new Error(`no parse input named ${unknown.join(', ')} (inputs: ${PARSE_INPUTS.join(', ')})`);
   const rows: ParseRow[] = [];
   for (const input of inputs) {
+    if (only !== undefined && !only.includes(input.name)) continue;
     const bytes = await syntheticObject(input.fixture, mb * 1024 * 1024);
     const mib = bytes.length / 1024 / 1024;
     const base: Measurement[] = [];
@@ -137,4 +151,28 @@ export async function parseBench(mb: number, runs: number): Promise<ParseRow[]> 
     });
   }
   return rows;
+}
+
+/** `--parsers a,b`: the named inputs; undefined (all) when the flag is absent. */
+export function parserFilter(flag: string | undefined): string[] | undefined {
+  return flag === undefined ? undefined : flag.split(',').map((name) => name.trim()).filter((name) => name !== '');
+}
+
+/** The table `npm run bench` prints for part 1. */
+export function printParseRows(rows: ParseRow[], out: (line: string) => void): void {
+  const fixed = (value: number, digits = 2) => value.toFixed(digits);
+  out('input   parser      MiB/s   floor MiB/s   ratio   peak heap MiB');
+  for (const row of rows) {
+    out(`${row.input.padEnd(7)} ${row.parser.padEnd(10)} ${fixed(row.parserMibPerS, 1).padStart(6)}   ${fixed(row.floorMibPerS, 1).padStart(11)}   ${fixed(row.ratio).padStart(5)}x   ${fixed(row.peakHeapMb, 1).padStart(13)}`);
+    out(`        + redaction ${fixed(row.redactedMibPerS, 1).padStart(6)}   parser+redaction / parser = ${fixed(row.redactionRatio)}x (limit 1.30x)`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values: flags } = parseArgs({ options: { parsers: { type: 'string' }, 'parse-mb': { type: 'string' }, runs: { type: 'string' } } });
+  const settings = { parseMb: Number(flags['parse-mb'] ?? 16), runs: Number(flags.runs ?? 3), parsers: parserFilter(flags.parsers) ?? PARSE_INPUTS };
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`sessionlake parse bench: node ${process.version}, ${JSON.stringify(settings)}`);
+  out('parse (median of runs; ratio = time / lines+JSON.parse of the same bytes)');
+  printParseRows(await parseBench(settings.parseMb, settings.runs, settings.parsers), out);
 }

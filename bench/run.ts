@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile]`: every figure against a baseline measured in the same run on the
+ * `npm run bench [-- --quick] [-- --profile] [-- --parsers gemini,qwen]`: every figure against a baseline measured in the same run on the
  * same machine, printed as a table and written to bench/results/latest.json.
  *  1. parse: each parser vs reading lines + JSON.parse of the same bytes;
  *  2. write path: the same rows written by INSERT … VALUES, INSERT … SELECT FROM unnest, and COPY;
@@ -31,7 +31,7 @@ import {
   type FetchStats,
   type Timed,
 } from './ingest-bench.js';
-import { parseBench } from './parse-bench.js';
+import { PARSE_INPUTS, parseBench, parserFilter, printParseRows } from './parse-bench.js';
 import { ingestInChild } from './peak-rss.js';
 
 // The AWS SDK's Node < 22 notice, switched off as bin/sessionlake.js does (that warning only).
@@ -42,6 +42,8 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'parse-mb': { type: 'string' },
+    /** Part 1 for these inputs only (comma-separated; `npm run bench:parse` runs part 1 alone). */
+    parsers: { type: 'string' },
     runs: { type: 'string' },
     'corpus-mb': { type: 'string' },
     'session-mb': { type: 'string' },
@@ -56,6 +58,7 @@ const quick = flags.quick === true;
 const settings = {
   parseMb: Number(flags['parse-mb'] ?? (quick ? 16 : 64)),
   runs: Number(flags.runs ?? (quick ? 3 : 5)),
+  parsers: parserFilter(flags.parsers) ?? PARSE_INPUTS,
   corpusMb: Number(flags['corpus-mb'] ?? (quick ? 24 : 128)),
   sessionMb: Number(flags['session-mb'] ?? (quick ? 2 : 4)),
   claudeShare: Number(flags['claude-share'] ?? 0.55),
@@ -75,12 +78,8 @@ const results: Record<string, unknown> = { at: new Date().toISOString(), node: p
 
 // 1. parse
 out('\n1. parse (median of runs; ratio = time / lines+JSON.parse of the same bytes)');
-out('input   parser      MiB/s   floor MiB/s   ratio   peak heap MiB');
-const parse = await parseBench(settings.parseMb, settings.runs);
-for (const row of parse) {
-  out(`${row.input.padEnd(7)} ${row.parser.padEnd(10)} ${fixed(row.parserMibPerS, 1).padStart(6)}   ${fixed(row.floorMibPerS, 1).padStart(11)}   ${fixed(row.ratio).padStart(5)}x   ${fixed(row.peakHeapMb, 1).padStart(13)}`);
-  out(`        + redaction ${fixed(row.redactedMibPerS, 1).padStart(6)}   parser+redaction / parser = ${fixed(row.redactionRatio)}x (limit 1.30x)`);
-}
+const parse = await parseBench(settings.parseMb, settings.runs, settings.parsers);
+printParseRows(parse, out);
 results['parse'] = parse;
 
 const postgres = await startPostgres({
@@ -224,7 +223,7 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
   try {
     const source = await client.query({
       // The writer's own column list (it grows with migrations), timestamp and jsonb as the text the writer sends.
-      text: `SELECT ${MESSAGES.columns.map((column) => (column === '"timestamp"' || column === 'usage' ? `${column}::text` : column)).join(', ')}
+      text: `SELECT ${MESSAGES.columns.map((column) => (column === '"timestamp"' || column === 'usage' || column === 'transcript_month' ? `${column}::text` : column)).join(', ')}
              FROM sessionlake.messages ORDER BY session_id, ordinal LIMIT $1`,
       values: [limit],
       rowMode: 'array',

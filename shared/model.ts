@@ -4,7 +4,7 @@
  * nothing.
  */
 
-export const AGENTS = ['claude', 'codex', 'gemini', 'qwen'] as const;
+export const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'copilot'] as const;
 export type Agent = (typeof AGENTS)[number];
 
 export function isAgent(value: string): value is Agent {

@@ -11,7 +11,8 @@ import { BackfillStore } from '../../shared/store/backfill-store.js';
 import { runMigrations } from '../../shared/store/migrate.js';
 import { createPool } from '../../shared/store/pool.js';
 import { createProgressWriter, summaryTable } from '../backfill-progress.js';
-import { integerOption, type Command } from '../command.js';
+import { restoreMonth } from '../../shared/backfill/restore-month.js';
+import { integerOption, stringOption, type Command } from '../command.js';
 
 const LEASE_MS = 120_000;
 
@@ -30,6 +31,10 @@ export const backfillCommand: Command = {
     'dry-run': { type: 'boolean', description: 'print what would change (new, changed, reparse, retry, deleted); touch nothing' },
     concurrency: { type: 'string', description: 'objects ingested at once (default 4)' },
     'page-size': { type: 'string', description: 'keys per ListObjectsV2 page (default 1000, the S3 maximum)' },
+    'restore-month': {
+      type: 'string',
+      description: 'YYYY-MM: bring back a month whose transcripts retention dropped: ingest again, in full, its sessions\' objects under the prefixes (nothing else is listed)',
+    },
     verify: {
       type: 'boolean',
       description: 'verify every delta-ingested object now, whatever its quiet time, and re-ingest in full those whose ingested bytes changed',
@@ -58,6 +63,8 @@ export const backfillCommand: Command = {
   ],
   async run(input) {
     const targets: BackfillTarget[] = input.positionals.map(parseTarget);
+    const restore = stringOption(input, 'restore-month');
+    if (restore !== undefined) return restoreCommand(restore, targets);
     const dryRun = input.values['dry-run'] === true;
     const concurrency = Math.max(1, integerOption(input, 'concurrency', 4));
     const pageSize = Math.min(1000, Math.max(1, integerOption(input, 'page-size', 1000)));
@@ -108,3 +115,26 @@ export const backfillCommand: Command = {
     }
   },
 };
+
+/** `backfill --restore-month YYYY-MM`: the month's dropped sessions ingested again from the bucket (README.md "Retention"). */
+async function restoreCommand(month: string, targets: BackfillTarget[]): Promise<number> {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error(`--restore-month must be YYYY-MM, got "${month}"`);
+  const config = loadConfig();
+  const log = createLogger(process.env['SESSIONLAKE_LOG_LEVEL'] ? config.logLevel : 'error', { command: 'backfill' }, (line) =>
+    process.stderr.write(`${line}\n`),
+  );
+  const { deps, pool } = createIngestDependencies(config, log);
+  try {
+    await runMigrations(pool);
+    const report = await restoreMonth(`${month}-01`, targets, { ...deps, pool });
+    for (const failure of report.failed) process.stderr.write(`${failure.uri}\tnot restored: ${failure.reason}\n`);
+    process.stdout.write(
+      `${month}: ${report.restored} of ${report.listed} sessions restored` +
+        (report.failed.length > 0 ? `, ${report.failed.length} not (their billing stays as it was)` : '') +
+        (report.outside > 0 ? `; ${report.outside} dropped sessions of the month are outside the prefixes given` : '') + '\n',
+    );
+    return report.failed.length === 0 ? 0 : 1;
+  } finally {
+    await pool.end();
+  }
+}

@@ -10,6 +10,8 @@ import { loadConfig } from '../../shared/config.js';
 import { createIngestDependencies } from '../../shared/ingest/dependencies.js';
 import { createLogger } from '../../shared/log.js';
 import { createObjectLister } from '../../shared/s3/listing.js';
+import { loadRetentionConfig } from '../../shared/retention/config.js';
+import { scheduledRetention, type RetentionReport } from '../../shared/retention/run.js';
 import { resolveDatabaseUrl } from '../../shared/secrets.js';
 import { BackfillStore } from '../../shared/store/backfill-store.js';
 import { schemaGate } from '../../shared/store/schema-version.js';
@@ -17,6 +19,7 @@ import { schemaGate } from '../../shared/store/schema-version.js';
 // Built once per execution environment (the database URL fetched from its secret) and reused by every invocation.
 const config = loadConfig(await resolveDatabaseUrl(process.env));
 const backfill = loadBackfillConfig();
+const retention = loadRetentionConfig();
 const log = createLogger(config.logLevel, { function: 'backfill' });
 const { deps, pool } = createIngestDependencies(config, log);
 const lister = createObjectLister(createS3Client(config.s3));
@@ -27,8 +30,14 @@ const store = new BackfillStore(pool);
 const schema = schemaGate(pool, log);
 const alertSenders = configuredSenders(process.env, config.s3.region);
 
-/** EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda; then budgets. */
-export async function handler(_event: ScheduledEvent, context: Context): Promise<ScheduledBackfillReport & { budgets: BudgetCheck }> {
+/**
+ * EventBridge schedule → reconcile each configured prefix, enqueueing the work for the ingest Lambda; then budgets;
+ * then the transcript partitions (the coming months', and old months dropped when a retention is configured).
+ */
+export async function handler(
+  _event: ScheduledEvent,
+  context: Context,
+): Promise<ScheduledBackfillReport & { budgets: BudgetCheck; retention: RetentionReport | { error: string } }> {
   // A schema older than this code: the run fails (the errors alarm); the next schedule tries again.
   await schema.ensure();
   const runLog = log.child({ requestId: context.awsRequestId });
@@ -46,5 +55,5 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
   // Alerts follow spending within one schedule period; one that could not be sent is tried again next time.
   const budgets = await checkBudgets(pool, alertSenders, runLog);
   runLog.info('budgets checked', { budgets: budgets.statuses.length, sent: budgets.sent.length, failed: budgets.failed.length, over: budgets.over });
-  return { ...report, budgets };
+  return { ...report, budgets, retention: await scheduledRetention(pool, retention, runLog) };
 }

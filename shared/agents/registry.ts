@@ -1,6 +1,7 @@
 import type { Agent } from '../model.js';
 import { claude } from '../parsers/claude/agent.js';
 import { codex } from '../parsers/codex/agent.js';
+import { copilot } from '../parsers/copilot/agent.js';
 import { gemini } from '../parsers/gemini/agent.js';
 import { qwen } from '../parsers/qwen/agent.js';
 import type { AgentDefinition } from './definition.js';
@@ -10,7 +11,7 @@ import type { AgentDefinition } from './definition.js';
  * until it has its line here; everything agent-specific elsewhere is read from this object
  * (docs/adding-an-agent.md).
  */
-export const AGENT_DEFINITIONS = { claude, codex, gemini, qwen } satisfies Record<Agent, AgentDefinition>;
+export const AGENT_DEFINITIONS = { claude, codex, gemini, qwen, copilot } satisfies Record<Agent, AgentDefinition>;
 
 export function agentDefinition(agent: Agent): AgentDefinition {
   return AGENT_DEFINITIONS[agent];

@@ -92,3 +92,15 @@ export async function claimAlert(client: pg.PoolClient, claim: AlertClaim): Prom
   );
   return (result.rowCount ?? 0) > 0;
 }
+
+/** Whether the alert was sent (or covered) already, by whichever checker had its channel. */
+export async function alertSent(
+  pool: pg.Pool | pg.PoolClient,
+  alert: { budget: string; periodStart: string; threshold: number; channel: AlertChannel },
+): Promise<boolean> {
+  const result = await pool.query(
+    `SELECT 1 FROM ${SCHEMA}.alerts_sent WHERE budget = $1 AND period_start = $2 AND threshold = $3 AND channel = $4`,
+    [alert.budget, alert.periodStart, alert.threshold, alert.channel],
+  );
+  return (result.rowCount ?? 0) > 0;
+}

@@ -45,8 +45,6 @@ const WRITER_GRANTS: Record<string, string> = {
   ingested_ranges: 'SELECT, INSERT, UPDATE, DELETE',
   // The follow-up step after an object's transaction writes these; a changed or deleted tool call deletes its row.
   tool_call_search: 'SELECT, INSERT, DELETE',
-  // The sessions and objects policies read it (migration 018): a team bound to people sees their sessions.
-  machine_user_people: 'SELECT',
   // The scheduled function checks the budgets after each pass (migration 020): it reads their status, which
   // reads the usage views, and records the alerts it sends.
   budgets: 'SELECT',
@@ -61,9 +59,16 @@ const WRITER_GRANTS: Record<string, string> = {
   model_aliases: 'SELECT',
   model_price_periods: 'SELECT',
   people: 'SELECT',
+  // The scheduled function's retention pass (migration 027) reads what was dropped.
+  transcript_retention: 'SELECT',
 };
-// Functions only the write path runs (migration 011 revokes them from PUBLIC).
-const WRITER_FUNCTIONS = ['index_tool_call_search(text[])'];
+// Functions only the write path runs (migrations 011 and 027 revoke them from PUBLIC): search rows, and the
+// scheduled function's transcript partitions (created, dropped, restored as the owner).
+const WRITER_FUNCTIONS = [
+  'index_tool_call_search(text[])', 'transcript_months()', 'ensure_transcript_partitions(integer, interval)',
+  'transcript_month_unsettled(date)', 'drop_transcript_month(date, interval)', 'begin_transcript_restore(date)',
+  'finish_transcript_restore(text[])',
+];
 const WRITER_SEQUENCES = ['backfill_runs_id_seq', 'secret_findings_id_seq'];
 
 export async function installRoles(pool: pg.Pool, names: RoleNames): Promise<void> {

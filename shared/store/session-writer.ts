@@ -46,22 +46,25 @@ export const MESSAGES: TableShape = {
     'session_id', 'ordinal', 'role', 'source_type', 'source_subtype', 'uuid', 'parent_uuid', '"timestamp"', 'model',
     'text', 'thinking', 'is_sidechain', 'is_compact_boundary', 'message_id', 'request_id', 'input_tokens',
     'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'reasoning_output_tokens', 'usage',
-    'line_number', 'byte_offset', ...SPLIT_TOKEN_COLUMNS,
+    'line_number', 'byte_offset', ...SPLIT_TOKEN_COLUMNS, 'transcript_month',
   ],
   types: [
     'text', 'int', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'boolean', 'boolean',
     'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'jsonb', 'int', 'bigint',
-    ...SPLIT_TOKEN_COLUMNS.map(() => 'bigint'),
+    ...SPLIT_TOKEN_COLUMNS.map(() => 'bigint'), 'date',
   ],
 };
+
+/** Where a message row holds its timestamp (the first batch's earliest decides the session's month). */
+const MESSAGE_TIMESTAMP = MESSAGES.columns.indexOf('"timestamp"');
 
 export const TOOL_CALLS: TableShape = {
   table: 'tool_calls',
   columns: [
     'session_id', 'message_ordinal', 'call_index', 'call_id', 'name', 'input', 'input_text', 'result_text', 'is_error',
-    'result_timestamp',
+    'result_timestamp', 'transcript_month',
   ],
-  types: ['text', 'int', 'int', 'text', 'text', 'jsonb', 'text', 'text', 'boolean', 'timestamptz'],
+  types: ['text', 'int', 'int', 'text', 'text', 'jsonb', 'text', 'text', 'boolean', 'timestamptz', 'date'],
 };
 
 export interface WriterOptions {
@@ -100,6 +103,11 @@ export class SessionWriter implements RecordSink {
     private readonly client: pg.PoolClient,
     private readonly session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
+    /**
+     * The session's transcript month (migration 027: its rows' partition), `YYYY-MM-01`; null until the first
+     * batch decides it for a session that has none yet.
+     */
+    private month: string | null,
   ) {
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -112,8 +120,8 @@ export class SessionWriter implements RecordSink {
     session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session, null);
-    return new SessionWriter(client, session, options);
+    const month = await SessionWriter.claim(client, session, null);
+    return new SessionWriter(client, session, options, month);
   }
 
   /**
@@ -126,23 +134,52 @@ export class SessionWriter implements RecordSink {
     fromOrdinal: number,
     options: WriterOptions,
   ): Promise<SessionWriter> {
-    await SessionWriter.claim(client, session, fromOrdinal);
-    return new SessionWriter(client, session, options);
+    const month = await SessionWriter.claim(client, session, fromOrdinal);
+    return new SessionWriter(client, session, options, month);
   }
 
-  /** Claims the session's row and deletes its rows (from `fromOrdinal` on; null: all), in one statement (one round trip). */
-  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<void> {
-    await client.query(
+  /**
+   * Claims the session's row and deletes its rows (from `fromOrdinal` on; null: all), in one statement (one round
+   * trip). Returns the session's transcript month, null for a session that has none yet.
+   */
+  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<string | null> {
+    const claimed = await client.query<{ month: string | null }>(
       `WITH claimed AS (
          INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET object_uri = EXCLUDED.object_uri, machine = EXCLUDED.machine,
-           agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()),
+           agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()
+         RETURNING transcript_month),
        calls AS (DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7)),
        messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7))
-       SELECT 1`,
+       SELECT to_char(transcript_month, 'YYYY-MM-DD') AS month FROM claimed`,
       [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId, fromOrdinal],
     );
+    return claimed.rows[0]?.month ?? null;
+  }
+
+  /**
+   * A session's transcript month is taken once, by its first batch: the UTC month of the earliest message time in
+   * it (of this ingest's clock when it has none), stored on the session and never changed (migration 027), so
+   * every later batch, delta and re-ingest writes into the same partition.
+   */
+  private async transcriptMonth(messages: RowValue[][]): Promise<string> {
+    if (this.month !== null) return this.month;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const row of messages) {
+      const time = row[MESSAGE_TIMESTAMP];
+      const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+      if (ms < earliest) earliest = ms;
+    }
+    const date = new Date(Number.isFinite(earliest) ? earliest : Date.now());
+    const wanted = `${String(date.getUTCFullYear()).padStart(4, '0')}-${String(date.getUTCMonth() + 1).padStart(2, '0')}-01`;
+    const stored = await this.client.query<{ month: string }>(
+      `UPDATE ${SCHEMA}.sessions SET transcript_month = coalesce(transcript_month, $2::date) WHERE id = $1
+       RETURNING to_char(transcript_month, 'YYYY-MM-DD') AS month`,
+      [this.session.id, wanted],
+    );
+    this.month = stored.rows[0]?.month ?? wanted;
+    return this.month;
   }
 
   message(m: MessageRecord): void {
@@ -154,7 +191,7 @@ export class SessionWriter implements RecordSink {
       m.timestamp, sqlText(m.model), text, thinking, m.isSidechain, m.isCompactBoundary, sqlText(m.responseId),
       sqlText(m.requestId), m.tokens?.input ?? null, m.tokens?.output ?? null, m.tokens?.cacheCreationInput ?? null,
       m.tokens?.cacheReadInput ?? null, m.tokens?.reasoningOutput ?? null, usage, m.lineNumber, m.byteOffset,
-      ...splitTokenValues(m.tokens),
+      ...splitTokenValues(m.tokens), null,
     ]);
     this.pendingBytes += (text?.length ?? 0) + (thinking?.length ?? 0) + (usage?.length ?? 0) + 200;
   }
@@ -165,7 +202,7 @@ export class SessionWriter implements RecordSink {
     const result = sqlText(t.resultText);
     this.toolCallRows.push([
       this.session.id, t.messageOrdinal, t.callIndex, sqlText(t.callId), sqlText(t.name) ?? '', input, inputText, result,
-      t.isError, t.resultTimestamp,
+      t.isError, t.resultTimestamp, null,
     ]);
     this.pendingBytes += (input?.length ?? 0) + (inputText?.length ?? 0) + (result?.length ?? 0) + 100;
   }
@@ -229,6 +266,11 @@ export class SessionWriter implements RecordSink {
     results: ToolResultRevision[];
     tokens: TokensRevision[];
   }): Promise<void> {
+    if (batch.messages.length > 0 || batch.toolCalls.length > 0) {
+      const month = await this.transcriptMonth(batch.messages);
+      for (const row of batch.messages) row[row.length - 1] = month;
+      for (const row of batch.toolCalls) row[row.length - 1] = month;
+    }
     await insertRows(this.client, MESSAGES, batch.messages, this.insertMethod);
     await insertRows(this.client, TOOL_CALLS, batch.toolCalls, this.insertMethod);
     await this.reviseResults(batch.results);

@@ -40,11 +40,18 @@ export interface PipelineStatus {
 }
 
 export async function readPipelineStatus(db: Pick<pg.Pool, 'query'>, options: { limit: number }): Promise<PipelineStatus> {
-  // One after another: the dashboard passes a single connection (a read-only transaction), where queries queue anyway.
+  // One after another: a caller may hand in one connection (a pooled client under SET ROLE), which runs one
+  // query at a time (pg deprecates queuing a second while the first runs).
   const totals = await db.query(`SELECT * FROM ${SCHEMA}.pipeline_status`);
   const byState = await db.query(`SELECT state, agent, kind, objects FROM ${SCHEMA}.status_objects ORDER BY state, agent, kind`);
-  const errors = await db.query(`SELECT uri, state, attempts, updated_at, error FROM ${SCHEMA}.status_errors ORDER BY updated_at DESC, uri LIMIT $1`, [options.limit]);
-  const dlq = await db.query(`SELECT reason, messages, failures, last_failed_at FROM ${SCHEMA}.status_dlq_reasons ORDER BY last_failed_at DESC LIMIT $1`, [options.limit]);
+  const errors = await db.query(
+    `SELECT uri, state, attempts, updated_at, error FROM ${SCHEMA}.status_errors ORDER BY updated_at DESC, uri LIMIT $1`,
+    [options.limit],
+  );
+  const dlq = await db.query(
+    `SELECT reason, messages, failures, last_failed_at FROM ${SCHEMA}.status_dlq_reasons ORDER BY last_failed_at DESC LIMIT $1`,
+    [options.limit],
+  );
   const runs = await db.query(
     `SELECT id, 's3://' || bucket || '/' || prefix AS prefix, status, started_at, finished_at, listed, "new" + changed + reparsed + retried AS changed,
             ingested, enqueued, verified, deleted, failed, error

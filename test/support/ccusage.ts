@@ -176,3 +176,38 @@ export async function runCcusageQwenDaily(qwenProjectDirs: string[]): Promise<Cc
     await rm(home, { recursive: true, force: true });
   }
 }
+
+
+/** `ccusage copilot daily`: totals per day, the models of each day in `modelsUsed` (the Gemini report's shape). */
+export type CcusageCopilotDaily = CcusageGeminiDaily;
+
+/**
+ * Runs `ccusage <agent> daily --offline --json --timezone UTC` in a fresh home that `populate` fills (it returns
+ * the environment variables naming what it put there), with a copy of the binary that has its execute bit.
+ */
+async function runDailyInFreshHome<T>(agent: string, populate: (home: string) => Promise<NodeJS.ProcessEnv>): Promise<T> {
+  if (!existsSync(CCUSAGE_BINARY)) {
+    throw new Error(`ccusage's native binary is missing (${CCUSAGE_BINARY}), on ${platform()}-${arch()}, where \`npm ci\` installs ${CCUSAGE_PACKAGE}: the parity tests must run here`);
+  }
+  const home = await mkdtemp(path.join(tmpdir(), `sessionlake-ccusage-${agent}-`));
+  try {
+    const env = { ...process.env, HOME: home, NO_COLOR: '1', ...(await populate(home)) };
+    const binary = path.join(home, 'ccusage');
+    await copyFile(CCUSAGE_BINARY, binary);
+    await chmod(binary, 0o755);
+    const args = [agent, 'daily', '--offline', '--json', '--timezone', 'UTC'];
+    const { stdout } = await execFileAsync(binary, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as T;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** Copies `copilotHome` to `~/.copilot` of a fresh home and runs `ccusage copilot daily` over it. */
+export function runCcusageCopilotDaily(copilotHome: string): Promise<CcusageCopilotDaily> {
+  return runDailyInFreshHome('copilot', async (home) => {
+    const copilotDir = path.join(home, '.copilot');
+    await cp(copilotHome, copilotDir, { recursive: true });
+    return { COPILOT_HOME: copilotDir };
+  });
+}

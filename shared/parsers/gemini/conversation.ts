@@ -27,6 +27,8 @@ export interface StoredMessage {
   /** Where its last copy was read (the line of the `$set`/metadata record that carried it, for those). */
   lineNumber: number;
   byteOffset: number;
+  /** Its place in the conversation's running order when it last entered it (see `Conversation.order`). */
+  enteredAt: number;
 }
 
 export interface ConversationMetadata {
@@ -42,10 +44,15 @@ export interface ConversationMetadata {
 export type RecordKind = 'rewind' | 'message' | 'set' | 'metadata' | 'unknown';
 
 export class Conversation {
-  /** Every message id ever written, in first-written order, with its last copy. */
+  /** Every message id ever written, in first-written order, with its last copy (updated in place). */
   readonly messages = new Map<string, StoredMessage>();
-  /** The ids in the conversation the CLI would load, in its order. */
-  private readonly live = new Set<string>();
+  /**
+   * The conversation the CLI would load, in its order, with stale places: a message is appended when it enters
+   * (first written, or written again after it left) and stays put while it is in; a place is current when its
+   * message has not departed and entered there (`enteredAt`). Read only by a rewind or a replaced history, so
+   * the common line (a new or re-appended message) costs one map lookup and no set.
+   */
+  private order: StoredMessage[] = [];
   /** Message copies that replaced an earlier copy of the same id. */
   replacedCopies = 0;
   readonly metadata: ConversationMetadata = {
@@ -71,7 +78,7 @@ export class Conversation {
     const set = record['$set'];
     if (isRecord(set)) {
       if (Array.isArray(set['messages'])) {
-        this.depart([...this.live], 'replaced');
+        this.depart(this.live(), 'replaced');
         this.putAll(set['messages'], lineNumber, byteOffset);
       }
       this.merge(set);
@@ -87,17 +94,34 @@ export class Conversation {
 
   private put(record: Record<string, unknown>, lineNumber: number, byteOffset: number): void {
     const id = record['id'] as string;
-    if (this.messages.has(id)) this.replacedCopies += 1;
-    this.messages.set(id, { record, departed: null, lineNumber, byteOffset });
-    this.live.add(id);
+    const stored = this.messages.get(id);
+    if (stored === undefined) {
+      const entered: StoredMessage = { record, departed: null, lineNumber, byteOffset, enteredAt: this.order.length };
+      this.messages.set(id, entered);
+      this.order.push(entered);
+      return;
+    }
+    this.replacedCopies += 1;
+    stored.record = record;
+    stored.lineNumber = lineNumber;
+    stored.byteOffset = byteOffset;
+    if (stored.departed !== null) {
+      stored.departed = null;
+      stored.enteredAt = this.order.length;
+      this.order.push(stored);
+    }
   }
 
-  private depart(ids: string[], why: Exclude<Departure, null>): void {
-    for (const id of ids) {
-      this.live.delete(id);
-      const stored = this.messages.get(id);
-      if (stored !== undefined) stored.departed = why;
-    }
+  /** The messages in the conversation, in its order (and the running order compacted to them). */
+  private live(): StoredMessage[] {
+    const live = this.order.filter((stored, at) => stored.departed === null && stored.enteredAt === at);
+    for (const [at, stored] of live.entries()) stored.enteredAt = at;
+    this.order = [...live];
+    return live;
+  }
+
+  private depart(messages: StoredMessage[], why: Exclude<Departure, null>): void {
+    for (const stored of messages) stored.departed = why;
   }
 
   private putAll(list: unknown[], lineNumber: number, byteOffset: number): void {
@@ -107,9 +131,10 @@ export class Conversation {
   }
 
   private rewind(id: string): void {
-    const order = [...this.live];
-    const at = order.indexOf(id);
-    this.depart(at === -1 ? order : order.slice(at), 'rewound');
+    const live = this.live();
+    const target = this.messages.get(id);
+    const at = target === undefined ? -1 : live.indexOf(target);
+    this.depart(at === -1 ? live : live.slice(at), 'rewound');
   }
 
   private merge(fields: Record<string, unknown>): void {

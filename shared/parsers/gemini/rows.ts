@@ -43,7 +43,7 @@ export function messageRows(stored: StoredMessage, ordinal: number, sessionId: s
       if (shown !== null && isPrompt(shown.text)) prompt = shown.text;
     }
   }
-  const thinking = type === 'gemini' ? joined([...thoughtPieces(record['thoughts']), ...parts.thoughts]) : null;
+  const thinking = type === 'gemini' ? joined(thinkingPieces(record['thoughts'], parts.thoughts)) : null;
   const usage = type === 'gemini' ? readTokens(record['tokens'], values) : null;
   const tokens: TokenCounts | null = usage === null || isZeroGenaiUsage(usage) ? null : genaiTokenCounts(usage);
   const model = typeof record['model'] === 'string' && record['model'] !== '' ? record['model'] : null;
@@ -83,13 +83,21 @@ function isPrompt(text: string): boolean {
   return !(trimmed === '' || trimmed.startsWith('/') || trimmed.startsWith('?') || trimmed.startsWith('<session_context>') || trimmed.startsWith('<hook_context>'));
 }
 
-function joined(pieces: string[]): JoinedText | null {
-  return pieces.length === 0 ? null : joinPieces(pieces);
+/** The pieces joined (joined-text.ts); one piece is itself, with no joint (what joinPieces gives, without its work). */
+function joined(pieces: readonly string[]): JoinedText | null {
+  if (pieces.length === 0) return null;
+  return pieces.length === 1 ? { text: pieces[0] as string, joints: [] } : joinPieces(pieces);
+}
+
+/** The `thoughts` list's pieces, then the text of `thought: true` parts (most messages have neither). */
+function thinkingPieces(thoughts: unknown, thoughtParts: readonly string[]): readonly string[] {
+  if (!Array.isArray(thoughts) || thoughts.length === 0) return thoughtParts;
+  const pieces = thoughtPieces(thoughts);
+  return thoughtParts.length === 0 ? pieces : [...pieces, ...thoughtParts];
 }
 
 /** `thoughts: [{subject, description, timestamp}]`: "subject: description" per thought (either part alone when the other is empty). */
-function thoughtPieces(thoughts: unknown): string[] {
-  if (!Array.isArray(thoughts)) return [];
+function thoughtPieces(thoughts: unknown[]): string[] {
   const pieces: string[] = [];
   for (const thought of thoughts) {
     if (!isRecord(thought)) continue;

@@ -25,14 +25,27 @@ export interface FunctionResponsePart {
 
 export interface GenaiParts {
   /** Text of the parts that are not thoughts, in order (empty texts left out). */
-  texts: string[];
+  readonly texts: readonly string[];
   /** Text of the `thought: true` parts, in order. */
-  thoughts: string[];
-  functionCalls: FunctionCallPart[];
-  functionResponses: FunctionResponsePart[];
+  readonly thoughts: readonly string[];
+  readonly functionCalls: readonly FunctionCallPart[];
+  readonly functionResponses: readonly FunctionResponsePart[];
   /** MIME type of each `inlineData` / `fileData` part (their bytes are not kept); `null` when it named none. */
-  media: (string | null)[];
+  readonly media: readonly (string | null)[];
   /** Parts of no kind above (not an object, or a kind we do not store). */
+  readonly other: number;
+}
+
+// Read once per message and per tool result: most lists stay empty, so they are shared until a part needs one.
+const NONE: readonly never[] = Object.freeze([]);
+const NO_PARTS: GenaiParts = Object.freeze({ texts: NONE, thoughts: NONE, functionCalls: NONE, functionResponses: NONE, media: NONE, other: 0 });
+
+interface PartLists {
+  texts: string[] | null;
+  thoughts: string[] | null;
+  functionCalls: FunctionCallPart[] | null;
+  functionResponses: FunctionResponsePart[] | null;
+  media: (string | null)[] | null;
   other: number;
 }
 
@@ -41,16 +54,31 @@ export interface GenaiParts {
  * (`{role, parts}`).
  */
 export function readParts(content: unknown): GenaiParts {
-  const parts: GenaiParts = { texts: [], thoughts: [], functionCalls: [], functionResponses: [], media: [], other: 0 };
-  if (content === undefined || content === null) return parts;
-  const list = Array.isArray(content) ? content : isRecord(content) && Array.isArray(content['parts']) ? content['parts'] : [content];
-  for (const part of list) readPart(part, parts);
-  return parts;
+  if (content === undefined || content === null) return NO_PARTS;
+  if (typeof content === 'string') {
+    return content.length > 0 ? { texts: [content], thoughts: NONE, functionCalls: NONE, functionResponses: NONE, media: NONE, other: 0 } : NO_PARTS;
+  }
+  const into: PartLists = { texts: null, thoughts: null, functionCalls: null, functionResponses: null, media: null, other: 0 };
+  if (Array.isArray(content)) {
+    for (const part of content) readPart(part, into);
+  } else if (isRecord(content) && Array.isArray(content['parts'])) {
+    for (const part of content['parts']) readPart(part, into);
+  } else {
+    readPart(content, into);
+  }
+  return {
+    texts: into.texts ?? NONE,
+    thoughts: into.thoughts ?? NONE,
+    functionCalls: into.functionCalls ?? NONE,
+    functionResponses: into.functionResponses ?? NONE,
+    media: into.media ?? NONE,
+    other: into.other,
+  };
 }
 
-function readPart(part: unknown, into: GenaiParts): void {
+function readPart(part: unknown, into: PartLists): void {
   if (typeof part === 'string') {
-    if (part.length > 0) into.texts.push(part);
+    if (part.length > 0) (into.texts ??= []).push(part);
     return;
   }
   if (!isRecord(part)) {
@@ -59,22 +87,25 @@ function readPart(part: unknown, into: GenaiParts): void {
   }
   const text = part['text'];
   if (typeof text === 'string') {
-    if (text.length > 0) (part['thought'] === true ? into.thoughts : into.texts).push(text);
+    if (text.length > 0) {
+      if (part['thought'] === true) (into.thoughts ??= []).push(text);
+      else (into.texts ??= []).push(text);
+    }
     return;
   }
   const call = part['functionCall'];
   if (isRecord(call) && typeof call['name'] === 'string') {
-    into.functionCalls.push({ id: stringOrNull(call['id']), name: call['name'], args: call['args'] ?? null });
+    (into.functionCalls ??= []).push({ id: stringOrNull(call['id']), name: call['name'], args: call['args'] ?? null });
     return;
   }
   const response = part['functionResponse'];
   if (isRecord(response)) {
-    into.functionResponses.push({ id: stringOrNull(response['id']), name: stringOrNull(response['name']), response: response['response'] ?? null });
+    (into.functionResponses ??= []).push({ id: stringOrNull(response['id']), name: stringOrNull(response['name']), response: response['response'] ?? null });
     return;
   }
   const media = isRecord(part['inlineData']) ? part['inlineData'] : isRecord(part['fileData']) ? part['fileData'] : null;
   if (media !== null) {
-    into.media.push(stringOrNull(media['mimeType']));
+    (into.media ??= []).push(stringOrNull(media['mimeType']));
     return;
   }
   into.other += 1;

@@ -74,7 +74,7 @@ export class QwenSessionParser implements SessionParser {
 
   line(line: JsonLine, sink: RecordSink): void {
     const envelope = readEnvelope(line, this.values);
-    this.summary.observeEnvelope(envelope);
+    this.summary.observeEnvelope(line.value, envelope);
     switch (envelope.type) {
       case 'user':
         this.user(line, envelope, sink);
@@ -148,7 +148,7 @@ export class QwenSessionParser implements SessionParser {
     const parts = readParts(messageParts(value));
     const result = isRecord(value['toolCallResult']) ? value['toolCallResult'] : {};
     const resultCallId = asText(result['callId']);
-    const responses: FunctionResponsePart[] =
+    const responses: readonly FunctionResponsePart[] =
       parts.functionResponses.length > 0 ? parts.functionResponses : [{ id: resultCallId, name: null, response: result['error'] ?? null }];
     // A result no call waits for (its call is not in the log) keeps its text on the row.
     const orphans: string[] = [];
@@ -236,9 +236,7 @@ export class QwenSessionParser implements SessionParser {
   private emit(line: JsonLine, envelope: QwenEnvelope, fields: RowFields, sink: RecordSink): number {
     const ordinal = this.nextOrdinal;
     this.nextOrdinal += 1;
-    const textJoints = jointsOf(fields.text ?? null);
-    const thinkingJoints = jointsOf(fields.thinking ?? null);
-    const record: MessageRecord = {
+    const row: MessageRecord = {
       ordinal,
       role: fields.role,
       sourceType: envelope.type ?? MISSING,
@@ -249,8 +247,6 @@ export class QwenSessionParser implements SessionParser {
       model: fields.model ?? null,
       text: fields.text?.text ?? null,
       thinking: fields.thinking?.text ?? null,
-      ...(textJoints === undefined ? {} : { textJoints }),
-      ...(thinkingJoints === undefined ? {} : { thinkingJoints }),
       isSidechain: envelope.isSidechain,
       isCompactBoundary: fields.isCompactBoundary ?? false,
       responseId: fields.responseId ?? null,
@@ -260,6 +256,10 @@ export class QwenSessionParser implements SessionParser {
       lineNumber: line.lineNumber,
       byteOffset: line.byteOffset,
     };
+    const textJoints = jointsOf(fields.text ?? null);
+    const thinkingJoints = jointsOf(fields.thinking ?? null);
+    // Spreads in a literal cost more than the rest of the row: only text joined from pieces pays for them.
+    const record = textJoints === undefined && thinkingJoints === undefined ? row : withJoints(row, textJoints, thinkingJoints);
     sink.message(record);
     this.lastUuid = envelope.uuid;
     this.lastResolved = envelope.uuid;
@@ -321,6 +321,24 @@ interface RowFields {
   isCompactBoundary?: boolean;
 }
 
+/** The row with its joints, placed after `thinking` as rows have always carried them. */
+function withJoints(row: MessageRecord, textJoints: readonly number[] | undefined, thinkingJoints: readonly number[] | undefined): MessageRecord {
+  const { isSidechain, isCompactBoundary, responseId, requestId, tokens, rawUsage, lineNumber, byteOffset, ...head } = row;
+  return {
+    ...head,
+    ...(textJoints === undefined ? {} : { textJoints }),
+    ...(thinkingJoints === undefined ? {} : { thinkingJoints }),
+    isSidechain,
+    isCompactBoundary,
+    responseId,
+    requestId,
+    tokens,
+    rawUsage,
+    lineNumber,
+    byteOffset,
+  };
+}
+
 /** A record of a subagent transcript (attachJsonlTranscriptWriter writes both fields on each). */
 function isSubagentRecord(envelope: QwenEnvelope): boolean {
   return envelope.isSidechain && envelope.agentId !== null;
@@ -328,7 +346,9 @@ function isSubagentRecord(envelope: QwenEnvelope): boolean {
 
 /** Text pieces joined (joined-text.ts), or null when there are none. */
 function joined(pieces: readonly string[]): JoinedText | null {
-  return pieces.length === 0 ? null : joinPieces(pieces);
+  if (pieces.length === 0) return null;
+  // One piece is itself, with no joint: what joinPieces gives, without its work.
+  return pieces.length === 1 ? { text: pieces[0] as string, joints: [] } : joinPieces(pieces);
 }
 
 function isQwenState(state: unknown): state is QwenParserState {

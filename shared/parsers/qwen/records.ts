@@ -2,18 +2,18 @@ import type { JsonLine } from '../types.js';
 import type { ValueChecks } from '../value-checks.js';
 import { asText, isRecord } from '../values.js';
 
-/** The fields every Qwen Code chat record carries (ChatRecordingService.createBaseRecord; subagent transcripts add agentId). */
+/**
+ * The fields every Qwen Code chat record carries (ChatRecordingService.createBaseRecord; subagent transcripts add
+ * agentId) that the rows use. The session facts it also carries (sessionId, cwd, version, gitBranch) are read by
+ * the summary, only until it has them (summary.ts).
+ */
 export interface QwenEnvelope {
   type: string | null;
   subtype: string | null;
   uuid: string | null;
   parentUuid: string | null;
-  sessionId: string | null;
   agentId: string | null;
   timestamp: string | null;
-  cwd: string | null;
-  version: string | null;
-  gitBranch: string | null;
   provenance: string | null;
   isSidechain: boolean;
 }
@@ -25,12 +25,8 @@ export function readEnvelope(line: JsonLine, values: ValueChecks): QwenEnvelope 
     subtype: asText(value['subtype']),
     uuid: asText(value['uuid']),
     parentUuid: asText(value['parentUuid']),
-    sessionId: asText(value['sessionId']),
     agentId: asText(value['agentId']),
     timestamp: values.timestamp(value['timestamp'], 'timestamp'),
-    cwd: asText(value['cwd']),
-    version: asText(value['version']),
-    gitBranch: asText(value['gitBranch']),
     provenance: asText(value['provenance']),
     isSidechain: value['isSidechain'] === true,
   };

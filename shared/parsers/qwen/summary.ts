@@ -1,7 +1,7 @@
 import { toTitle } from '../claude/prompts.js';
 import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
-import { maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
+import { asText, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 
 /** The collector's fields as they are (see resume-state.ts); `customTitle` and `title` are text from the log. */
 export interface QwenSummaryState {
@@ -41,14 +41,17 @@ export class QwenSummary {
     return { ...this.state, tokens: { ...this.state.tokens }, billedByModel: [...this.billedByModel], rowsByModel: [...this.rowsByModel] };
   }
 
-  /** The envelope every record carries (createBaseRecord): the first value of each wins, times widen the span. */
-  observeEnvelope(fields: { sessionId: string | null; agentId: string | null; cwd: string | null; gitBranch: string | null; version: string | null; timestamp: string | null }): void {
+  /**
+   * The envelope every record carries (createBaseRecord): the first value of each wins (so a field is read from
+   * the record only until one is found), times widen the span.
+   */
+  observeEnvelope(record: Record<string, unknown>, fields: { agentId: string | null; timestamp: string | null }): void {
     const state = this.state;
-    state.sessionId ??= fields.sessionId;
+    state.sessionId ??= asText(record['sessionId']);
     state.agentId ??= fields.agentId;
-    state.cwd ??= fields.cwd;
-    state.gitBranch ??= fields.gitBranch;
-    state.cliVersion ??= fields.version;
+    state.cwd ??= asText(record['cwd']);
+    state.gitBranch ??= asText(record['gitBranch']);
+    state.cliVersion ??= asText(record['version']);
     state.startedAt = minTimestamp(state.startedAt, fields.timestamp);
     state.endedAt = maxTimestamp(state.endedAt, fields.timestamp);
   }

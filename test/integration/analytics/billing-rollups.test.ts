@@ -240,7 +240,7 @@ describe('migration 012 on a database filled by the schema before it', () => {
       }
       expect(await runMigrations(database.url, older)).toHaveLength(11);
       await client.connect();
-      for (const statement of generateStatements(40, 100)) await client.query(statement);
+      for (const statement of generateStatements(40, 100, { transcriptMonths: false })) await client.query(statement);
       // Migration 012 alone (later ones are tested on their own), as a release with it would apply it.
       expect(await runMigrations(database.url, await migrationsUpTo(12))).toEqual([12]);
       await createReferenceViews(client);

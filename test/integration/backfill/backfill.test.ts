@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFile, cp, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
+import { SAMPLE_OBJECTS } from '../../fixtures/copilot/expectations.js';
 import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { backfillHarness, type BackfillHarness } from '../../support/backfill.js';
@@ -40,20 +41,25 @@ const SAVED_LOG = [
 ].map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 /** Fixture trees copied with old mtimes: logs exist before the cron job syncs them. */
-async function copyFixtures(): Promise<{ claude: string; codex: string; gemini: string; qwen: string; root: string }> {
+async function copyFixtures(): Promise<{ claude: string; codex: string; gemini: string; qwen: string; copilot: string; root: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'sessionlake-backfill-'));
   await cp(path.join(FIXTURES, 'claude', 'projects'), path.join(root, 'claude'), { recursive: true });
   await cp(path.join(FIXTURES, 'codex', 'sessions'), path.join(root, 'codex'), { recursive: true });
   await cp(path.join(FIXTURES, 'gemini', 'tmp'), path.join(root, 'gemini'), { recursive: true });
   await cp(path.join(FIXTURES, 'qwen', 'projects'), path.join(root, 'qwen'), { recursive: true });
+  // ~/.copilot as README's sync sends it: its .jsonl files only
+  await cp(path.join(FIXTURES, 'copilot', 'home'), path.join(root, 'copilot'), {
+    recursive: true,
+    filter: async (source) => source.endsWith('.jsonl') || (await stat(source)).isDirectory(),
+  });
   await mkdir(path.join(root, 'claude', path.dirname(SAVED_SESSION)), { recursive: true });
   await writeFile(path.join(root, 'claude', `${SAVED_SESSION}.jsonl`), SAVED_LOG);
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const entry of await readdir(root, { recursive: true })) await utimes(path.join(root, entry), anHourAgo, anHourAgo);
-  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), gemini: path.join(root, 'gemini'), qwen: path.join(root, 'qwen'), root };
+  return { claude: path.join(root, 'claude'), codex: path.join(root, 'codex'), gemini: path.join(root, 'gemini'), qwen: path.join(root, 'qwen'), copilot: path.join(root, 'copilot'), root };
 }
 
-/** `root` holds one folder per agent (claude/, codex/, gemini/, qwen/): one sync per machine puts each under raw/<agent>/. */
+/** `root` holds one folder per agent (claude/, codex/, gemini/, qwen/, copilot/): one sync per machine puts each under raw/<agent>/. */
 async function syncBothMachines(stack: IngestStack, dirs: { root: string }): Promise<void> {
   for (const machine of MACHINES) {
     await run(
@@ -80,6 +86,8 @@ async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>> {
     ['sessions', 'updated_at', 'id'],
     ['messages', '', 'session_id, ordinal'],
     ['tool_calls', '', 'session_id, message_ordinal, call_index'],
+    // what bills, decided at write time (Copilot CLI's shutdown totals against its OTel spans among it)
+    ['billed_responses', '', 'response_key'],
   ];
   const result: Record<string, unknown[]> = {};
   for (const [table, ignored, order] of tables) {
@@ -193,6 +201,8 @@ describe.skipIf(awsCli === null)('sessionlake backfill of a bucket synced with n
       expect(versions.rows).toEqual([
         { agent: 'claude', parser_version: storedParserVersion(PARSERS.claude), n: expect.any(Number) },
         { agent: 'codex', parser_version: storedParserVersion(PARSERS.codex), n: codexObjects },
+        // Copilot CLI: its sessions and OTel exports on each machine
+        { agent: 'copilot', parser_version: storedParserVersion(PARSERS.copilot), n: SAMPLE_OBJECTS.length * MACHINES.length },
         // Gemini: its sessions on each machine, untouched by Codex's version.
         { agent: 'gemini', parser_version: storedParserVersion(PARSERS.gemini), n: geminiFixtures.length * MACHINES.length },
         { agent: 'qwen', parser_version: storedParserVersion(PARSERS.qwen), n: expect.any(Number) },

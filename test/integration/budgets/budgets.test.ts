@@ -188,6 +188,20 @@ describe.skipIf(motoCommand === null && !inCi)('budgets and their alerts', () =>
     expect(await snsMessages()).toEqual([]);
   });
 
+  it('a checker without a channel reports it only while that channel\'s alert is still unsent', async () => {
+    // ana-monthly's alerts went out on both channels above; a laptop's CLI has the webhook but no SNS topic.
+    const webhookOnly: AlertSenders = { webhook: senders().webhook };
+    const afterSent = await checkBudgets(stack.pool, webhookOnly, silentLogger);
+    expect(afterSent.failed).toEqual([]);
+    expect(afterSent.sent).toEqual([]);
+
+    const budget = ['budgets', 'set', 'ana-daily', '--scope', 'person:ana', '--period', 'day', '--limit', '1', '--thresholds', '100', '--channels', 'sns'];
+    expect((await cli(budget)).code).toBe(0);
+    const unsent = await checkBudgets(stack.pool, webhookOnly, silentLogger);
+    expect(unsent.failed).toEqual([{ budget: 'ana-daily', threshold: 100, channel: 'sns', error: 'no sns channel is configured here' }]);
+    expect((await cli(['budgets', 'remove', 'ana-daily'])).code).toBe(0);
+  });
+
   it('an alert whose send failed is sent by the next check, once', async () => {
     const budget = ['budgets', 'set', 'all-monthly', '--limit', '5', '--thresholds', '50', '--channels', 'webhook', '--webhook', 'ssm:/sessionlake/test/budget-webhook'];
     expect((await cli(budget)).code).toBe(0);

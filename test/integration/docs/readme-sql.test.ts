@@ -4,6 +4,7 @@ import { uploadDirectory } from '../../../infra/local/upload-directory.js';
 import { claudeProjectsDir } from '../../fixtures/claude/expectations.js';
 import { codexSessionsDir } from '../../fixtures/codex/expectations.js';
 import { qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
+import { copilotHomeDir } from '../../fixtures/copilot/expectations.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
 /**
@@ -41,6 +42,7 @@ beforeAll(async () => {
     [claudeProjectsDir, 'sample/raw/claude/'],
     [codexSessionsDir, 'sample/raw/codex/'],
     [qwenProjectsDir, 'sample/raw/qwen/'],
+    [copilotHomeDir, 'sample/raw/copilot/'],
   ] as const) {
     await uploadDirectory({ s3: stack.emulator.s3, bucket: stack.emulator.bucket, localDir, keyPrefix });
   }

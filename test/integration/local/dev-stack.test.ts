@@ -39,6 +39,9 @@ describe('runDevStack', () => {
     await put(path.join(geminiHome, 'my-proj/chats/session-2026-01-02T03-04-ffffffff.jsonl'), '{}\n');
     const qwenHome = path.join(root, 'home-qwen');
     await put(path.join(qwenHome, '-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl'), '{}\n');
+    const copilotHome = path.join(root, 'home-copilot');
+    await put(path.join(copilotHome, 'session-state/dddddddd-0000-4000-8000-000000000007/events.jsonl'), '{}\n');
+    await put(path.join(copilotHome, 'session-state/dddddddd-0000-4000-8000-000000000007/workspace.yaml'), 'id: d\n');
     const handledKeys: string[] = [];
     const handler = async (event: SQSEvent) => {
       for (const record of event.Records) {
@@ -58,7 +61,7 @@ describe('runDevStack', () => {
         bucket: 'dev-test',
         machine: 'testbox',
         samplesDir: samples,
-        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir'), gemini: geminiHome, qwen: qwenHome },
+        homeDirs: { claude: home, codex: path.join(root, 'no-such-dir'), gemini: geminiHome, qwen: qwenHome, copilot: copilotHome },
         loadHandler: async () => handler,
       },
       {
@@ -77,6 +80,7 @@ describe('runDevStack', () => {
       'sample/raw/codex/2026/01/02/rollout-2026-01-02T03-04-05-cccccccc-0000-4000-8000-000000000003.jsonl',
       'sample/raw/gemini/p/chats/session-2026-01-02T03-04-eeeeeeee.json',
       'testbox/raw/claude/-home-me-my proj/bbbbbbbb-0000-4000-8000-000000000002.jsonl',
+      'testbox/raw/copilot/session-state/dddddddd-0000-4000-8000-000000000007/events.jsonl',
       'testbox/raw/gemini/my-proj/chats/session-2026-01-02T03-04-ffffffff.jsonl',
       'testbox/raw/qwen/-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl',
     ]);

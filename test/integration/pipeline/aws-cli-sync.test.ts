@@ -12,6 +12,7 @@ import { claudeFixtureExpectations, claudeProjectsDir } from '../../fixtures/cla
 import { codexFixtureExpectations, codexSessionsDir } from '../../fixtures/codex/expectations.js';
 import { geminiFixtures, geminiTmpDir } from '../../fixtures/gemini/expectations.js';
 import { qwenFixtureExpectations, qwenProjectsDir } from '../../fixtures/qwen/expectations.js';
+import { BILLED_WITH_SPANS, REAL_BILLED, SAMPLE_OBJECTS, copilotHomeDir } from '../../fixtures/copilot/expectations.js';
 import { awsCliEnv, findAwsCli } from '../../support/aws-cli.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
 
@@ -95,23 +96,26 @@ async function landedSessions(pool: pg.Pool, agent: 'claude' | 'codex' | 'qwen')
   }));
 }
 
+const COPILOT_FILTERS = ['--exclude', '*', '--include', '*.jsonl'];
+
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
 
 if (awsCli === null) {
   process.stderr.write('SKIPPED aws-cli-sync: the AWS CLI is not installed (apt-get install awscli)\n');
 }
 
-describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp and ~/.qwen/projects through the queue into Postgres', () => {
+describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.qwen/projects and ~/.copilot through the queue into Postgres', () => {
   let stack: IngestStack;
   let projectsDir: string;
   let codexDir: string;
   let geminiDir: string;
   let qwenDir: string;
+  let copilotDir: string;
 
-  async function sync(localDir = projectsDir, agent = 'claude'): Promise<string> {
+  async function sync(localDir = projectsDir, agent = 'claude', filters: string[] = []): Promise<string> {
     const { stdout } = await run(
       awsCli ?? 'aws',
-      ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', localDir, `s3://${stack.emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress'],
+      ['--endpoint-url', stack.emulator.endpoint, 's3', 'sync', localDir, `s3://${stack.emulator.bucket}/${MACHINE}/raw/${agent}/`, '--no-progress', ...filters],
       { env: awsCliEnv(stack.emulator.region) },
     );
     return stdout;
@@ -127,11 +131,12 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     codexDir = await copyAsWrittenEarlier(codexSessionsDir, 'sessionlake-codex-');
     geminiDir = await copyAsWrittenEarlier(geminiTmpDir, 'sessionlake-gemini-');
     qwenDir = await copyAsWrittenEarlier(qwenProjectsDir, 'sessionlake-qwen-');
+    copilotDir = await copyAsWrittenEarlier(copilotHomeDir, 'sessionlake-copilot-');
   });
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([projectsDir, codexDir, geminiDir, qwenDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
+    await Promise.all([projectsDir, codexDir, geminiDir, qwenDir, copilotDir].map((dir) => (dir ? rm(dir, { recursive: true }) : undefined)));
   });
 
   it('lands one session per Claude file with the counts read from the fixtures', async () => {
@@ -307,11 +312,42 @@ describe.skipIf(awsCli === null)('aws s3 sync of ~/.claude/projects, ~/.codex/se
     expect(subagent.rows).toEqual([{ kind: 'subagent', parent: `${MACHINE}/raw/qwen/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70` }]);
   });
 
+  it('lands Copilot CLI sessions and its OTel export under raw/copilot/ and bills each call once', async () => {
+    stack.getObjectKeys.length = 0;
+
+    // README's command: only the .jsonl files leave ~/.copilot (not its settings, logs or workspace.yaml)
+    await sync(copilotDir, 'copilot', COPILOT_FILTERS);
+    await drain();
+
+    const objects = await stack.pool.query<{ kind: string; n: number }>(
+      `SELECT kind, count(*)::int AS n FROM sessionlake.objects WHERE agent = 'copilot' GROUP BY 1 ORDER BY 1`,
+    );
+    // four events.jsonl and three OTel exports
+    expect(objects.rows).toEqual([{ kind: 'session', n: SAMPLE_OBJECTS.length }]);
+    const rows = await stack.pool.query<{ messages: number; calls: number; errors: number; billed: number; input: number }>(
+      `SELECT (SELECT count(*)::int FROM sessionlake.messages m JOIN sessionlake.sessions s ON s.id = m.session_id WHERE s.agent = 'copilot') AS messages,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t JOIN sessionlake.sessions s ON s.id = t.session_id WHERE s.agent = 'copilot') AS calls,
+              (SELECT count(*)::int FROM sessionlake.tool_calls t JOIN sessionlake.sessions s ON s.id = t.session_id WHERE s.agent = 'copilot' AND t.is_error) AS errors,
+              (SELECT count(*)::int FROM sessionlake.usage u WHERE u.agent = 'copilot') AS billed,
+              (SELECT sum(input_tokens)::int FROM sessionlake.daily_usage d WHERE d.agent = 'copilot') AS input`,
+    );
+    const billedDays = [...BILLED_WITH_SPANS, REAL_BILLED];
+    expect(rows.rows[0]).toEqual({
+      messages: SAMPLE_OBJECTS.reduce((sum, object) => sum + object.messages, 0),
+      calls: SAMPLE_OBJECTS.reduce((sum, object) => sum + object.toolCalls, 0),
+      // session A's `npm test` run
+      errors: 1,
+      billed: billedDays.reduce((sum, day) => sum + day.responses, 0),
+      input: billedDays.reduce((sum, day) => sum + day.input, 0),
+    });
+    expect([...stack.getObjectKeys].sort()).toEqual(SAMPLE_OBJECTS.map((object) => `${MACHINE}/raw/copilot/${object.path}`).sort());
+  });
+
   it('fetches nothing when nothing changed: a second sync, and every event delivered again', async () => {
     const before = await stack.pool.query('SELECT uri, etag, ingested_at FROM sessionlake.objects ORDER BY uri');
     stack.getObjectKeys.length = 0;
 
-    const output = (await sync()) + (await sync(codexDir, 'codex')) + (await sync(geminiDir, 'gemini')) + (await sync(qwenDir, 'qwen'));
+    const output = (await sync()) + (await sync(codexDir, 'codex')) + (await sync(geminiDir, 'gemini')) + (await sync(qwenDir, 'qwen')) + (await sync(copilotDir, 'copilot', COPILOT_FILTERS));
     const listed = await stack.emulator.s3.send(new ListObjectsV2Command({ Bucket: stack.emulator.bucket }));
     for (const object of listed.Contents ?? []) {
       const record = buildS3NotificationRecord({

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { claudeFixtureExpectations } from '../../fixtures/claude/expectations.js';
 import { codexFixtureExpectations } from '../../fixtures/codex/expectations.js';
+import { SAMPLE_OBJECTS } from '../../fixtures/copilot/expectations.js';
 import { geminiFixtures } from '../../fixtures/gemini/expectations.js';
 import { qwenFixtureExpectations } from '../../fixtures/qwen/expectations.js';
 
@@ -75,6 +76,7 @@ describe('sessionlake dev (npm start)', () => {
       expect(sessions.rows).toEqual([
         { agent: 'claude', sessions: claudeFixtureExpectations.length, messages: sum(claudeFixtureExpectations) },
         { agent: 'codex', sessions: codexFixtureExpectations.length, messages: sum(codexFixtureExpectations) },
+        { agent: 'copilot', sessions: SAMPLE_OBJECTS.length, messages: SAMPLE_OBJECTS.reduce((total, object) => total + object.messages, 0) },
         { agent: 'gemini', sessions: geminiFixtures.length, messages: sum(geminiFixtures) },
         { agent: 'qwen', sessions: qwenFixtureExpectations.length, messages: sum(qwenFixtureExpectations) },
       ]);

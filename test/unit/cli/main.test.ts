@@ -224,7 +224,7 @@ describe('sessionlake CLI', () => {
       const code = await main(['parse', file]);
 
       expect(code).toBe(0);
-      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code, Codex, Gemini CLI or Qwen Code session`);
+      expect(io.err()).toContain(`warning: ${file}: no line was recognised as a message of a Claude Code, Codex, Gemini CLI, Qwen Code or GitHub Copilot CLI session`);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -101,6 +101,44 @@ describe('classifyKey', () => {
     });
   });
 
+  it('reads Copilot CLI sessions and its OTel export where Copilot CLI writes them', () => {
+    expect(classifyKey('box/raw/copilot/session-state/5f0c5c1e-2b7a/events.jsonl')).toEqual({
+      kind: 'session',
+      machine: 'box',
+      agent: 'copilot',
+      sessionId: 'box/raw/copilot/session-state/5f0c5c1e-2b7a/events',
+      parentSessionId: null,
+      parserContext: { fileStem: '5f0c5c1e-2b7a', projectDir: null, parentSourceSessionId: null },
+    });
+    expect(classifyKey('box/raw/copilot/session-state/5f0c5c1e-2b7a.jsonl')).toMatchObject({
+      kind: 'session',
+      agent: 'copilot',
+      parserContext: { fileStem: '5f0c5c1e-2b7a' },
+    });
+    expect(classifyKey('box/raw/copilot/otel/2026/copilot-otel-1.jsonl')).toMatchObject({
+      kind: 'session',
+      agent: 'copilot',
+      sessionId: 'box/raw/copilot/otel/2026/copilot-otel-1',
+    });
+  });
+
+  it.each([
+    ['box/raw/copilot/session-state/5f0c5c1e/workspace.yaml', /not a \.jsonl/],
+    ['box/raw/copilot/session-state/5f0c5c1e/checkpoints/index.md', /not a \.jsonl/],
+    ['box/raw/copilot/history-session-state/session_1.json', /not a \.jsonl/],
+    ['box/raw/copilot/config.json', /not a \.jsonl/],
+    ['box/raw/copilot/logs/process-1.log', /not a \.jsonl/],
+    ['box/raw/copilot/session-state/5f0c5c1e/files/notes.jsonl', /not where Copilot CLI writes sessions/],
+    ['box/raw/copilot/session-state/5f0c5c1e/other.jsonl', /not where Copilot CLI writes sessions/],
+    ['box/raw/copilot/events.jsonl', /not where Copilot CLI writes sessions/],
+    ['box/raw/copilot/otel.jsonl', /not where Copilot CLI writes sessions/],
+    ['box/raw/copilot/session-state//events.jsonl', /empty path segment/],
+  ])('skips the Copilot CLI file %s with a reason', (key, reason) => {
+    const layout = classifyKey(key);
+    expect(layout).toMatchObject({ kind: 'skipped', agent: 'copilot' });
+    expect(layout.kind === 'skipped' ? layout.reason : '').toMatch(reason);
+  });
+
   it.each([
     ['box/raw/gemini/my-app/logs/session-7d3e9a41.jsonl', /activity log/],
     ['box/raw/gemini/my-app/logs.json', /activity log/],

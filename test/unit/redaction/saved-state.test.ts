@@ -42,6 +42,11 @@ const sessions: Record<Agent, object[]> = {
       message: { role: 'model', parts: [{ text: 'ok' }] }, usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 1, totalTokenCount: 3 },
     },
   ],
+  copilot: [
+    { type: 'session.start', id: 'c1', parentId: null, timestamp: at, data: { sessionId: 's1', version: 1, producer: 'copilot-agent', copilotVersion: '1.0.102', startTime: at } },
+    { type: 'user.message', id: 'c2', parentId: 'c1', timestamp: at, data: { content: secret.context } },
+    { type: 'assistant.message', id: 'c3', parentId: 'c2', timestamp: at, data: { messageId: 'm1', content: 'ok' } },
+  ],
 };
 
 describe("redacting a parser's saved state by its agent's savedStateTextKeys", () => {

@@ -1,0 +1,20 @@
+import type { AgentDefinition } from '../../agents/definition.js';
+import { copilotParser, looksLikeCopilot } from './index.js';
+import { copilotKeyLayout } from './key-layout.js';
+
+/** GitHub Copilot CLI: `~/.copilot/session-state/<session>/events.jsonl` and the OTel export `~/.copilot/otel/`. */
+export const copilot: AgentDefinition = {
+  name: 'copilot',
+  displayName: 'GitHub Copilot CLI',
+  parser: copilotParser,
+  format: 'jsonl',
+  content: { matches: looksLikeCopilot, underOwnKeys: 'matches' },
+  keyLayout: copilotKeyLayout,
+  notifySuffixes: ['.jsonl'],
+  localFolder: { home: ['.copilot'], samples: ['copilot', 'home'] },
+  // The parser never snapshots (every object is read whole): it keeps no state to redact.
+  savedStateTextKeys: [],
+  // Copilot serves other providers' models under its own spellings (claude-sonnet-4.5): migration 025 aliases them
+  // to those providers' prices, so it has no family of its own.
+  priceFamily: { provider: 'GitHub Copilot', modelPrefixes: [] },
+};
