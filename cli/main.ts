@@ -11,10 +11,11 @@ import { budgetsCommand } from './commands/budgets.js';
 import { reportCommand } from './commands/report.js';
 import { rolesCommand } from './commands/roles.js';
 import { retentionCommand } from './commands/retention.js';
+import { serveCommand } from './commands/serve.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
 
 const COMMANDS: Command[] = [
-  devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, rolesCommand, peopleCommand, budgetsCommand, retentionCommand, parseCommand,
+  devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, serveCommand, rolesCommand, peopleCommand, budgetsCommand, retentionCommand, parseCommand,
 ];
 
 function usage(): string {

@@ -9,6 +9,7 @@ export const devCommand: Command = {
   options: {
     's3-port': { type: 'string', description: 'S3/SQS emulator port (default 4566; 0 picks a free one)' },
     'pg-port': { type: 'string', description: 'embedded Postgres port when DATABASE_URL is unset (default 54329)' },
+    'web-port': { type: 'string', description: 'dashboard port (default 8787; 0 picks a free one)' },
     bucket: { type: 'string', description: 'bucket name (default sessionlake-raw)' },
     machine: { type: 'string', description: 'machine name for your own logs (default: this hostname)' },
     'data-dir': {
@@ -39,6 +40,7 @@ export const devCommand: Command = {
         {
           s3Port: integerOption(input, 's3-port', 4566),
           pgPort: integerOption(input, 'pg-port', 54329),
+          webPort: integerOption(input, 'web-port', 8787),
           databaseUrl: process.env['DATABASE_URL'] || undefined,
           stateDir: stringOption(input, 'data-dir'),
           bucket: stringOption(input, 'bucket'),

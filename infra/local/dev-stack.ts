@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { allAgentDefinitions } from '../../shared/agents/registry.js';
 import type { Agent } from '../../shared/model.js';
+import type { Server } from 'node:http';
 import { runMigrations } from '../../shared/store/migrate.js';
+import { createPool, type Pool } from '../../shared/store/pool.js';
+import { createDashboardServer, listen } from '../../shared/web/server.js';
 import { summarizeIngest, type IngestSummary } from '../../shared/store/reports.js';
 import { startEmulator, type RunningEmulator } from './emulator.js';
 import { redactUrl, startPostgres, type RunningPostgres } from './postgres.js';
@@ -24,6 +27,8 @@ export interface DevStackOptions {
   s3Port?: number | undefined;
   /** Embedded Postgres port (default 54329; 0 picks a free one). */
   pgPort?: number | undefined;
+  /** The dashboard's port (default 8787; 0 picks a free one). */
+  webPort?: number | undefined;
   /** Use this server instead of an embedded one (the CLI passes DATABASE_URL). */
   databaseUrl?: string | undefined;
   /**
@@ -84,6 +89,7 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
   let postgres: RunningPostgres | undefined;
   let emulator: RunningEmulator | undefined;
   let runner: QueueRunner | undefined;
+  let web: { server: Server; pool: Pool } | undefined;
   const restoreEnv = new Map<string, string | undefined>();
 
   try {
@@ -205,13 +211,23 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
           `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${REGION} npx sessionlake backfill s3://${bucket}   (notifications are off)`,
       );
     }
+    // The dashboard reads as the local owner here: this Postgres is yours alone (`sessionlake serve` takes an analyst login).
+    const webPool = createPool({ connectionString: postgres.url, max: 4 });
+    web = { pool: webPool, server: createDashboardServer({ pool: webPool, onError: (error) => log(`dashboard: ${String(error)}`) }) };
+    const webUrl = await listen(web.server, options.webPort ?? 8787, '127.0.0.1');
+    log(`look at it: ${webUrl}   (the dashboard: usage, sessions, transcripts, search)`);
     log('stop:       Ctrl-C');
-    log(`ready: s3=${running.endpoint} bucket=${bucket} postgres=${shownUrl}`);
+    log(`ready: s3=${running.endpoint} bucket=${bucket} postgres=${shownUrl} web=${webUrl}`);
 
     await waitForAbort(signal);
   } catch (error) {
     if (!signal.aborted) throw error;
   } finally {
+    if (web !== undefined) {
+      web.server.closeAllConnections();
+      await new Promise<void>((resolve) => web?.server.close(() => resolve()));
+      await web.pool.end().catch((error: unknown) => log(`stop: dashboard pool: ${String(error)}`));
+    }
     await runner?.stop().catch((error: unknown) => log(`stop: queue runner: ${String(error)}`));
     await emulator?.stop().catch((error: unknown) => log(`stop: emulator: ${String(error)}`));
     restore(restoreEnv);

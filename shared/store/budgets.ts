@@ -63,7 +63,7 @@ const STATUS_COLUMNS = `name, scope, scope_value AS "scopeValue", period, time_z
   unpriced_tokens::float8 AS "unpricedTokens", last_days_cost_usd::float8 AS "lastDaysCostUsd", forecast_usd::float8 AS "forecastUsd"`;
 
 /** Every budget with its spend in its current period (the view budget_status), by name. */
-export async function budgetStatuses(pool: pg.Pool | pg.PoolClient): Promise<BudgetStatus[]> {
+export async function budgetStatuses(pool: pg.Pool | pg.PoolClient | pg.Client): Promise<BudgetStatus[]> {
   const result = await pool.query<BudgetStatus>(`SELECT ${STATUS_COLUMNS} FROM ${SCHEMA}.budget_status ORDER BY name`);
   return result.rows;
 }

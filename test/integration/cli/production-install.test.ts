@@ -37,7 +37,7 @@ describe('the CLI without dev dependencies', () => {
     expect(run.stderr).toContain('dev-only package loaded: fauxqs');
   });
 
-  it.each([['migrate', '--help'], ['ingest', '--help'], ['parse', '--help']])('%s %s starts', async (...args) => {
+  it.each([['migrate', '--help'], ['ingest', '--help'], ['parse', '--help'], ['serve', '--help']])('%s %s starts', async (...args) => {
     const run = await node(['bin/sessionlake.js', ...args]);
 
     expect(run.stderr).not.toContain('dev-only package');

@@ -55,7 +55,7 @@ describe('runDevStack', () => {
 
     const running = runDevStack(
       {
-        s3Port: 0,
+        s3Port: 0, webPort: 0,
         databaseUrl: database.url,
         stateDir: path.join(root, 'state'),
         bucket: 'dev-test',
@@ -86,7 +86,7 @@ describe('runDevStack', () => {
     ]);
     const ready = lines.filter((line) => line.startsWith('ready:'));
     expect(ready).toHaveLength(1);
-    expect(ready[0]).toMatch(new RegExp(`^ready: s3=http://127\\.0\\.0\\.1:\\d+ bucket=dev-test postgres=postgres://\\S+/${database.name}$`));
+    expect(ready[0]).toMatch(new RegExp(`^ready: s3=http://127\\.0\\.0\\.1:\\d+ bucket=dev-test postgres=postgres://\\S+/${database.name} web=http://127\\.0\\.0\\.1:\\d+/$`));
     expect(lines).toContain('landed: 0 sessions, 0 messages, 0 tool calls');
     // Progress counts SQS messages (one per uploaded object), not chat messages.
     const progress = lines.filter((line) => /^ingest: \d+ .*done/.test(line));
@@ -111,7 +111,7 @@ describe('runDevStack', () => {
 
     await runDevStack(
       {
-        s3Port: 0,
+        s3Port: 0, webPort: 0,
         databaseUrl: database.url,
         stateDir: path.join(root, 'state-quiet'),
         bucket: 'dev-quiet',
@@ -160,7 +160,7 @@ describe('runDevStack', () => {
       const lines: string[] = [];
       const controller = new AbortController();
       await runDevStack(
-        { s3Port: 0, databaseUrl: database.url, stateDir, bucket: 'dev-restart', includeHome: false, ...options },
+        { s3Port: 0, webPort: 0, databaseUrl: database.url, stateDir, bucket: 'dev-restart', includeHome: false, ...options },
         {
           log: (line) => {
             lines.push(line);

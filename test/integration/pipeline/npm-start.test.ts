@@ -38,7 +38,7 @@ describe('sessionlake dev (npm start)', () => {
     delete env['DATABASE_URL'];
     child = spawn(
       process.execPath,
-      ['bin/sessionlake.js', 'dev', '--no-home', '--s3-port', '0', '--pg-port', '0', '--data-dir', path.join(dataDir, 'pg')],
+      ['bin/sessionlake.js', 'dev', '--no-home', '--s3-port', '0', '--web-port', '0', '--pg-port', '0', '--data-dir', path.join(dataDir, 'pg')],
       { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -58,8 +58,12 @@ describe('sessionlake dev (npm start)', () => {
       void exited.then((code) => reject(new Error(`exited with ${code} before ready:\n${output}`)));
     });
 
-    const match = /^ready: s3=(http:\/\/\S+) bucket=(\S+) postgres=(postgres:\/\/\S+)$/.exec(ready);
+    const match = /^ready: s3=(http:\/\/\S+) bucket=(\S+) postgres=(postgres:\/\/\S+) web=(http:\/\/\S+)$/.exec(ready);
     expect(match).not.toBeNull();
+    // The dashboard is up on the printed URL and shows the samples' sessions (README "Dashboard").
+    const sessionsPage = await fetch(new URL('/sessions', match?.[4]));
+    expect(sessionsPage.status).toBe(200);
+    const listed = /id="session-count" data-total="(\d+)"/.exec(await sessionsPage.text())?.[1];
     expect(output).toMatch(/psql 'postgres:\/\/\S+'/);
     const client = new pg.Client({ connectionString: match?.[3] });
     await client.connect();
@@ -76,6 +80,9 @@ describe('sessionlake dev (npm start)', () => {
         { agent: 'gemini', sessions: geminiFixtures.length, messages: sum(geminiFixtures) },
         { agent: 'qwen', sessions: qwenFixtureExpectations.length, messages: sum(qwenFixtureExpectations) },
       ]);
+      const topLevel = await client.query<{ n: string }>(`SELECT count(*) AS n FROM sessionlake.sessions WHERE kind = 'session' AND deleted_at IS NULL`);
+      expect(Number(listed)).toBe(Number(topLevel.rows[0]?.n));
+      expect(Number(listed)).toBeGreaterThan(0);
     } finally {
       await client.end();
     }
@@ -98,7 +105,7 @@ const started: ChildProcess[] = [];
 function startDev(args: string[]): DevProcess {
   const env = { ...process.env };
   delete env['DATABASE_URL'];
-  const child = spawn(process.execPath, ['bin/sessionlake.js', 'dev', '--no-home', '--s3-port', '0', ...args], {
+  const child = spawn(process.execPath, ['bin/sessionlake.js', 'dev', '--no-home', '--s3-port', '0', '--web-port', '0', ...args], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -193,7 +200,7 @@ describe('sessionlake dev (npm start) when things are in the way', () => {
     const state = await stateDir();
     const env = { ...process.env };
     delete env['DATABASE_URL'];
-    const npm = spawn('npm', ['start', '--', '--no-home', '--s3-port', '0', '--pg-port', '0', '--data-dir', state], {
+    const npm = spawn('npm', ['start', '--', '--no-home', '--s3-port', '0', '--web-port', '0', '--pg-port', '0', '--data-dir', state], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
