@@ -69,6 +69,11 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   return {
     url: url.toString(),
     async drop() {
+      // BENCH_KEEP_DATABASE=1: left for a look at plans afterwards (drop it by hand).
+      if (process.env['BENCH_KEEP_DATABASE'] === '1') {
+        process.stderr.write(`kept database ${name}\n`);
+        return;
+      }
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -81,6 +86,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
 export async function startBenchStack(adminUrl: string, insertMethod: InsertMethod, concurrency = 1): Promise<BenchStack> {
   const database = await createBenchDatabase(adminUrl);
   await runMigrations(database.url);
+  await trackFunctions(database.url);
   // Notifications only for the corpus (machine `bench`): the large object is ingested by a child process alone.
   const emulator = await startEmulator({
     port: 0,
@@ -212,6 +218,47 @@ export async function uploadThenIngest(stack: BenchStack, objects: { key: string
     bytes: stack.fetched.bytes - before.bytes,
     handlerMs: stack.fetched.handlerMs - before.handlerMs,
   };
+}
+
+/**
+ * Time spent in the database's functions (the billing triggers, the search step), for functionTimes. Needs a
+ * superuser (track_functions is one's setting); without one the bench prints no function times.
+ */
+async function trackFunctions(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`ALTER DATABASE ${client.escapeIdentifier(new URL(url).pathname.slice(1))} SET track_functions = 'all'`);
+  } catch {
+    // not a superuser: no function times
+  } finally {
+    await client.end();
+  }
+}
+
+export type FunctionTimes = Map<string, { calls: number; totalMs: number; selfMs: number }>;
+
+/**
+ * Calls and time (total, and self: less the functions it called) of each sessionlake function so far. Backends
+ * report their counts when idle at most every 10 s (Postgres 15), so this waits that long first.
+ */
+export async function functionTimes(pool: pg.Pool): Promise<FunctionTimes> {
+  await sleep(11_000);
+  const result = await pool.query<{ funcname: string; calls: string; total_time: number; self_time: number }>(
+    `SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions WHERE schemaname = 'sessionlake'`,
+  );
+  return new Map(result.rows.map((row) => [row.funcname, { calls: Number(row.calls), totalMs: row.total_time, selfMs: row.self_time }]));
+}
+
+/** What the functions took between two readings, most total time first. */
+export function functionTimesBetween(before: FunctionTimes, after: FunctionTimes): { name: string; calls: number; totalMs: number; selfMs: number }[] {
+  return [...after.entries()]
+    .map(([name, now]) => {
+      const then = before.get(name) ?? { calls: 0, totalMs: 0, selfMs: 0 };
+      return { name, calls: now.calls - then.calls, totalMs: now.totalMs - then.totalMs, selfMs: now.selfMs - then.selfMs };
+    })
+    .filter((entry) => entry.calls > 0)
+    .sort((a, b) => b.totalMs - a.totalMs);
 }
 
 export async function countRows(pool: pg.Pool): Promise<{ messages: number; toolCalls: number; failed: number }> {

@@ -22,6 +22,8 @@ import { appendedLines, buildCorpus, claudeSessionText, retag } from './corpus.j
 import {
   baselineIngest,
   countRows,
+  functionTimes,
+  functionTimesBetween,
   startBenchStack,
   syncAndIngest,
   timed,
@@ -32,6 +34,7 @@ import {
   type Timed,
 } from './ingest-bench.js';
 import { PARSE_INPUTS, parseBench, parserFilter, printParseRows } from './parse-bench.js';
+import { timeClientStatements, type StatementGroup } from './statement-timing.js';
 import { ingestInChild } from './peak-rss.js';
 
 // The AWS SDK's Node < 22 notice, switched off as bin/sessionlake.js does (that warning only).
@@ -102,13 +105,17 @@ try {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.start');
   }
-  const countStatements = countClientStatements();
+  const functionsAtStart = await functionTimes(stack.pool);
+  const timeFirstStatements = timeClientStatements();
   const first = await syncAndIngest(stack, corpus);
-  const statementsSent = countStatements();
+  const firstStatements = timeFirstStatements();
+  const statementsSent = firstStatements.reduce((sum, group) => sum + group.count, 0);
   if (inspector !== null) {
     profile = (await inspector.post('Profiler.stop')).profile;
     inspector.disconnect();
   }
+  const functionsAfterFirst = await functionTimes(stack.pool);
+  const firstFunctions = functionTimesBetween(functionsAtStart, functionsAfterFirst);
   const rows = await countRows(stack.pool);
   if (rows.failed > 0) throw new Error(`${rows.failed} objects did not land in the first ingest`);
   const baseline = await baselineIngest(stack, corpus);
@@ -126,6 +133,8 @@ try {
     bytesFetched: first.bytes,
     handlerMs: first.handlerMs,
     statementsPerEvent: statementsSent / corpus.length,
+    statements: firstStatements,
+    functions: firstFunctions,
   };
   results['firstIngest'] = firstResult;
 
@@ -146,7 +155,11 @@ try {
     return { key: object.key, bytes: Buffer.concat([object.bytes, added]), added: added.length };
   });
   const appendedBytes = grown.reduce((sum, object) => sum + object.added, 0);
+  const functionsBeforeAppend = await functionTimes(stack.pool);
+  const timeAppendStatements = timeClientStatements();
   const appended = await syncAndIngest(stack, grown);
+  const appendStatements = timeAppendStatements();
+  const appendFunctions = functionTimesBetween(functionsBeforeAppend, await functionTimes(stack.pool));
   const afterAppend = await countRows(stack.pool);
   results['append'] = {
     pct: settings.appendPct,
@@ -159,6 +172,9 @@ try {
     handlerPctOfFirst: (100 * appended.handlerMs) / first.handlerMs,
     handlerRatioToFirst: appended.handlerMs / first.handlerMs,
     messagesAdded: afterAppend.messages - rows.messages,
+    statementsPerEvent: appendStatements.reduce((sum, group) => sum + group.count, 0) / grown.length,
+    statements: appendStatements,
+    functions: appendFunctions,
   };
 
   // 2. write path: the same rows, batches of 500, each method into fresh tables shaped like ours
@@ -198,11 +214,16 @@ try {
   out(`\n3. first ingest: ${corpus.length} objects, ${fixed(mib(corpusBytes), 1)} MiB, upload → notification → handler → Postgres, ${settings.concurrency} batches at once`);
   out(`   ${fixed(first.ms / 1000)} s vs baseline GET+JSON.parse+COPY ${fixed(baseline.ms / 1000)} s: ${fixed(firstResult.ratio)}x (handler time ${fixed(first.handlerMs / 1000)} s)`);
   out(`   write path: ${fixed(firstResult.statementsPerEvent, 1)} statements sent per event (object), billing and rollups included (they run in triggers: no statement of their own)`);
+  printStatements(firstStatements, first.handlerMs);
+  printFunctions(firstFunctions, first.handlerMs);
   out(`   ${fixed(firstResult.messagesPerS, 0)} messages/s, ${fixed(firstResult.mbPerS, 1)} MiB/s wall, ${fixed(firstResult.mbPerCpuS, 1)} MiB per CPU-second of the bench process (emulator and uploads included)`);
   const pct = (part: number, whole: number) => `${fixed((100 * part) / whole, 1)} %`;
   out(`4. unchanged re-sync: ${unchanged.bytes} bytes fetched in ${unchanged.gets} GETs; handler ${fixed(unchanged.handlerMs / 1000)} s = ${pct(unchanged.handlerMs, first.handlerMs)} of first ingest's; wall (re-upload included) ${fixed(unchanged.ms / 1000)} s = ${pct(unchanged.ms, first.ms)}`);
   out(`5. +${settings.appendPct} % appended: ${appended.bytes} bytes fetched for ${appendedBytes} appended = ${fixed(appended.bytes / appendedBytes, 3)}x; handler ${fixed(appended.handlerMs / 1000)} s = ${pct(appended.handlerMs, first.handlerMs)} of first ingest's; wall (whole files re-uploaded) ${fixed(appended.ms / 1000)} s = ${pct(appended.ms, first.ms)}; ${afterAppend.messages - rows.messages} rows added`);
   out(`   append / first ingest, handler time: ${fixed(appended.handlerMs / first.handlerMs, 3)} (target ≤ 0.05); queue drained after the uploads: ${fixed(drainAppend.ms / drainFirst.ms, 3)}`);
+  out(`   write path: ${fixed(appendStatements.reduce((sum, group) => sum + group.count, 0) / grown.length, 1)} statements sent per event (object); where the handlers' time went (summed over connections):`);
+  printStatements(appendStatements, appended.handlerMs);
+  printFunctions(appendFunctions, appended.handlerMs);
   out(`   queue drained after the uploads (ingester only): first ${fixed(drainFirst.ms / 1000)} s; unchanged ${fixed(drainUnchanged.ms / 1000)} s = ${pct(drainUnchanged.ms, drainFirst.ms)} (${drainUnchanged.bytes} bytes fetched); +${settings.appendPct} % ${fixed(drainAppend.ms / 1000)} s = ${pct(drainAppend.ms, drainFirst.ms)} (${fixed(drainAppend.bytes / drainAppended, 3)}x the appended bytes fetched)`);
   out(`6. one ${settings.bigMb} MiB session object: peak RSS ${fixed(big.peakRssMb, 0)} MiB, ${fixed(big.ms / 1000, 1)} s (${fixed(settings.bigMb / (big.ms / 1000), 1)} MiB/s)`);
   if (profile !== null) {
@@ -297,19 +318,18 @@ function topFunctions(profile: unknown, count: number): { pct: number; name: str
     .map((entry) => ({ pct: (100 * entry.hits) / Math.max(1, total), name: entry.name, where: entry.where }));
 }
 
-/**
- * Counts the statements the process sends to Postgres (every query of every pg client: the write path's, the
- * queue's none) from now until the returned function is called, which stops counting and returns the count.
- */
-function countClientStatements(): () => number {
-  const original = pg.Client.prototype.query;
-  let sent = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    sent += 1;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  return () => {
-    pg.Client.prototype.query = original;
-    return sent;
-  };
+/** Time in the database's functions (triggers included; total includes the functions each one called). */
+function printFunctions(functions: { name: string; calls: number; totalMs: number; selfMs: number }[], handlerMs: number): void {
+  if (functions.length === 0) return;
+  out('     in functions (pg_stat_user_functions: calls, total ms, share of handler time, self ms):');
+  for (const entry of functions.slice(0, 8)) {
+    out(`     ${String(entry.calls).padStart(6)} × ${fixed(entry.totalMs, 0).padStart(7)} ms ${fixed((100 * entry.totalMs) / handlerMs, 1).padStart(5)} %  ${entry.name} (self ${fixed(entry.selfMs, 0)} ms)`);
+  }
+}
+
+/** The statement groups that took most of the handlers' time, with their share of it. */
+function printStatements(groups: StatementGroup[], handlerMs: number): void {
+  for (const group of groups.slice(0, 12)) {
+    out(`     ${String(group.count).padStart(6)} × ${fixed(group.ms, 0).padStart(7)} ms ${fixed((100 * group.ms) / handlerMs, 1).padStart(5)} %  ${group.statement}`);
+  }
 }
