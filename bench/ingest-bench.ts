@@ -92,7 +92,7 @@ export async function startBenchStack(adminUrl: string, insertMethod: InsertMeth
     port: 0,
     bucket: 'bench-raw',
     queueName: `bench-ingest-${randomBytes(3).toString('hex')}`,
-    filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }],
+    filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }, { prefix: 'billing-' }],
   });
   const pool = createPool({ connectionString: database.url, max: Math.max(2, concurrency) });
   const fetched: FetchStats = { gets: 0, bytes: 0, handlerMs: 0 };
@@ -259,6 +259,21 @@ export function functionTimesBetween(before: FunctionTimes, after: FunctionTimes
     })
     .filter((entry) => entry.calls > 0)
     .sort((a, b) => b.totalMs - a.totalMs);
+}
+
+/** The triggers that decide billing and move the rollups (migration 012): off, the write path writes rows only. */
+const BILLING_TRIGGERS = [
+  ['messages', 'billing_messages_inserted'],
+  ['messages', 'billing_messages_deleted'],
+  ['messages', 'billing_messages_updated'],
+  ['sessions', 'billing_sessions_updated'],
+] as const;
+
+export async function setBillingTriggers(pool: pg.Pool, enabled: boolean): Promise<void> {
+  for (const table of ['messages', 'sessions']) {
+    const clauses = BILLING_TRIGGERS.filter(([on]) => on === table).map(([, name]) => `${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
+    await pool.query(`ALTER TABLE sessionlake.${table} ${clauses.join(', ')}`);
+  }
 }
 
 export async function countRows(pool: pg.Pool): Promise<{ messages: number; toolCalls: number; failed: number }> {

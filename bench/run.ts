@@ -6,7 +6,8 @@
  *  3. first ingest of a corpus through the local stack (upload → notification → queue → handler → Postgres)
  *     vs GET + JSON.parse + COPY of the same rows;
  *  4. the corpus re-synced unchanged; 5. +1 % appended to every session and re-synced (delta ingest);
- *  6. one large session object ingested by `sessionlake ingest`: peak RSS.
+ *  6. one large session object ingested by `sessionlake ingest`: peak RSS;
+ *  7. first ingests of fresh corpora with the billing triggers off and on (--billing-rounds, default 3).
  * The corpus (bench/corpus.ts) is built deterministically from the fixtures; sizes are flags.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,10 +19,11 @@ import pg from 'pg';
 import { startPostgres } from '../infra/local/postgres.js';
 import { INSERT_METHODS, insertRows, type InsertMethod, type RowValue } from '../shared/store/row-inserts.js';
 import { MESSAGES } from '../shared/store/session-writer.js';
-import { appendedLines, buildCorpus, claudeSessionText, retag } from './corpus.js';
+import { appendedLines, buildCorpus, claudeSessionText, retag, type CorpusObject } from './corpus.js';
 import {
   baselineIngest,
   countRows,
+  setBillingTriggers,
   functionTimes,
   functionTimesBetween,
   startBenchStack,
@@ -55,6 +57,7 @@ const { values: flags } = parseArgs({
     'big-mb': { type: 'string' },
     'write-rows': { type: 'string' },
     concurrency: { type: 'string' },
+    'billing-rounds': { type: 'string' },
   },
 });
 const quick = flags.quick === true;
@@ -70,6 +73,8 @@ const settings = {
   writeRows: Number(flags['write-rows'] ?? (quick ? 20_000 : 100_000)),
   /** Batches ingested at once, as `npm start` runs them (its default: 4). */
   concurrency: Number(flags.concurrency ?? 4),
+  /** Rounds of first ingests with the billing triggers off and on (7.); 0 skips them. */
+  billingRounds: Number(flags['billing-rounds'] ?? 3),
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -203,6 +208,10 @@ try {
   const big = await bigObject(stack, settings.bigMb);
   results['largeObject'] = big;
 
+  // 7. first ingest with billing and rollups on the write path vs without, in alternating rounds
+  const billing = await billingToggle(stack, settings.billingRounds);
+  results['billingOnWritePath'] = billing;
+
   if (profile !== null) results['firstIngestProfile'] = topFunctions(profile, 15);
 
   out(`\n2. write path: ${writePath.rows} message rows in batches of 500 (ratio = time / copy)`);
@@ -226,6 +235,11 @@ try {
   printFunctions(appendFunctions, appended.handlerMs);
   out(`   queue drained after the uploads (ingester only): first ${fixed(drainFirst.ms / 1000)} s; unchanged ${fixed(drainUnchanged.ms / 1000)} s = ${pct(drainUnchanged.ms, drainFirst.ms)} (${drainUnchanged.bytes} bytes fetched); +${settings.appendPct} % ${fixed(drainAppend.ms / 1000)} s = ${pct(drainAppend.ms, drainFirst.ms)} (${fixed(drainAppend.bytes / drainAppended, 3)}x the appended bytes fetched)`);
   out(`6. one ${settings.bigMb} MiB session object: peak RSS ${fixed(big.peakRssMb, 0)} MiB, ${fixed(big.ms / 1000, 1)} s (${fixed(settings.bigMb / (big.ms / 1000), 1)} MiB/s)`);
+  if (billing.rounds.length > 0) {
+    out(`7. first ingest of fresh ${settings.corpusMb} MiB corpora, queue drained after the uploads, billing triggers off and on (rounds alternate the order):`);
+    for (const round of billing.rounds) out(`   ${round.order}: off ${fixed(round.offMs / 1000)} s (handler ${fixed(round.offHandlerMs / 1000)} s), on ${fixed(round.onMs / 1000)} s (handler ${fixed(round.onHandlerMs / 1000)} s): on/off ${fixed(round.onMs / round.offMs, 3)}`);
+    out(`   median on/off: wall ${fixed(billing.medianWallRatio, 3)}, handler ${fixed(billing.medianHandlerRatio, 3)} (target ≤ 1.10)`);
+  }
   if (profile !== null) {
     out('\nfirst ingest, CPU profile of the bench process: top functions by self time');
     for (const entry of topFunctions(profile, 15)) out(`  ${fixed(entry.pct, 1).padStart(5)} %  ${entry.name}  ${entry.where}`);
@@ -270,6 +284,40 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
     await client.query('DROP SCHEMA IF EXISTS bench_write CASCADE').catch(() => undefined);
     await client.end();
   }
+}
+
+/**
+ * The first ingest's price for deciding billing at write time: the same corpus shape, retagged so that no response
+ * is a copy of another corpus's, ingested once with the billing triggers disabled and once enabled per round (the
+ * order alternating between rounds, so load from others falls on both alike). Only the queue's draining is timed.
+ */
+async function billingToggle(bench: BenchStack, rounds: number) {
+  const results: { order: string; offMs: number; onMs: number; offHandlerMs: number; onHandlerMs: number }[] = [];
+  const fresh = async (machine: string): Promise<CorpusObject[]> =>
+    (await buildCorpus({ totalMb: settings.corpusMb, sessionMb: settings.sessionMb, claudeShare: settings.claudeShare }, machine)).map(
+      (object) => ({ ...object, bytes: Buffer.from(retag(object.bytes.toString('utf8'), machine)) }),
+    );
+  try {
+    for (let round = 0; round < rounds; round += 1) {
+      const order: boolean[] = round % 2 === 0 ? [false, true] : [true, false];
+      const times = new Map<boolean, Timed & FetchStats>();
+      for (const enabled of order) {
+        await setBillingTriggers(bench.pool, enabled);
+        times.set(enabled, await uploadThenIngest(bench, await fresh(`billing-${enabled ? 'on' : 'off'}-${round}`)));
+      }
+      const off = times.get(false);
+      const on = times.get(true);
+      if (off === undefined || on === undefined) continue;
+      results.push({ order: order.map((enabled) => (enabled ? 'on' : 'off')).join(', '), offMs: off.ms, onMs: on.ms, offHandlerMs: off.handlerMs, onHandlerMs: on.handlerMs });
+    }
+  } finally {
+    await setBillingTriggers(bench.pool, true);
+  }
+  return {
+    rounds: results,
+    medianWallRatio: median(results.map((r) => r.onMs / r.offMs)),
+    medianHandlerRatio: median(results.map((r) => r.onHandlerMs / r.offHandlerMs)),
+  };
 }
 
 async function bigObject(bench: BenchStack, sizeMb: number): Promise<{ mb: number; ms: number; peakRssMb: number; outcome: string }> {
