@@ -288,8 +288,9 @@ export async function countRows(pool: pg.Pool): Promise<{ messages: number; tool
 /**
  * The floor for a first ingest: GET every object, split its lines and JSON.parse each, and COPY the same rows
  * the ingest stored (exported beforehand, untimed) into tables shaped like ours, indexes included.
+ * `readAndParseMs`: the GET + JSON.parse part alone (the bare read of the same bytes).
  */
-export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]): Promise<Timed> {
+export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]): Promise<Timed & { readAndParseMs: number }> {
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
   try {
@@ -304,15 +305,19 @@ export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]):
     await client.query('CREATE TABLE bench_baseline.messages (LIKE sessionlake.messages INCLUDING ALL)');
     await client.query('CREATE TABLE bench_baseline.tool_calls (LIKE sessionlake.tool_calls INCLUDING ALL)');
     const reader = createObjectReader(stack.emulator.s3);
-    return await timed(async () => {
+    let readAndParseMs = 0;
+    const time = await timed(async () => {
+      const started = performance.now();
       for (const object of corpus) {
         const opened = await reader.open(stack.emulator.bucket, object.key, null);
         for await (const line of readLines(opened.body)) if (line.text !== '') JSON.parse(line.text);
       }
+      readAndParseMs = performance.now() - started;
       for (const [table, rows] of Object.entries(exported)) {
         await pipeline(Readable.from([rows]), client.query(pgCopyStreams.from(`COPY bench_baseline.${table} FROM STDIN`)));
       }
     });
+    return { ...time, readAndParseMs };
   } finally {
     await client.query('DROP SCHEMA IF EXISTS bench_baseline CASCADE').catch(() => undefined);
     await client.end();

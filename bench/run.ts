@@ -130,6 +130,8 @@ try {
     ms: first.ms,
     baselineMs: baseline.ms,
     ratio: first.ms / baseline.ms,
+    readAndParseMs: baseline.readAndParseMs,
+    ratioToReadAndParse: first.ms / baseline.readAndParseMs,
     messages: rows.messages,
     toolCalls: rows.toolCalls,
     messagesPerS: rows.messages / (first.ms / 1000),
@@ -222,6 +224,7 @@ try {
   }
   out(`\n3. first ingest: ${corpus.length} objects, ${fixed(mib(corpusBytes), 1)} MiB, upload → notification → handler → Postgres, ${settings.concurrency} batches at once`);
   out(`   ${fixed(first.ms / 1000)} s vs baseline GET+JSON.parse+COPY ${fixed(baseline.ms / 1000)} s: ${fixed(firstResult.ratio)}x (handler time ${fixed(first.handlerMs / 1000)} s)`);
+  out(`   sync → all rows in Postgres vs the bare GET + JSON.parse of the same bytes (${fixed(baseline.readAndParseMs / 1000)} s): ${fixed(firstResult.ratioToReadAndParse)}x`);
   out(`   write path: ${fixed(firstResult.statementsPerEvent, 1)} statements sent per event (object), billing and rollups included (they run in triggers: no statement of their own)`);
   printStatements(firstStatements, first.handlerMs);
   printFunctions(firstFunctions, first.handlerMs);
