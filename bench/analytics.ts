@@ -13,7 +13,7 @@
  * on a million-row statement is not what is measured here), then EXPLAIN (ANALYZE, BUFFERS) of the month's query.
  *
  * Postgres: DATABASE_URL (a server where it may create and drop a database), else an embedded Postgres 17.
- * The generated database is dropped at the end.
+ * The generated database is dropped at the end (kept with --keep).
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,12 @@ import { createReferenceViews, REFERENCE_SCHEMA } from '../test/support/referenc
 import { generateStatements, MESSAGES_PER_SESSION } from './analytics-data.js';
 
 const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } },
+  options: {
+    messages: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    // Keep the generated database (its name is printed) to look at plans afterwards; drop it by hand.
+    keep: { type: 'boolean', default: false },
+  },
 });
 const sessions = Math.max(1, Math.round(Number(values.messages) / MESSAGES_PER_SESSION));
 const runs = Number(values.runs);
@@ -168,7 +173,8 @@ async function main(): Promise<void> {
     console.log('\nwritten to bench/results/analytics.json');
   } finally {
     await client.end().catch(() => {});
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (values.keep) console.log(`kept database ${name} (drop it with: dropdb -h ${url.hostname} -U ${url.username || 'postgres'} ${name})`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     await postgres.stop();
   }

@@ -44,6 +44,11 @@ export function retag(body: string, tag: string): string {
   return body.replace(ID_FIELDS, `"$1":"${tag}-`);
 }
 
+/** `body` with every line's session id replaced by `sessionId`. */
+function ownSessionId(body: string, sessionId: string): string {
+  return body.replace(/"sessionId":"[^"]*"/g, `"sessionId":"${sessionId}"`);
+}
+
 /** Repeats `source` lines (ids retagged per repetition) until `bytes` is reached; whole lines only. */
 function grow(source: string[], bytes: number, tag: string, skipOnRepeat: (line: string) => boolean = () => false): string {
   const parts: string[] = [];
@@ -96,11 +101,13 @@ export async function buildCorpus(shape: CorpusShape, machine = 'bench'): Promis
       const project = `${machine}/raw/claude/-home-bench-project-${index % 7}`;
       // One big tool output per 1 MiB of session: the lines that make memory per line matter.
       const bigOutputs = Array.from({ length: Math.max(1, Math.floor(sessionBytes / (1024 * 1024))) }, (_, i) => bigToolOutput(sessionId, i, 192 * 1024)).join('');
-      const body = grow(claude, sessionBytes - Buffer.byteLength(bigOutputs), `c${index}`) + bigOutputs;
+      // Each session's lines carry its own id (the file's name), as Claude Code writes them: sessions that shared
+      // the fixture's id would all link to one another and wait on one another's link lock (session-writer.ts).
+      const body = ownSessionId(grow(claude, sessionBytes - Buffer.byteLength(bigOutputs), `c${index}`), sessionId) + bigOutputs;
       objects.push({ key: `${project}/${sessionId}.jsonl`, bytes: Buffer.from(body), grows: true });
       claudeBytes += Buffer.byteLength(body);
       for (let agent = 0; agent < 2; agent += 1) {
-        const agentBody = grow(subagent, Math.round(sessionBytes / 16), `c${index}a${agent}`);
+        const agentBody = ownSessionId(grow(subagent, Math.round(sessionBytes / 16), `c${index}a${agent}`), `agent-${hex}${agent}`);
         objects.push({ key: `${project}/${sessionId}/subagents/agent-${hex}${agent}.jsonl`, bytes: Buffer.from(agentBody), grows: true });
         claudeBytes += Buffer.byteLength(agentBody);
       }

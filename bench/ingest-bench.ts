@@ -69,6 +69,11 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   return {
     url: url.toString(),
     async drop() {
+      // BENCH_KEEP_DATABASE=1: left for a look at plans afterwards (drop it by hand).
+      if (process.env['BENCH_KEEP_DATABASE'] === '1') {
+        process.stderr.write(`kept database ${name}\n`);
+        return;
+      }
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -81,12 +86,13 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
 export async function startBenchStack(adminUrl: string, insertMethod: InsertMethod, concurrency = 1): Promise<BenchStack> {
   const database = await createBenchDatabase(adminUrl);
   await runMigrations(database.url);
+  await trackFunctions(database.url);
   // Notifications only for the corpus (machine `bench`): the large object is ingested by a child process alone.
   const emulator = await startEmulator({
     port: 0,
     bucket: 'bench-raw',
     queueName: `bench-ingest-${randomBytes(3).toString('hex')}`,
-    filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }],
+    filter: [{ prefix: 'bench/' }, { prefix: 'drain/' }, { prefix: 'billing-' }],
   });
   const pool = createPool({ connectionString: database.url, max: Math.max(2, concurrency) });
   const fetched: FetchStats = { gets: 0, bytes: 0, handlerMs: 0 };
@@ -214,6 +220,62 @@ export async function uploadThenIngest(stack: BenchStack, objects: { key: string
   };
 }
 
+/**
+ * Time spent in the database's functions (the billing triggers, the search step), for functionTimes. Needs a
+ * superuser (track_functions is one's setting); without one the bench prints no function times.
+ */
+async function trackFunctions(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`ALTER DATABASE ${client.escapeIdentifier(new URL(url).pathname.slice(1))} SET track_functions = 'all'`);
+  } catch {
+    // not a superuser: no function times
+  } finally {
+    await client.end();
+  }
+}
+
+export type FunctionTimes = Map<string, { calls: number; totalMs: number; selfMs: number }>;
+
+/**
+ * Calls and time (total, and self: less the functions it called) of each sessionlake function so far. Backends
+ * report their counts when idle at most every 10 s (Postgres 15), so this waits that long first.
+ */
+export async function functionTimes(pool: pg.Pool): Promise<FunctionTimes> {
+  await sleep(11_000);
+  const result = await pool.query<{ funcname: string; calls: string; total_time: number; self_time: number }>(
+    `SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions WHERE schemaname = 'sessionlake'`,
+  );
+  return new Map(result.rows.map((row) => [row.funcname, { calls: Number(row.calls), totalMs: row.total_time, selfMs: row.self_time }]));
+}
+
+/** What the functions took between two readings, most total time first. */
+export function functionTimesBetween(before: FunctionTimes, after: FunctionTimes): { name: string; calls: number; totalMs: number; selfMs: number }[] {
+  return [...after.entries()]
+    .map(([name, now]) => {
+      const then = before.get(name) ?? { calls: 0, totalMs: 0, selfMs: 0 };
+      return { name, calls: now.calls - then.calls, totalMs: now.totalMs - then.totalMs, selfMs: now.selfMs - then.selfMs };
+    })
+    .filter((entry) => entry.calls > 0)
+    .sort((a, b) => b.totalMs - a.totalMs);
+}
+
+/** The triggers that decide billing and move the rollups (migration 012): off, the write path writes rows only. */
+const BILLING_TRIGGERS = [
+  ['messages', 'billing_messages_inserted'],
+  ['messages', 'billing_messages_deleted'],
+  ['messages', 'billing_messages_updated'],
+  ['sessions', 'billing_sessions_updated'],
+] as const;
+
+export async function setBillingTriggers(pool: pg.Pool, enabled: boolean): Promise<void> {
+  for (const table of ['messages', 'sessions']) {
+    const clauses = BILLING_TRIGGERS.filter(([on]) => on === table).map(([, name]) => `${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
+    await pool.query(`ALTER TABLE sessionlake.${table} ${clauses.join(', ')}`);
+  }
+}
+
 export async function countRows(pool: pg.Pool): Promise<{ messages: number; toolCalls: number; failed: number }> {
   const result = await pool.query<{ messages: number; tool_calls: number; failed: number }>(
     `SELECT (SELECT count(*)::int FROM sessionlake.messages) AS messages, (SELECT count(*)::int FROM sessionlake.tool_calls) AS tool_calls,
@@ -226,8 +288,9 @@ export async function countRows(pool: pg.Pool): Promise<{ messages: number; tool
 /**
  * The floor for a first ingest: GET every object, split its lines and JSON.parse each, and COPY the same rows
  * the ingest stored (exported beforehand, untimed) into tables shaped like ours, indexes included.
+ * `readAndParseMs`: the GET + JSON.parse part alone (the bare read of the same bytes).
  */
-export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]): Promise<Timed> {
+export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]): Promise<Timed & { readAndParseMs: number }> {
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
   try {
@@ -242,15 +305,19 @@ export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]):
     await client.query('CREATE TABLE bench_baseline.messages (LIKE sessionlake.messages INCLUDING ALL)');
     await client.query('CREATE TABLE bench_baseline.tool_calls (LIKE sessionlake.tool_calls INCLUDING ALL)');
     const reader = createObjectReader(stack.emulator.s3);
-    return await timed(async () => {
+    let readAndParseMs = 0;
+    const time = await timed(async () => {
+      const started = performance.now();
       for (const object of corpus) {
         const opened = await reader.open(stack.emulator.bucket, object.key, null);
         for await (const line of readLines(opened.body)) if (line.text !== '') JSON.parse(line.text);
       }
+      readAndParseMs = performance.now() - started;
       for (const [table, rows] of Object.entries(exported)) {
         await pipeline(Readable.from([rows]), client.query(pgCopyStreams.from(`COPY bench_baseline.${table} FROM STDIN`)));
       }
     });
+    return { ...time, readAndParseMs };
   } finally {
     await client.query('DROP SCHEMA IF EXISTS bench_baseline CASCADE').catch(() => undefined);
     await client.end();

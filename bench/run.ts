@@ -6,7 +6,8 @@
  *  3. first ingest of a corpus through the local stack (upload → notification → queue → handler → Postgres)
  *     vs GET + JSON.parse + COPY of the same rows;
  *  4. the corpus re-synced unchanged; 5. +1 % appended to every session and re-synced (delta ingest);
- *  6. one large session object ingested by `sessionlake ingest`: peak RSS.
+ *  6. one large session object ingested by `sessionlake ingest`: peak RSS;
+ *  7. first ingests of fresh corpora with the billing triggers off and on (--billing-rounds, default 3).
  * The corpus (bench/corpus.ts) is built deterministically from the fixtures; sizes are flags.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,10 +19,13 @@ import pg from 'pg';
 import { startPostgres } from '../infra/local/postgres.js';
 import { INSERT_METHODS, insertRows, type InsertMethod, type RowValue } from '../shared/store/row-inserts.js';
 import { MESSAGES } from '../shared/store/session-writer.js';
-import { appendedLines, buildCorpus, claudeSessionText, retag } from './corpus.js';
+import { appendedLines, buildCorpus, claudeSessionText, retag, type CorpusObject } from './corpus.js';
 import {
   baselineIngest,
   countRows,
+  setBillingTriggers,
+  functionTimes,
+  functionTimesBetween,
   startBenchStack,
   syncAndIngest,
   timed,
@@ -32,6 +36,7 @@ import {
   type Timed,
 } from './ingest-bench.js';
 import { PARSE_INPUTS, parseBench, parserFilter, printParseRows } from './parse-bench.js';
+import { timeClientStatements, type StatementGroup } from './statement-timing.js';
 import { ingestInChild } from './peak-rss.js';
 
 // The AWS SDK's Node < 22 notice, switched off as bin/sessionlake.js does (that warning only).
@@ -52,6 +57,7 @@ const { values: flags } = parseArgs({
     'big-mb': { type: 'string' },
     'write-rows': { type: 'string' },
     concurrency: { type: 'string' },
+    'billing-rounds': { type: 'string' },
   },
 });
 const quick = flags.quick === true;
@@ -67,6 +73,8 @@ const settings = {
   writeRows: Number(flags['write-rows'] ?? (quick ? 20_000 : 100_000)),
   /** Batches ingested at once, as `npm start` runs them (its default: 4). */
   concurrency: Number(flags.concurrency ?? 4),
+  /** Rounds of first ingests with the billing triggers off and on (7.); 0 skips them. */
+  billingRounds: Number(flags['billing-rounds'] ?? 3),
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -102,13 +110,17 @@ try {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.start');
   }
-  const countStatements = countClientStatements();
+  const functionsAtStart = await functionTimes(stack.pool);
+  const timeFirstStatements = timeClientStatements();
   const first = await syncAndIngest(stack, corpus);
-  const statementsSent = countStatements();
+  const firstStatements = timeFirstStatements();
+  const statementsSent = firstStatements.reduce((sum, group) => sum + group.count, 0);
   if (inspector !== null) {
     profile = (await inspector.post('Profiler.stop')).profile;
     inspector.disconnect();
   }
+  const functionsAfterFirst = await functionTimes(stack.pool);
+  const firstFunctions = functionTimesBetween(functionsAtStart, functionsAfterFirst);
   const rows = await countRows(stack.pool);
   if (rows.failed > 0) throw new Error(`${rows.failed} objects did not land in the first ingest`);
   const baseline = await baselineIngest(stack, corpus);
@@ -118,6 +130,8 @@ try {
     ms: first.ms,
     baselineMs: baseline.ms,
     ratio: first.ms / baseline.ms,
+    readAndParseMs: baseline.readAndParseMs,
+    ratioToReadAndParse: first.ms / baseline.readAndParseMs,
     messages: rows.messages,
     toolCalls: rows.toolCalls,
     messagesPerS: rows.messages / (first.ms / 1000),
@@ -126,6 +140,8 @@ try {
     bytesFetched: first.bytes,
     handlerMs: first.handlerMs,
     statementsPerEvent: statementsSent / corpus.length,
+    statements: firstStatements,
+    functions: firstFunctions,
   };
   results['firstIngest'] = firstResult;
 
@@ -146,7 +162,11 @@ try {
     return { key: object.key, bytes: Buffer.concat([object.bytes, added]), added: added.length };
   });
   const appendedBytes = grown.reduce((sum, object) => sum + object.added, 0);
+  const functionsBeforeAppend = await functionTimes(stack.pool);
+  const timeAppendStatements = timeClientStatements();
   const appended = await syncAndIngest(stack, grown);
+  const appendStatements = timeAppendStatements();
+  const appendFunctions = functionTimesBetween(functionsBeforeAppend, await functionTimes(stack.pool));
   const afterAppend = await countRows(stack.pool);
   results['append'] = {
     pct: settings.appendPct,
@@ -159,6 +179,9 @@ try {
     handlerPctOfFirst: (100 * appended.handlerMs) / first.handlerMs,
     handlerRatioToFirst: appended.handlerMs / first.handlerMs,
     messagesAdded: afterAppend.messages - rows.messages,
+    statementsPerEvent: appendStatements.reduce((sum, group) => sum + group.count, 0) / grown.length,
+    statements: appendStatements,
+    functions: appendFunctions,
   };
 
   // 2. write path: the same rows, batches of 500, each method into fresh tables shaped like ours
@@ -187,6 +210,10 @@ try {
   const big = await bigObject(stack, settings.bigMb);
   results['largeObject'] = big;
 
+  // 7. first ingest with billing and rollups on the write path vs without, in alternating rounds
+  const billing = await billingToggle(stack, settings.billingRounds);
+  results['billingOnWritePath'] = billing;
+
   if (profile !== null) results['firstIngestProfile'] = topFunctions(profile, 15);
 
   out(`\n2. write path: ${writePath.rows} message rows in batches of 500 (ratio = time / copy)`);
@@ -197,14 +224,25 @@ try {
   }
   out(`\n3. first ingest: ${corpus.length} objects, ${fixed(mib(corpusBytes), 1)} MiB, upload → notification → handler → Postgres, ${settings.concurrency} batches at once`);
   out(`   ${fixed(first.ms / 1000)} s vs baseline GET+JSON.parse+COPY ${fixed(baseline.ms / 1000)} s: ${fixed(firstResult.ratio)}x (handler time ${fixed(first.handlerMs / 1000)} s)`);
+  out(`   sync → all rows in Postgres vs the bare GET + JSON.parse of the same bytes (${fixed(baseline.readAndParseMs / 1000)} s): ${fixed(firstResult.ratioToReadAndParse)}x`);
   out(`   write path: ${fixed(firstResult.statementsPerEvent, 1)} statements sent per event (object), billing and rollups included (they run in triggers: no statement of their own)`);
+  printStatements(firstStatements, first.handlerMs);
+  printFunctions(firstFunctions, first.handlerMs);
   out(`   ${fixed(firstResult.messagesPerS, 0)} messages/s, ${fixed(firstResult.mbPerS, 1)} MiB/s wall, ${fixed(firstResult.mbPerCpuS, 1)} MiB per CPU-second of the bench process (emulator and uploads included)`);
   const pct = (part: number, whole: number) => `${fixed((100 * part) / whole, 1)} %`;
   out(`4. unchanged re-sync: ${unchanged.bytes} bytes fetched in ${unchanged.gets} GETs; handler ${fixed(unchanged.handlerMs / 1000)} s = ${pct(unchanged.handlerMs, first.handlerMs)} of first ingest's; wall (re-upload included) ${fixed(unchanged.ms / 1000)} s = ${pct(unchanged.ms, first.ms)}`);
   out(`5. +${settings.appendPct} % appended: ${appended.bytes} bytes fetched for ${appendedBytes} appended = ${fixed(appended.bytes / appendedBytes, 3)}x; handler ${fixed(appended.handlerMs / 1000)} s = ${pct(appended.handlerMs, first.handlerMs)} of first ingest's; wall (whole files re-uploaded) ${fixed(appended.ms / 1000)} s = ${pct(appended.ms, first.ms)}; ${afterAppend.messages - rows.messages} rows added`);
   out(`   append / first ingest, handler time: ${fixed(appended.handlerMs / first.handlerMs, 3)} (target ≤ 0.05); queue drained after the uploads: ${fixed(drainAppend.ms / drainFirst.ms, 3)}`);
+  out(`   write path: ${fixed(appendStatements.reduce((sum, group) => sum + group.count, 0) / grown.length, 1)} statements sent per event (object); where the handlers' time went (summed over connections):`);
+  printStatements(appendStatements, appended.handlerMs);
+  printFunctions(appendFunctions, appended.handlerMs);
   out(`   queue drained after the uploads (ingester only): first ${fixed(drainFirst.ms / 1000)} s; unchanged ${fixed(drainUnchanged.ms / 1000)} s = ${pct(drainUnchanged.ms, drainFirst.ms)} (${drainUnchanged.bytes} bytes fetched); +${settings.appendPct} % ${fixed(drainAppend.ms / 1000)} s = ${pct(drainAppend.ms, drainFirst.ms)} (${fixed(drainAppend.bytes / drainAppended, 3)}x the appended bytes fetched)`);
   out(`6. one ${settings.bigMb} MiB session object: peak RSS ${fixed(big.peakRssMb, 0)} MiB, ${fixed(big.ms / 1000, 1)} s (${fixed(settings.bigMb / (big.ms / 1000), 1)} MiB/s)`);
+  if (billing.rounds.length > 0) {
+    out(`7. first ingest of fresh ${settings.corpusMb} MiB corpora, queue drained after the uploads, billing triggers off and on (rounds alternate the order):`);
+    for (const round of billing.rounds) out(`   ${round.order}: off ${fixed(round.offMs / 1000)} s (handler ${fixed(round.offHandlerMs / 1000)} s), on ${fixed(round.onMs / 1000)} s (handler ${fixed(round.onHandlerMs / 1000)} s): on/off ${fixed(round.onMs / round.offMs, 3)}`);
+    out(`   median on/off: wall ${fixed(billing.medianWallRatio, 3)}, handler ${fixed(billing.medianHandlerRatio, 3)} (target ≤ 1.10)`);
+  }
   if (profile !== null) {
     out('\nfirst ingest, CPU profile of the bench process: top functions by self time');
     for (const entry of topFunctions(profile, 15)) out(`  ${fixed(entry.pct, 1).padStart(5)} %  ${entry.name}  ${entry.where}`);
@@ -249,6 +287,40 @@ async function writePathBench(bench: BenchStack, limit: number): Promise<{ rows:
     await client.query('DROP SCHEMA IF EXISTS bench_write CASCADE').catch(() => undefined);
     await client.end();
   }
+}
+
+/**
+ * The first ingest's price for deciding billing at write time: the same corpus shape, retagged so that no response
+ * is a copy of another corpus's, ingested once with the billing triggers disabled and once enabled per round (the
+ * order alternating between rounds, so load from others falls on both alike). Only the queue's draining is timed.
+ */
+async function billingToggle(bench: BenchStack, rounds: number) {
+  const results: { order: string; offMs: number; onMs: number; offHandlerMs: number; onHandlerMs: number }[] = [];
+  const fresh = async (machine: string): Promise<CorpusObject[]> =>
+    (await buildCorpus({ totalMb: settings.corpusMb, sessionMb: settings.sessionMb, claudeShare: settings.claudeShare }, machine)).map(
+      (object) => ({ ...object, bytes: Buffer.from(retag(object.bytes.toString('utf8'), machine)) }),
+    );
+  try {
+    for (let round = 0; round < rounds; round += 1) {
+      const order: boolean[] = round % 2 === 0 ? [false, true] : [true, false];
+      const times = new Map<boolean, Timed & FetchStats>();
+      for (const enabled of order) {
+        await setBillingTriggers(bench.pool, enabled);
+        times.set(enabled, await uploadThenIngest(bench, await fresh(`billing-${enabled ? 'on' : 'off'}-${round}`)));
+      }
+      const off = times.get(false);
+      const on = times.get(true);
+      if (off === undefined || on === undefined) continue;
+      results.push({ order: order.map((enabled) => (enabled ? 'on' : 'off')).join(', '), offMs: off.ms, onMs: on.ms, offHandlerMs: off.handlerMs, onHandlerMs: on.handlerMs });
+    }
+  } finally {
+    await setBillingTriggers(bench.pool, true);
+  }
+  return {
+    rounds: results,
+    medianWallRatio: median(results.map((r) => r.onMs / r.offMs)),
+    medianHandlerRatio: median(results.map((r) => r.onHandlerMs / r.offHandlerMs)),
+  };
 }
 
 async function bigObject(bench: BenchStack, sizeMb: number): Promise<{ mb: number; ms: number; peakRssMb: number; outcome: string }> {
@@ -297,19 +369,18 @@ function topFunctions(profile: unknown, count: number): { pct: number; name: str
     .map((entry) => ({ pct: (100 * entry.hits) / Math.max(1, total), name: entry.name, where: entry.where }));
 }
 
-/**
- * Counts the statements the process sends to Postgres (every query of every pg client: the write path's, the
- * queue's none) from now until the returned function is called, which stops counting and returns the count.
- */
-function countClientStatements(): () => number {
-  const original = pg.Client.prototype.query;
-  let sent = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    sent += 1;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  return () => {
-    pg.Client.prototype.query = original;
-    return sent;
-  };
+/** Time in the database's functions (triggers included; total includes the functions each one called). */
+function printFunctions(functions: { name: string; calls: number; totalMs: number; selfMs: number }[], handlerMs: number): void {
+  if (functions.length === 0) return;
+  out('     in functions (pg_stat_user_functions: calls, total ms, share of handler time, self ms):');
+  for (const entry of functions.slice(0, 8)) {
+    out(`     ${String(entry.calls).padStart(6)} × ${fixed(entry.totalMs, 0).padStart(7)} ms ${fixed((100 * entry.totalMs) / handlerMs, 1).padStart(5)} %  ${entry.name} (self ${fixed(entry.selfMs, 0)} ms)`);
+  }
+}
+
+/** The statement groups that took most of the handlers' time, with their share of it. */
+function printStatements(groups: StatementGroup[], handlerMs: number): void {
+  for (const group of groups.slice(0, 12)) {
+    out(`     ${String(group.count).padStart(6)} × ${fixed(group.ms, 0).padStart(7)} ms ${fixed((100 * group.ms) / handlerMs, 1).padStart(5)} %  ${group.statement}`);
+  }
 }
