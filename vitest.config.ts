@@ -5,6 +5,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: true,
+    // Integration files mostly wait (on Postgres, the emulators, child processes); vitest's default, one worker per
+    // core but one, ran them one at a time on a 2-core CI machine.
+    maxWorkers: 3,
     pool: 'forks',
     // The AWS SDK's Node < 22 NodeVersionSupportWarning, as bin/sessionlake.js does: only that warning.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
