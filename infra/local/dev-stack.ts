@@ -161,7 +161,7 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
     }
 
     const agents = allAgentDefinitions();
-    const uploads: Array<{ label: string; dir: string; prefix: string }> = agents.map((agent) => ({
+    const uploads: Array<{ label: string; dir: string; prefix: string; include?: (relativePath: string) => boolean }> = agents.map((agent) => ({
       label: `sample ${agent.displayName} sessions`,
       dir: path.join(samplesDir, ...agent.localFolder.samples),
       prefix: `sample/raw/${agent.name}/`,
@@ -172,6 +172,8 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
           label: `your ${agent.displayName} sessions`,
           dir: options.homeDirs?.[agent.name] ?? path.join(homedir(), ...agent.localFolder.home),
           prefix: `${machine}/raw/${agent.name}/`,
+          // Only the files the pipeline reads (an agent's folder also holds its settings, logs, maybe a token).
+          include: (relativePath: string) => agent.notifySuffixes.some((suffix) => relativePath.endsWith(suffix)),
         })),
       );
     }
@@ -183,6 +185,7 @@ export async function runDevStack(options: DevStackOptions, io: DevStackIo): Pro
         bucket,
         localDir: upload.dir,
         keyPrefix: upload.prefix,
+        include: upload.include,
         every: 100,
         signal,
         onProgress: (progress) => {

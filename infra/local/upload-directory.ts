@@ -35,6 +35,8 @@ export interface UploadDirectoryOptions {
   /** Part size of multipart uploads (default 8 MiB, minimum 5 MiB as on S3). */
   partSize?: number;
   signal?: AbortSignal;
+  /** Uploads only the files whose path relative to `localDir` (`/` separators) it accepts (default: every file). */
+  include?: (relativePath: string) => boolean;
 }
 
 export interface UploadResult {
@@ -45,7 +47,9 @@ export interface UploadResult {
 const MiB = 1024 * 1024;
 
 export async function uploadDirectory(options: UploadDirectoryOptions): Promise<UploadResult> {
-  const files = await listFiles(options.localDir);
+  const include = options.include;
+  const listed = await listFiles(options.localDir);
+  const files = include === undefined ? listed : listed.filter((file) => include(relativeKey(options.localDir, file)));
   const prefix = options.keyPrefix === '' || options.keyPrefix.endsWith('/') ? options.keyPrefix : `${options.keyPrefix}/`;
   const every = options.every ?? 50;
   const threshold = options.multipartThreshold ?? 8 * MiB;
@@ -57,7 +61,7 @@ export async function uploadDirectory(options: UploadDirectoryOptions): Promise<
     while (next < files.length) {
       options.signal?.throwIfAborted();
       const file = files[next++] as string;
-      const key = prefix + path.relative(options.localDir, file).split(path.sep).join('/');
+      const key = prefix + relativeKey(options.localDir, file);
       const size = (await stat(file)).size;
       if (size >= threshold) await uploadMultipart(options, file, key, size, partSize);
       else await uploadWhole(options, file, key);
@@ -69,6 +73,10 @@ export async function uploadDirectory(options: UploadDirectoryOptions): Promise<
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   options.onProgress?.({ ...progress });
   return { files: progress.files, bytes: progress.bytes };
+}
+
+function relativeKey(dir: string, file: string): string {
+  return path.relative(dir, file).split(path.sep).join('/');
 }
 
 /** Regular files under `dir`, sorted; symbolic links are not followed. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
@@ -40,8 +40,10 @@ describe('runDevStack', () => {
     const qwenHome = path.join(root, 'home-qwen');
     await put(path.join(qwenHome, '-home-me-app/chats/eeeeeeee-0000-4000-8000-000000000006.jsonl'), '{}\n');
     const copilotHome = path.join(root, 'home-copilot');
-    await put(path.join(copilotHome, 'session-state/dddddddd-0000-4000-8000-000000000007/events.jsonl'), '{}\n');
+    await put(path.join(copilotHome, 'session-state/dddddddd-0000-4000-8000-000000000007/events.jsonl'), '{"type":"session.start"}\n');
     await put(path.join(copilotHome, 'session-state/dddddddd-0000-4000-8000-000000000007/workspace.yaml'), 'id: d\n');
+    // ~/.copilot holds the CLI's settings and logs beside the sessions: only what the pipeline reads is copied.
+    await put(path.join(copilotHome, 'config.json'), '{"github_token":"gho_planted-in-copilot-config"}\n');
     const handledKeys: string[] = [];
     const handler = async (event: SQSEvent) => {
       for (const record of event.Records) {
@@ -98,6 +100,10 @@ describe('runDevStack', () => {
     expect(lines.some((line) => line.includes('s3 sync ~/.claude/projects s3://dev-test/testbox/raw/claude/'))).toBe(true);
     expect(lines.at(-1)).toBe('stopped');
     expect(process.env.SESSIONLAKE_S3_ENDPOINT).toBe(endpointBefore);
+    // The local bucket keeps its objects under the state dir: the home folders' other files are not among them.
+    const stored = await storedBytes(path.join(root, 'state'));
+    expect(stored).toContain('{"type":"session.start"}');
+    expect(stored).not.toContain('gho_planted-in-copilot-config');
   });
 
   it('with notifications off, uploads land in the bucket but reach no handler, and the output says how to load the bucket', async () => {
@@ -190,3 +196,10 @@ describe('runDevStack', () => {
     }
   });
 });
+
+/** Every file's bytes below `dir`, as one string. */
+async function storedBytes(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return (await Promise.all(files.map((file) => readFile(file, 'latin1')))).join('\n');
+}
