@@ -93,6 +93,30 @@ function parameters(filters: ReportFilters): unknown[] {
   ];
 }
 
+/** $1 since, $2 until, $3 machine, $4 project, $5 person, $6 team: the WHERE of the reports read from `daily_usage d` (UTC days). */
+const ROLLUP_FILTER = `
+      ($1::date IS NULL OR d.day >= $1::date)
+  AND ($2::date IS NULL OR d.day <= $2::date)
+  AND ($3::text IS NULL OR d.machine = $3)
+  AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
+  AND ($5::text IS NULL OR d.person = $5)
+  AND ($6::text IS NULL OR d.team = $6)`;
+
+/** The totals of TOTALS, summed over `daily_usage d`. */
+const ROLLUP_TOTALS = `
+  sum(d.responses) AS responses,
+  sum(d.input_tokens) AS input_tokens,
+  sum(d.output_tokens) AS output_tokens,
+  sum(d.cache_creation_input_tokens) AS cache_creation_input_tokens,
+  sum(d.cache_read_input_tokens) AS cache_read_input_tokens,
+  sum(d.reasoning_output_tokens) AS reasoning_output_tokens,
+  sum(d.priced_cost_usd) AS cost_usd,
+  sum(d.unpriced_responses) AS unpriced_responses`;
+
+function rollupParameters(filters: ReportFilters): unknown[] {
+  return [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null, filters.person ?? null, filters.team ?? null];
+}
+
 type TotalsRecord = Record<
   | 'responses'
   | 'input_tokens'
@@ -159,24 +183,12 @@ async function dailyReportFromRollup(db: Queryable, filters: ReportFilters): Pro
   const { rows } = await db.query<TotalsRecord & { day: string | null; models: string[] }>(
     `SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
             array_agg(DISTINCT coalesce(d.model, '(no model)') ORDER BY coalesce(d.model, '(no model)')) AS models,
-            sum(d.responses) AS responses,
-            sum(d.input_tokens) AS input_tokens,
-            sum(d.output_tokens) AS output_tokens,
-            sum(d.cache_creation_input_tokens) AS cache_creation_input_tokens,
-            sum(d.cache_read_input_tokens) AS cache_read_input_tokens,
-            sum(d.reasoning_output_tokens) AS reasoning_output_tokens,
-            sum(d.priced_cost_usd) AS cost_usd,
-            sum(d.unpriced_responses) AS unpriced_responses
+            ${ROLLUP_TOTALS}
        FROM ${SCHEMA}.daily_usage d
-      WHERE ($1::date IS NULL OR d.day >= $1::date)
-        AND ($2::date IS NULL OR d.day <= $2::date)
-        AND ($3::text IS NULL OR d.machine = $3)
-        AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
-        AND ($5::text IS NULL OR d.person = $5)
-        AND ($6::text IS NULL OR d.team = $6)
+      WHERE ${ROLLUP_FILTER}
       GROUP BY d.day
       ORDER BY d.day NULLS LAST`,
-    [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null, filters.person ?? null, filters.team ?? null],
+    rollupParameters(filters),
   );
   return rows.map((row) => ({ day: row.day, models: row.models, ...totals(row) }));
 }
@@ -279,22 +291,12 @@ export async function groupedDailyReport(db: Queryable, filters: ReportFilters, 
   const fromRollup = UTC_NAMES.test(filters.timezone.trim());
   const { rows } = fromRollup
     ? await db.query<TotalsRecord & { day: string | null; grp: string | null }>(
-        `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, d.${column} AS grp,
-                sum(d.responses) AS responses, sum(d.input_tokens) AS input_tokens, sum(d.output_tokens) AS output_tokens,
-                sum(d.cache_creation_input_tokens) AS cache_creation_input_tokens,
-                sum(d.cache_read_input_tokens) AS cache_read_input_tokens,
-                sum(d.reasoning_output_tokens) AS reasoning_output_tokens,
-                sum(d.priced_cost_usd) AS cost_usd, sum(d.unpriced_responses) AS unpriced_responses
+        `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, d.${column} AS grp, ${ROLLUP_TOTALS}
            FROM ${SCHEMA}.daily_usage d
-          WHERE ($1::date IS NULL OR d.day >= $1::date)
-            AND ($2::date IS NULL OR d.day <= $2::date)
-            AND ($3::text IS NULL OR d.machine = $3)
-            AND ($4::text IS NULL OR d.project = $4 OR d.project_key = $4)
-            AND ($5::text IS NULL OR d.person = $5)
-            AND ($6::text IS NULL OR d.team = $6)
+          WHERE ${ROLLUP_FILTER}
           GROUP BY 1, 2
           ORDER BY 1 NULLS LAST, sum(d.priced_cost_usd) DESC, 2 NULLS LAST`,
-        [filters.since ?? null, filters.until ?? null, filters.machine ?? null, filters.project ?? null, filters.person ?? null, filters.team ?? null],
+        rollupParameters(filters),
       )
     : await db.query<TotalsRecord & { day: string | null; grp: string | null }>(
         `SELECT to_char((u.ts AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day, u.${column} AS grp, ${TOTALS}
