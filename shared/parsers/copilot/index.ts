@@ -36,7 +36,7 @@ export const copilotParser: ParserDefinition = {
   agent: 'copilot',
   version: COPILOT_PARSER_VERSION,
   create: (context, values = new ValueChecks()) => new CopilotSessionParser(context, values),
-  resume: () => null,
+  resume: (context, values, state) => CopilotSessionParser.resume(context, values, state),
 };
 
 export { looksLikeCopilot } from './detect.js';
