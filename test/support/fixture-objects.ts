@@ -18,6 +18,8 @@ const ROOTS = [
   { dir: 'malformed/projects', prefix: 'laptop/raw/claude' },
   { dir: 'codex/sessions', prefix: 'laptop/raw/codex' },
   { dir: 'qwen/projects', prefix: 'laptop/raw/qwen' },
+  // ~/.copilot: session-state/<session>/events.jsonl and the OTel export otel/*.jsonl
+  { dir: 'copilot/home', prefix: 'laptop/raw/copilot' },
 ] as const;
 
 export async function fixtureObjects(): Promise<FixtureObject[]> {

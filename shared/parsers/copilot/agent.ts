@@ -12,8 +12,9 @@ export const copilot: AgentDefinition = {
   keyLayout: copilotKeyLayout,
   notifySuffixes: ['.jsonl'],
   localFolder: { home: ['.copilot'], samples: ['copilot', 'home'] },
-  // The parser never snapshots (every object is read whole): it keeps no state to redact.
-  savedStateTextKeys: [],
+  // The saved state (delta ingest) keeps one text from the log: the session title cut from the first prompt. Tool
+  // call arguments and results are not in it (pending calls are kept as ordinal and call index).
+  savedStateTextKeys: ['title'],
   // Copilot serves other providers' models under its own spellings (claude-sonnet-4.5): migration 025 aliases them
   // to those providers' prices, so it has no family of its own.
   priceFamily: { provider: 'GitHub Copilot', modelPrefixes: [] },

@@ -24,6 +24,11 @@
  *   parser.ts), with the process's start in requestId. Not billed when the same process wrote usage records (a
  *   duplicate), and not billed at write time when OTel spans of that session fall in the process window
  *   (migration 025: spans are per call, the shutdown is their sum).
+ *
+ * Resume (delta ingest), both kinds: the state holds the next ordinal, the counts, the last shutdown snapshot per
+ * model, the running process's start and whether it wrote usage records, the session facts (the title among them:
+ * `savedStateTextKeys`) with the billed tokens and model tallies, and the calls waiting for a result (id → row).
+ * Every record is final when written, so any line boundary can be resumed from.
  */
 
 import type { ParserDefinition } from '../types.js';
@@ -36,7 +41,7 @@ export const copilotParser: ParserDefinition = {
   agent: 'copilot',
   version: COPILOT_PARSER_VERSION,
   create: (context, values = new ValueChecks()) => new CopilotSessionParser(context, values),
-  resume: () => null,
+  resume: (context, values, state) => CopilotSessionParser.resume(context, values, state),
 };
 
 export { looksLikeCopilot } from './detect.js';

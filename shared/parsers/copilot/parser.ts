@@ -1,9 +1,10 @@
-import type { JsonLine, ParseCounts, ParseResult, SessionParser } from '../types.js';
+import type { JsonLine, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
 import type { MessageRecord, MessageRole, ParserContext, RecordSink, SessionSummary, TokenCounts, ToolCallRecord } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
 import { toTitle } from '../claude/prompts.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
+import { isWrittenCall, type PendingCallsState, type WrittenCall } from '../codex/tool-calls.js';
 import { isOtelSpan } from './detect.js';
 import { readChatSpan } from './otel.js';
 import {
@@ -33,48 +34,97 @@ const IGNORED_EVENTS: ReadonlySet<string> = new Set([
   'metric', 'log',
 ]);
 
-interface PendingCall {
-  record: ToolCallRecord;
+/** Session facts and the running process, as they are (see resume-state.ts); `title` is text from the log. */
+interface CopilotFacts {
+  sessionId: string | null;
+  cwd: string | null;
+  gitBranch: string | null;
+  cliVersion: string | null;
+  title: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  prompts: number;
+  messages: number;
+  toolCalls: number;
+  currentModel: string | null;
+  sawSpans: boolean;
+  /** When the running Copilot process started (session.start / session.resume), and whether it wrote usage records. */
+  processStartedAt: string | null;
+  processHasUsageRecords: boolean;
+}
+
+/** What a Copilot parse resumes from (see resume-state.ts): no row content, no tool call arguments. */
+interface CopilotParserState {
+  nextOrdinal: number;
+  ignoredLines: number;
+  duplicateResponses: number;
+  unknownTypes: [string, number][];
+  facts: CopilotFacts;
+  tokens: TokenCounts;
+  billedByModel: [string, number][];
+  rowsByModel: [string, number][];
+  /** Per model, the last `session.shutdown` snapshot of the file: the next one bills what it adds to it. */
+  lastSnapshot: [string, CopilotUsageNumbers][];
+  /** Calls waiting for their result, written as pending by the ingest that took the state. */
+  calls: PendingCallsState;
 }
 
 /**
- * Reads one Copilot CLI object whole: a session's `events.jsonl`, or an OpenTelemetry file export (index.ts
- * says what each record becomes). Not resumable (`snapshot()` is null): a shutdown's billed tokens depend on the
- * earlier shutdowns and usage records of the file, so every upload is read from its first line.
+ * Reads one Copilot CLI object, a session's `events.jsonl` or an OpenTelemetry file export (index.ts says what
+ * each record becomes). Both are only appended to, and every record is final when written, so any line boundary
+ * can be resumed from: the state holds what a later shutdown's bill depends on (the last snapshot per model, the
+ * process window) beside the session facts and the calls waiting for their result.
  */
 export class CopilotSessionParser implements SessionParser {
-  private nextOrdinal = 0;
-  private readonly counts = { ignoredLines: 0, duplicateResponses: 0 };
-  private readonly unknownTypes = new Map<string, number>();
-  private readonly calls = new Map<string, PendingCall>();
+  private nextOrdinal: number;
+  private readonly counts: { ignoredLines: number; duplicateResponses: number };
+  /** A Map, so that a type named like an Object.prototype member (`constructor`, `__proto__`) is counted like any other. */
+  private readonly unknownTypes: Map<string, number>;
+  /**
+   * Calls waiting for their result, by id (the first call of an id waits; a later one with the same id is a lone
+   * call). After a resume, calls that waited when the state was taken are `WrittenCall`s: their row exists.
+   */
+  private readonly calls: Map<string, ToolCallRecord | WrittenCall>;
   private readonly loneCalls: ToolCallRecord[] = [];
-  private readonly billedByModel = new Map<string, number>();
-  private readonly rowsByModel = new Map<string, number>();
-  private readonly tokens: TokenCounts = emptyTokenCounts();
-  private readonly lastSnapshot = new Map<string, CopilotUsageNumbers>();
-  private sessionId: string | null = null;
-  private cwd: string | null = null;
-  private gitBranch: string | null = null;
-  private cliVersion: string | null = null;
-  private title: string | null = null;
-  private startedAt: string | null = null;
-  private endedAt: string | null = null;
-  private prompts = 0;
-  private messages = 0;
-  private toolCallCount = 0;
-  private currentModel: string | null = null;
-  private sawSpans = false;
-  /** When the running Copilot process started (session.start / session.resume), and whether it wrote usage records. */
-  private processStartedAt: string | null = null;
-  private processHasUsageRecords = false;
+  private readonly billedByModel: Map<string, number>;
+  private readonly rowsByModel: Map<string, number>;
+  private readonly tokens: TokenCounts;
+  private readonly lastSnapshot: Map<string, CopilotUsageNumbers>;
+  private readonly facts: CopilotFacts;
 
   constructor(
     private readonly context: ParserContext,
     private readonly values: ValueChecks,
-  ) {}
+    state?: CopilotParserState,
+  ) {
+    this.nextOrdinal = state?.nextOrdinal ?? 0;
+    this.counts = { ignoredLines: state?.ignoredLines ?? 0, duplicateResponses: state?.duplicateResponses ?? 0 };
+    this.unknownTypes = new Map(state?.unknownTypes);
+    this.calls = new Map(state?.calls.map(([callId, messageOrdinal, callIndex]) => [callId, { messageOrdinal, callIndex }]));
+    this.billedByModel = new Map(state?.billedByModel);
+    this.rowsByModel = new Map(state?.rowsByModel);
+    this.tokens = state === undefined ? emptyTokenCounts() : { ...state.tokens };
+    this.lastSnapshot = new Map(state?.lastSnapshot.map(([model, numbers]) => [model, { ...numbers }]));
+    this.facts = state === undefined ? emptyFacts() : { ...state.facts };
+  }
 
-  snapshot(): null {
-    return null;
+  static resume(context: ParserContext, values: ValueChecks, state: unknown): CopilotSessionParser | null {
+    return isCopilotState(state) ? new CopilotSessionParser(context, values, state) : null;
+  }
+
+  snapshot(): ParserSnapshot {
+    const state: CopilotParserState = {
+      nextOrdinal: this.nextOrdinal,
+      ...this.counts,
+      unknownTypes: [...this.unknownTypes],
+      facts: { ...this.facts },
+      tokens: { ...this.tokens },
+      billedByModel: [...this.billedByModel],
+      rowsByModel: [...this.rowsByModel],
+      lastSnapshot: [...this.lastSnapshot].map(([model, numbers]) => [model, { ...numbers }]),
+      calls: [...this.calls].map(([callId, call]) => [callId, call.messageOrdinal, call.callIndex]),
+    };
+    return { nextOrdinal: this.nextOrdinal, state };
   }
 
   line(line: JsonLine, sink: RecordSink): void {
@@ -95,7 +145,7 @@ export class CopilotSessionParser implements SessionParser {
         this.start(data, timestamp, asText(data['resumeTime']));
         break;
       case 'session.model_change':
-        this.currentModel = asText(data['newModel']) ?? this.currentModel;
+        this.facts.currentModel = asText(data['newModel']) ?? this.facts.currentModel;
         break;
       case 'user.message':
         this.userMessage(line, data, timestamp, sink);
@@ -125,36 +175,38 @@ export class CopilotSessionParser implements SessionParser {
   }
 
   finish(sink: RecordSink): ParseResult {
-    for (const { record } of this.calls.values()) sink.toolCall(record);
+    // A call that waited when the state was taken is written already, as pending.
+    for (const call of this.calls.values()) if (!isWrittenCall(call)) sink.toolCall(call);
     for (const record of this.loneCalls) sink.toolCall(record);
     this.calls.clear();
     return { summary: this.summary(), counts: { ...this.counts, unknownTypes: Object.fromEntries(this.unknownTypes) } };
   }
 
   private start(data: Record<string, unknown>, timestamp: string | null, startTime: string | null): void {
-    this.sessionId ??= asText(data['sessionId']);
-    this.cliVersion ??= asText(data['copilotVersion']);
+    const facts = this.facts;
+    facts.sessionId ??= asText(data['sessionId']);
+    facts.cliVersion ??= asText(data['copilotVersion']);
     const context = isRecord(data['context']) ? data['context'] : {};
-    this.cwd ??= asText(context['cwd']);
-    this.gitBranch ??= asText(context['branch']);
-    this.currentModel = asText(data['selectedModel']) ?? this.currentModel;
-    this.processStartedAt = this.values.timestamp(startTime, 'startTime') ?? timestamp;
-    this.processHasUsageRecords = false;
+    facts.cwd ??= asText(context['cwd']);
+    facts.gitBranch ??= asText(context['branch']);
+    facts.currentModel = asText(data['selectedModel']) ?? facts.currentModel;
+    facts.processStartedAt = this.values.timestamp(startTime, 'startTime') ?? timestamp;
+    facts.processHasUsageRecords = false;
   }
 
   private userMessage(line: JsonLine, data: Record<string, unknown>, timestamp: string | null, sink: RecordSink): void {
     const text = asText(data['content']);
     this.emit(line, timestamp, { role: 'user', text }, sink);
     if (text === null || line.value['agentId'] !== undefined) return;
-    this.prompts += 1;
-    if (this.title === null) {
+    this.facts.prompts += 1;
+    if (this.facts.title === null) {
       const title = toTitle(text);
-      if (title.length > 0) this.title = title;
+      if (title.length > 0) this.facts.title = title;
     }
   }
 
   private assistantMessage(line: JsonLine, data: Record<string, unknown>, timestamp: string | null, sink: RecordSink): void {
-    const model = asText(data['model']) ?? this.currentModel;
+    const model = asText(data['model']) ?? this.facts.currentModel;
     const ordinal = this.emit(
       line,
       timestamp,
@@ -177,18 +229,18 @@ export class CopilotSessionParser implements SessionParser {
         resultTimestamp: null,
         resultFile: null,
       };
-      this.toolCallCount += 1;
+      this.facts.toolCalls += 1;
       if (callId === null || this.calls.has(callId)) this.loneCalls.push(record);
-      else this.calls.set(callId, { record });
+      else this.calls.set(callId, record);
     }
   }
 
   private toolComplete(line: JsonLine, data: Record<string, unknown>, timestamp: string | null, sink: RecordSink): void {
     const callId = asText(data['toolCallId']);
-    const result = isRecord(data['result']) ? data['result'] : null;
+    const output = isRecord(data['result']) ? data['result'] : null;
     const error = isRecord(data['error']) ? data['error'] : null;
-    const text = asText(result?.['content']) ?? asText(error?.['message']) ?? null;
-    const failed = data['success'] === false || (result === null && error !== null);
+    const text = asText(output?.['content']) ?? asText(error?.['message']) ?? null;
+    const failed = data['success'] === false || (output === null && error !== null);
     const pending = callId === null ? undefined : this.calls.get(callId);
     if (pending === undefined) {
       // A result whose call is not in the file (a user-requested tool): its text stays on a row of its own.
@@ -196,7 +248,9 @@ export class CopilotSessionParser implements SessionParser {
       return;
     }
     this.calls.delete(callId as string);
-    sink.toolCall({ ...pending.record, resultText: text, isError: failed, resultTimestamp: timestamp });
+    const result = { resultText: text, isError: failed, resultTimestamp: timestamp };
+    if (!isWrittenCall(pending)) sink.toolCall({ ...(pending as ToolCallRecord), ...result });
+    else sink.revise({ kind: 'tool-result', messageOrdinal: pending.messageOrdinal, callIndex: pending.callIndex, ...result, resultFile: null });
     this.counts.ignoredLines += 1;
   }
 
@@ -206,7 +260,7 @@ export class CopilotSessionParser implements SessionParser {
     const numbers = numbersFromEventUsage(usage, this.values);
     const tokens = numbers === null ? null : tokensFromNumbers(numbers);
     const accounting = isRecord(usage['accounting']) ? usage['accounting'] : {};
-    this.processHasUsageRecords = true;
+    this.facts.processHasUsageRecords = true;
     this.emit(
       line,
       timestamp,
@@ -216,7 +270,7 @@ export class CopilotSessionParser implements SessionParser {
         tokens,
         rawUsage: usage,
         responseId: asText(usage['apiCallId']) ?? asText(accounting['usageId']),
-        requestId: asText(accounting['sourceSessionId']) ?? this.sessionId,
+        requestId: asText(accounting['sourceSessionId']) ?? this.facts.sessionId,
       },
       sink,
     );
@@ -240,7 +294,7 @@ export class CopilotSessionParser implements SessionParser {
       const increase = previous === undefined ? numbers : (snapshotIncrease(numbers, previous) ?? numbers);
       if (isZeroUsage(increase)) continue;
       let tokens = tokensFromNumbers(increase);
-      if (this.processHasUsageRecords && tokens !== null) {
+      if (this.facts.processHasUsageRecords && tokens !== null) {
         this.counts.duplicateResponses += 1;
         tokens = null;
       }
@@ -253,7 +307,7 @@ export class CopilotSessionParser implements SessionParser {
           model,
           tokens,
           rawUsage: metric,
-          requestId: tokens === null ? null : this.processStartedAt,
+          requestId: tokens === null ? null : this.facts.processStartedAt,
         },
         sink,
       );
@@ -261,12 +315,12 @@ export class CopilotSessionParser implements SessionParser {
     }
     if (!emitted) this.counts.ignoredLines += 1;
     // The next process starts after this one ended (its session.resume, when written, says when exactly).
-    this.processStartedAt = timestamp;
-    this.processHasUsageRecords = false;
+    this.facts.processStartedAt = timestamp;
+    this.facts.processHasUsageRecords = false;
   }
 
   private span(line: JsonLine, sink: RecordSink): void {
-    this.sawSpans = true;
+    this.facts.sawSpans = true;
     const span = readChatSpan(line.value, this.values);
     if (span === null) {
       this.counts.ignoredLines += 1;
@@ -317,7 +371,7 @@ export class CopilotSessionParser implements SessionParser {
       byteOffset: line.byteOffset,
     };
     sink.message(record);
-    this.messages += 1;
+    this.facts.messages += 1;
     if (record.model !== null) this.rowsByModel.set(record.model, (this.rowsByModel.get(record.model) ?? 0) + 1);
     if (record.tokens !== null) {
       addTokenCounts(this.tokens, record.tokens);
@@ -327,28 +381,29 @@ export class CopilotSessionParser implements SessionParser {
   }
 
   private widen(timestamp: string | null): void {
-    this.startedAt = minTimestamp(this.startedAt, timestamp);
-    this.endedAt = maxTimestamp(this.endedAt, timestamp);
+    this.facts.startedAt = minTimestamp(this.facts.startedAt, timestamp);
+    this.facts.endedAt = maxTimestamp(this.facts.endedAt, timestamp);
   }
 
   private summary(): SessionSummary {
     // An OTel export holds spans of many sessions: it is no session of its own (no source id, no project).
-    const isExport = this.sawSpans && this.sessionId === null;
+    const facts = this.facts;
+    const isExport = facts.sawSpans && facts.sessionId === null;
     return {
-      sourceSessionId: isExport ? null : (this.sessionId ?? (this.context.fileStem.length > 0 ? this.context.fileStem : null)),
+      sourceSessionId: isExport ? null : (facts.sessionId ?? (this.context.fileStem.length > 0 ? this.context.fileStem : null)),
       parentSourceSessionId: isExport ? null : this.context.parentSourceSessionId,
-      project: pathBasename(this.cwd),
-      cwd: this.cwd,
-      gitBranch: this.gitBranch,
-      cliVersion: this.cliVersion,
+      project: pathBasename(facts.cwd),
+      cwd: facts.cwd,
+      gitBranch: facts.gitBranch,
+      cliVersion: facts.cliVersion,
       originator: isExport ? 'otel' : null,
-      title: this.title,
-      startedAt: this.startedAt,
-      endedAt: this.endedAt,
+      title: facts.title,
+      startedAt: facts.startedAt,
+      endedAt: facts.endedAt,
       model: mostFrequent(this.billedByModel) ?? mostFrequent(this.rowsByModel),
-      messageCount: this.messages,
-      userMessageCount: this.prompts,
-      toolCallCount: this.toolCallCount,
+      messageCount: facts.messages,
+      userMessageCount: facts.prompts,
+      toolCallCount: facts.toolCalls,
       tokens: { ...this.tokens },
     };
   }
@@ -368,4 +423,42 @@ interface RowFields {
   responseId?: string | null;
   requestId?: string | null;
   isCompactBoundary?: boolean;
+}
+
+function emptyFacts(): CopilotFacts {
+  return {
+    sessionId: null,
+    cwd: null,
+    gitBranch: null,
+    cliVersion: null,
+    title: null,
+    startedAt: null,
+    endedAt: null,
+    prompts: 0,
+    messages: 0,
+    toolCalls: 0,
+    currentModel: null,
+    sawSpans: false,
+    processStartedAt: null,
+    processHasUsageRecords: false,
+  };
+}
+
+function isCopilotState(state: unknown): state is CopilotParserState {
+  if (!isRecord(state)) return false;
+  const { facts, tokens } = state;
+  return (
+    typeof state['nextOrdinal'] === 'number' &&
+    typeof state['ignoredLines'] === 'number' &&
+    typeof state['duplicateResponses'] === 'number' &&
+    Array.isArray(state['unknownTypes']) &&
+    isRecord(facts) &&
+    typeof facts['messages'] === 'number' &&
+    typeof facts['processHasUsageRecords'] === 'boolean' &&
+    isRecord(tokens) &&
+    Array.isArray(state['billedByModel']) &&
+    Array.isArray(state['rowsByModel']) &&
+    Array.isArray(state['lastSnapshot']) &&
+    Array.isArray(state['calls'])
+  );
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
@@ -16,6 +18,17 @@ import { backfillHarness, type BackfillHarness } from '../../support/backfill.js
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '../../support/fixture-objects.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
+import {
+  BILLED_WITH_SPANS,
+  BILLED_WITHOUT_SPANS,
+  EVENTS_A,
+  EVENTS_B,
+  OTEL_EXPORT,
+  SESSION_A,
+  SESSION_B,
+  copilotHomeDir,
+  type BilledDay,
+} from '../../fixtures/copilot/expectations.js';
 
 /**
  * Delta ingest over the S3 emulator and a real Postgres: a grown object is read from where the last ingest
@@ -137,6 +150,75 @@ describe('delta ingest', () => {
     expect(reads.delta).toBeGreaterThan(objects.length * 2);
     // A delta fetches what was appended since the last whole line, plus the tail it checks.
     expect(deltaBytesFetched).toBeLessThan(appendedBytes + reads.delta * TAIL_BYTES + 200_000);
+  });
+
+  it('reads grown Copilot CLI events files and OTel export as deltas, and bills them as one ingest of the whole files', async () => {
+    // Prepare: the Copilot samples on a machine of their own, with session and response ids of their own (copies of
+    // a response bill once across machines, migration 012; the first test ingests the samples as they are).
+    const machine = 'copilot-grown';
+    const localized = (text: string) =>
+      text
+        .replaceAll(SESSION_A.slice(0, 8), 'c0917a0a')
+        .replaceAll(SESSION_B.slice(0, 8), 'c0917b0b')
+        .replaceAll('msg_a_span_', 'msg_grown_')
+        .replaceAll('chatcmpl-b1', 'chatcmpl-grown');
+    const sample = (relative: string) => ({
+      key: `${machine}/raw/copilot/${localized(relative)}`,
+      lines: localized(readFileSync(path.join(copilotHomeDir, relative), 'utf8')).split(/(?<=\n)/u),
+    });
+    // Each first upload ends where the rest depends on what came before: A before its pending call's result and
+    // its second shutdown (billed as what it adds to the first), B before the shutdown that repeats its usage
+    // record (not billed), the export before the span of session B.
+    const grown = [
+      { ...sample(EVENTS_A), firstLines: 12 },
+      { ...sample(EVENTS_B), firstLines: 4 },
+      { ...sample(OTEL_EXPORT), firstLines: 2 },
+    ];
+    const [eventsA, eventsB, otel] = grown as [(typeof grown)[number], (typeof grown)[number], (typeof grown)[number]];
+    const usage = async (pool: pg.Pool) =>
+      (await pool.query(`SELECT * FROM sessionlake.daily_usage WHERE machine = $1 ORDER BY day, model, project_key`, [machine])).rows;
+    const billed = async (pool: pg.Pool) =>
+      (
+        await pool.query<BilledDay>(
+          `SELECT d.day::text AS day, d.model, s.source_session_id AS session, d.responses::int AS responses,
+                  d.input_tokens::int AS input, d.output_tokens::int AS output,
+                  d.cache_creation_input_tokens::int AS "cacheWrite", d.cache_read_input_tokens::int AS "cacheRead",
+                  d.reasoning_output_tokens::int AS reasoning
+             FROM sessionlake.daily_usage d
+             JOIN sessionlake.sessions s ON s.project_key = d.project_key AND s.machine = d.machine AND s.agent = 'copilot'
+            WHERE d.machine = $1 ORDER BY 1, 2`,
+          [machine],
+        )
+      ).rows;
+    const expected = (days: BilledDay[]) => days.map((day) => ({ ...day, session: localized(day.session) }));
+    const whole = (object: (typeof grown)[number]) => object.lines.join('');
+    const first = (object: (typeof grown)[number]) => object.lines.slice(0, object.firstLines).join('');
+    const reads: string[] = [];
+
+    // Act: the events files grow first (no span yet), then the export.
+    for (const object of [eventsA, eventsB]) reads.push(ingested(await sync(object.key, first(object))).read);
+    const eventDeltas = [];
+    for (const object of [eventsA, eventsB]) eventDeltas.push(ingested(await sync(object.key, whole(object))));
+    const billedByEvents = await billed(stack.pool);
+    reads.push(ingested(await sync(otel.key, first(otel))).read);
+    const otelDelta = ingested(await sync(otel.key, whole(otel)));
+    for (const object of grown) ingested(await ingestAsStored(object.key, other.deps));
+
+    // Assess
+    expect(reads).toEqual(['full', 'full', 'full']);
+    for (const [object, outcome] of [[eventsA, eventDeltas[0]], [eventsB, eventDeltas[1]], [otel, otelDelta]] as const) {
+      const appended = Buffer.byteLength(object.lines.slice(object.firstLines).join(''));
+      expect(outcome, object.key).toMatchObject({ read: 'delta', bytesFetched: appended + TAIL_BYTES });
+      expect(appended + TAIL_BYTES, object.key).toBeLessThan(Buffer.byteLength(whole(object)));
+    }
+    // Counted by hand (expectations.ts): A's second shutdown bills what it adds to the first (31000 input, of which
+    // 27000 read and 500 written), B's shutdown repeats its usage record; then the spans of A's second process bill
+    // instead of its shutdown, and B's span is its usage record's response (one bill).
+    expect(billedByEvents).toEqual(expected(BILLED_WITHOUT_SPANS));
+    expect(await billed(stack.pool)).toEqual(expected(BILLED_WITH_SPANS));
+    expect(await usage(stack.pool)).toEqual(await usage(other.pool));
+    const uris = grown.map((object) => uriOf(object.key));
+    expect(await snapshot(stack.pool, uris)).toEqual(await snapshot(other.pool, uris));
   });
 
   it('fetches only the appended bytes and the checked tail, and pairs a result with the call the last upload left pending', async () => {

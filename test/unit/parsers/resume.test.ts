@@ -3,8 +3,9 @@ import { classifyKey } from '../../../shared/layout/s3-key.js';
 import { parseSessionBytes, resumeParse, type CollectedSession } from '../../../shared/parsers/parse-session.js';
 import { PARSERS, selectParser } from '../../../shared/parsers/registry.js';
 import { readResumePoint, type ResumePoint } from '../../../shared/parsers/resume-state.js';
-import type { MessageRecord, SessionLayout, ToolCallRecord } from '../../../shared/model.js';
+import type { SessionLayout } from '../../../shared/model.js';
 import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '../../support/fixture-objects.js';
+import { applyResumed, comparable, stored, tableOf, type Table } from '../../support/resumed-parts.js';
 
 /**
  * A parse resumed from a saved state, applied the way the writer applies it (rows from the state's ordinal on
@@ -12,75 +13,10 @@ import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '..
  * same bytes — for every fixture, grown in random slices cut anywhere (mid-line and mid-character too).
  */
 
-interface Table {
-  messages: Map<number, MessageRecord>;
-  toolCalls: Map<string, ToolCallRecord>;
-}
-
-const callKey = (ordinal: number, index: number) => `${ordinal}/${index}`;
-
-function tableOf(part: CollectedSession): Table {
-  return {
-    messages: new Map(part.messages.map((m) => [m.ordinal, m])),
-    toolCalls: new Map(part.toolCalls.map((t) => [callKey(t.messageOrdinal, t.callIndex), t])),
-  };
-}
-
-/** What SessionWriter does with a resumed part (see resume-state.ts). */
-function applyResumed(table: Table, fromOrdinal: number, part: CollectedSession): void {
-  for (const ordinal of [...table.messages.keys()]) if (ordinal >= fromOrdinal) table.messages.delete(ordinal);
-  for (const [key, call] of [...table.toolCalls]) if (call.messageOrdinal >= fromOrdinal) table.toolCalls.delete(key);
-  for (const revision of part.revisions) {
-    if (revision.kind === 'tool-result') {
-      const call = table.toolCalls.get(callKey(revision.messageOrdinal, revision.callIndex));
-      if (call === undefined) throw new Error(`revision of a call never written: ${JSON.stringify(revision)}`);
-      Object.assign(call, {
-        resultText: revision.resultText,
-        isError: revision.isError,
-        resultTimestamp: revision.resultTimestamp,
-        resultFile: revision.resultFile,
-      });
-    } else {
-      const message = table.messages.get(revision.ordinal);
-      if (message === undefined) throw new Error(`revision of a row never written: ${revision.ordinal}`);
-      message.tokens = revision.tokens;
-    }
-  }
-  for (const message of part.messages) {
-    if (table.messages.has(message.ordinal)) throw new Error(`row ${message.ordinal} written twice`);
-    table.messages.set(message.ordinal, message);
-  }
-  for (const call of part.toolCalls) {
-    const key = callKey(call.messageOrdinal, call.callIndex);
-    if (table.toolCalls.has(key)) throw new Error(`call ${key} written twice`);
-    table.toolCalls.set(key, call);
-  }
-}
-
-/** The state as it comes back from the database: through JSON. */
-function stored(point: ResumePoint | null): ResumePoint | null {
-  return point === null ? null : readResumePoint(JSON.parse(JSON.stringify(point)));
-}
-
 function sessionLayout(key: string): SessionLayout {
   const layout = classifyKey(key);
   if (layout.kind !== 'session' && layout.kind !== 'subagent') throw new Error(`${key} is not a session`);
   return layout;
-}
-
-function comparable(part: CollectedSession, table: Table) {
-  const { outcome } = part;
-  return {
-    messages: [...table.messages.values()].sort((a, b) => a.ordinal - b.ordinal),
-    toolCalls: [...table.toolCalls.values()].sort((a, b) => a.messageOrdinal - b.messageOrdinal || a.callIndex - b.callIndex),
-    summary: outcome.result?.summary,
-    counts: outcome.result?.counts,
-    lines: outcome.lines,
-    truncated: outcome.truncated,
-    bytesComplete: outcome.bytesComplete,
-    rejected: { total: outcome.rejectedValues.total, samples: outcome.rejectedValues.samples },
-    resumePoint: stored(outcome.resumePoint),
-  };
 }
 
 /** Ingests the prefixes `cuts` and then the whole object, each resumed from the previous one's state when it can. */
@@ -119,6 +55,7 @@ describe('resuming a parse from its saved state', () => {
   it('gives every fixture, grown in random slices, the rows and counts of one full parse', async () => {
     const random = seededRandom(11);
     let resumedParts = 0;
+    const resumedByAgent = new Map<string, number>();
     for (const object of objects) {
       for (let round = 0; round < 4; round += 1) {
         // Prepare
@@ -134,14 +71,22 @@ describe('resuming a parse from its saved state', () => {
           comparable(full, tableOf(full)),
         );
         resumedParts += grown.resumed;
+        resumedByAgent.set(layout.agent, (resumedByAgent.get(layout.agent) ?? 0) + grown.resumed);
       }
     }
-    // The comparison above holds trivially if nothing resumes (every part read in full): most parts must resume.
+    // The comparison above holds trivially if nothing resumes (every part read in full): most parts must resume,
+    // and every agent's.
     expect(resumedParts).toBeGreaterThan(objects.length * 4);
+    const agents = [...new Set(objects.map((object) => sessionLayout(object.key).agent))].sort();
+    expect(agents).toEqual(['claude', 'codex', 'copilot', 'qwen']);
+    for (const agent of agents) expect(resumedByAgent.get(agent) ?? 0, agent).toBeGreaterThan(0);
   });
 
   it('gives the same rows when every line boundary of a long session is an upload', async () => {
-    for (const name of ['5c0375b4-57a5-4f26-b12d-d022ee4e51b7', 'rollout-2026-02-23T12-41-04']) {
+    // Copilot: a session with a tool call and two shutdowns (the second bills what it adds to the first), and an
+    // OTel export.
+    const names = ['5c0375b4-57a5-4f26-b12d-d022ee4e51b7', 'rollout-2026-02-23T12-41-04', '5f0c5c1e-2b7a-4c1d-9e3f-0a1b2c3d4e5f', 'copilot-otel-run2'];
+    for (const name of names) {
       // Prepare
       const object = objects.find((candidate) => candidate.key.includes(name));
       if (object === undefined) throw new Error(`fixture ${name} missing`);
@@ -177,6 +122,7 @@ describe('resuming a parse from its saved state', () => {
     // Act / Assess
     expect(resumeParse(PARSERS.claude, context, point)).toBeNull();
     expect(resumeParse(PARSERS.codex, context, point)).toBeNull();
+    expect(resumeParse(PARSERS.copilot, context, point)).toBeNull();
     expect(readResumePoint({ ...point, format: 2 })).toBeNull();
     expect(readResumePoint({ ...point, byteOffset: -1 })).toBeNull();
   });
