@@ -60,6 +60,20 @@ describe('the agent registry', () => {
     }
   });
 
+  it("gives the parse bench each agent's sample sessions, under its samples, named after it", async () => {
+    const names = allAgentDefinitions().flatMap((agent) => agent.benchSamples.map((sample) => sample.name));
+    expect(new Set(names).size).toBe(names.length);
+    for (const agent of allAgentDefinitions()) {
+      expect(agent.benchSamples.map((sample) => sample.name)).toContain(agent.name);
+      for (const sample of agent.benchSamples) {
+        expect(sample.name === agent.name || sample.name.startsWith(`${agent.name}-`)).toBe(true);
+        expect((await stat(path.join(ROOT, 'test', 'fixtures', ...agent.localFolder.samples, sample.file))).isFile()).toBe(true);
+        // What `npm start` uploads from there is read as a session of the agent.
+        expect(classifyKey(`sample/raw/${agent.name}/${sample.file}`)).toMatchObject({ kind: 'session', agent: agent.name });
+      }
+    }
+  });
+
   it("classifies a key under each agent with that agent's rule", () => {
     expect(classifyKey('m/raw/claude/-p/5c0375b4.jsonl')).toMatchObject({ kind: 'session', agent: 'claude' });
     expect(classifyKey('m/raw/codex/2026/01/01/rollout-2026-01-01T00-00-00-x.jsonl')).toMatchObject({ kind: 'session', agent: 'codex' });
