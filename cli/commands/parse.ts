@@ -98,7 +98,6 @@ function agentNames(): string {
   return listed(allAgentDefinitions().map((definition) => definition.name), 'or');
 }
 
-
 /** The agent whose key layout owns the file name (Codex's `rollout-*.jsonl`), or null. */
 function agentOwningFileName(fileName: string): Agent | null {
   return allAgentDefinitions().find((definition) => definition.keyLayout.ownsFileName(fileName))?.name ?? null;
