@@ -15,8 +15,8 @@ export const claude: AgentDefinition = {
   // Sessions, and the tool-result sidecars (`<session>/tool-results/<id>.txt`) that make their session re-read.
   notifySuffixes: ['.jsonl', '.txt'],
   localFolder: { home: ['.claude', 'projects'], samples: ['claude', 'projects'] },
-  benchSamples: [{ name: 'claude', file: '-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl' }],
   // ClaudeSessionParser's snapshot keeps the session's title candidates (summary.ts).
   savedStateTextKeys: ['mainTitle', 'anyTitle'],
   priceFamily: { provider: 'Anthropic', modelPrefixes: ['claude-'] },
+  benchSamples: [{ name: 'claude', file: '-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl' }],
 };

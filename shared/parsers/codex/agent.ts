@@ -12,8 +12,8 @@ export const codex: AgentDefinition = {
   keyLayout: codexKeyLayout,
   notifySuffixes: ['.jsonl'],
   localFolder: { home: ['.codex', 'sessions'], samples: ['codex', 'sessions'] },
-  benchSamples: [{ name: 'codex', file: '2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl' }],
   // CodexSessionParser's snapshot keeps the session's title (session-info.ts).
   savedStateTextKeys: ['title'],
   priceFamily: { provider: 'OpenAI', modelPrefixes: ['gpt-'] },
+  benchSamples: [{ name: 'codex', file: '2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl' }],
 };
