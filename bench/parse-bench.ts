@@ -3,7 +3,7 @@
  * same run on the same bytes: reading lines and JSON.parse. Real fixture sessions repeated, ids made unique per
  * repetition so deduplication works as on a real long session.
  *
- * Part 1 of `npm run bench`; alone (no Postgres, no corpus): `npm run bench:parse [-- --parsers gemini,qwen]
+ * Part 1 of `npm run bench`; alone (no Postgres, no corpus): `npm run bench:parse [-- --parsers claude,codex]
  * [-- --parse-mb 16] [-- --runs 3]`.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readLines } from '../shared/lines/line-reader.js';
 import { parseSession } from '../shared/parsers/parse-session.js';
-import { PARSERS } from '../shared/parsers/registry.js';
+import { allAgentDefinitions } from '../shared/agents/registry.js';
 import type { ParserDefinition } from '../shared/parsers/types.js';
 import type { RecordSink } from '../shared/model.js';
 import { RedactingSink } from '../shared/redaction/redacting-sink.js';
@@ -19,21 +19,10 @@ import { retag } from './corpus.js';
 
 const CHUNK = 64 * 1024;
 
-const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = [
-  { name: 'claude', fixture: 'claude/projects/-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl', parser: PARSERS.claude },
-  {
-    name: 'codex',
-    fixture: 'codex/sessions/2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl',
-    parser: PARSERS.codex,
-  },
-  // The real Gemini CLI JSONL session (metadata, $set, messages with tokens and a tool call); the parser holds every
-  // message until finish(), so its peak heap grows with the object.
-  { name: 'gemini', fixture: 'gemini/tmp/agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl', parser: PARSERS.gemini },
-  { name: 'qwen', fixture: 'qwen/projects/-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl', parser: PARSERS.qwen },
-  // Copilot CLI's two objects, as the CLI wrote them: a resumed session's events, and an OTel export (spans, metrics)
-  { name: 'copilot', fixture: 'copilot/home/session-state/1c1f75ce-95d0-4ab2-89e4-d6f0f4474fa3/events.jsonl', parser: PARSERS.copilot },
-  { name: 'copilot-otel', fixture: 'copilot/home/otel/copilot-otel-run2.jsonl', parser: PARSERS.copilot },
-];
+/** Every agent's bench samples (its definition's `benchSamples`), in registry order. */
+const inputs: { name: string; fixture: string; parser: ParserDefinition }[] = allAgentDefinitions().flatMap((agent) =>
+  agent.benchSamples.map((sample) => ({ name: sample.name, fixture: [...agent.localFolder.samples, sample.file].join('/'), parser: agent.parser })),
+);
 
 export interface ParseRow {
   input: string;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --parsers gemini,qwen]`: every figure against a baseline measured in the same run on the
+ * `npm run bench [-- --quick] [-- --profile] [-- --parsers claude,codex]`: every figure against a baseline measured in the same run on the
  * same machine, printed as a table and written to bench/results/latest.json.
  *  1. parse: each parser vs reading lines + JSON.parse of the same bytes;
  *  2. write path: the same rows written by INSERT … VALUES, INSERT … SELECT FROM unnest, and COPY;

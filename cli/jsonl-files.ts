@@ -4,7 +4,8 @@ import { allAgentDefinitions } from '../shared/agents/registry.js';
 
 /**
  * Each path as given when it is a file; when it is a directory, every `.jsonl` file below it and every file whose
- * name only one agent writes (Gemini CLI's `session-*.json`), in path order.
+ * name only one agent writes (a key layout's `ownsFileName`: how sessions not named `.jsonl` are found), in path
+ * order.
  */
 export async function expandJsonlPaths(paths: string[]): Promise<string[]> {
   const files: string[] = [];

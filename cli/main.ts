@@ -12,7 +12,9 @@ import { reportCommand } from './commands/report.js';
 import { rolesCommand } from './commands/roles.js';
 import { retentionCommand } from './commands/retention.js';
 import { serveCommand } from './commands/serve.js';
+import { allAgentDefinitions } from '../shared/agents/registry.js';
 import { argumentsProblem, formatArgument, type Command } from './command.js';
+import { listed } from './listing.js';
 
 const COMMANDS: Command[] = [
   devCommand, migrateCommand, ingestCommand, backfillCommand, statusCommand, reportCommand, serveCommand, rolesCommand, peopleCommand, budgetsCommand, retentionCommand, parseCommand,
@@ -21,7 +23,7 @@ const COMMANDS: Command[] = [
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return [
-    'sessionlake — Claude Code, Codex and Qwen Code session logs from S3 into Postgres',
+    `sessionlake — ${listed(allAgentDefinitions().map((agent) => agent.displayName), 'and')} session logs from S3 into Postgres`,
     '',
     'Usage: sessionlake <command> [options] [arguments]',
     '       sessionlake help <command>',

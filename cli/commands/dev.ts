@@ -1,5 +1,6 @@
 import { allAgentDefinitions } from '../../shared/agents/registry.js';
 import { integerOption, stringOption, type Command } from '../command.js';
+import { listed } from '../listing.js';
 
 /** `npm start`: the whole pipeline on this machine, until Ctrl-C. */
 export const devCommand: Command = {
@@ -59,8 +60,8 @@ export const devCommand: Command = {
   },
 };
 
-/** `~/.claude/projects, ~/.codex/sessions and ~/.qwen/projects`: each agent's own folder. */
+/** `~/.claude/projects, ~/.codex/sessions and …`: each agent's own folder. */
 function homeFolders(): string {
   const folders = allAgentDefinitions().map((agent) => `~/${agent.localFolder.home.join('/')}`);
-  return [folders.slice(0, -1).join(', '), folders.at(-1)].filter((part) => part !== '').join(' and ');
+  return listed(folders, 'and');
 }

@@ -7,6 +7,7 @@ import { isAgent, type Agent, type RecordSink } from '../../shared/model.js';
 import { RedactingSink } from '../../shared/redaction/redacting-sink.js';
 import { stringOption, type Command } from '../command.js';
 import { expandJsonlPaths } from '../jsonl-files.js';
+import { listed } from '../listing.js';
 
 /** Parses local files without Postgres or S3: what would land, and what would be skipped. */
 export const parseCommand: Command = {
@@ -88,18 +89,13 @@ async function nothingRecognised(file: string, agent: Agent | null): Promise<str
     );
   }
   const names = agent === null ? allAgentDefinitions().map((definition) => definition.displayName) : [agentDefinition(agent).displayName];
-  const expected = `a ${listed(names)} session`;
+  const expected = `a ${listed(names, 'or')} session`;
   return `no line was recognised as a message of ${expected}`;
 }
 
-/** `claude, codex or qwen`: the names --agent takes. */
+/** `claude, codex or …`: the names --agent takes. */
 function agentNames(): string {
-  return listed(allAgentDefinitions().map((definition) => definition.name));
-}
-
-/** `a, b or c`. */
-function listed(names: readonly string[]): string {
-  return [names.slice(0, -1).join(', '), names.at(-1)].filter((part) => part !== '').join(' or ');
+  return listed(allAgentDefinitions().map((definition) => definition.name), 'or');
 }
 
 /** The agent whose key layout owns the file name (Codex's `rollout-*.jsonl`), or null. */

@@ -34,6 +34,12 @@ export interface AgentDefinition {
   readonly savedStateTextKeys: readonly string[];
   /** Which rows of model_prices price the models it logs: its providers' model-name prefixes. */
   readonly priceFamily: { readonly provider: string; readonly modelPrefixes: readonly string[] };
+  /**
+   * The parse bench's inputs (`npm run bench:parse`): sample sessions below `localFolder.samples`, each repeated
+   * into one large object. `name` is the input's name on the command line (`--parsers`) and in the results: the
+   * agent's name, or `<agent>-<kind>` for a second kind of object.
+   */
+  readonly benchSamples: readonly { readonly name: string; readonly file: string }[];
 }
 
 /** How an object's first JSON record tells this agent's content from another's. */

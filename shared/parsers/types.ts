@@ -56,9 +56,9 @@ export interface ParserDefinition {
   /** Stored on the objects row; bump it when parsing changes so stored objects are re-ingested. */
   version: string;
   /**
-   * Whether it also reads an object that is ONE JSON document spread over several lines (Gemini CLI's legacy
-   * pretty-printed `session-*.json`): when no line of the object is a JSON record but the whole object is one
-   * JSON object, the driver hands it to the parser as one record (parse-session.ts). Absent: lines only.
+   * Whether it also reads an object that is ONE JSON document spread over several lines (a session file an
+   * older version of the agent wrote pretty-printed): when no line of the object is a JSON record but the whole
+   * object is one JSON object, the driver hands it to the parser as one record (parse-session.ts). Absent: lines only.
    */
   readsDocuments?: boolean;
   /** `values` reads and counts stored numbers and dates; the driver passes its own to collect the counts. */

@@ -1,7 +1,7 @@
 /**
  * Runs the packaging the way a user does, with no AWS credentials or config: the AWS_* variables removed and
  * HOME an empty folder (no ~/.aws). `packageInRepository` is `npm run package` itself; `packageCopy` packages
- * a copy of serverless.yml with other parameters in a folder of its own, so it can run beside the first. The
+ * a copy of serverless.yml (with the repository's infra/ it reads) with other parameters in a folder of its own, so it can run beside the first. The
  * copy is for reading its template only: its zips hold placeholders, not bundles. `deployableCopy` is a copy of
  * what `npm run deploy` builds and packages from, for running it beside the others.
  */
@@ -47,6 +47,8 @@ export async function packageInRepository(extraEnv: Record<string, string> = {},
 export async function packageCopy(params: Record<string, string>): Promise<Packaged> {
   const serviceDir = await mkdtemp(path.join(tmpdir(), 'sessionlake-package-'));
   await copyFile(path.join(repositoryRoot, 'serverless.yml'), path.join(serviceDir, 'serverless.yml'));
+  // The bucket's notification rules are read from infra/notification-rules.cjs, which loads the agent registry.
+  await symlink(path.join(repositoryRoot, 'infra'), path.join(serviceDir, 'infra'), 'dir');
   for (const entry of await readdir(path.join(repositoryRoot, 'functions'), { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     await mkdir(path.join(serviceDir, 'dist', entry.name), { recursive: true });

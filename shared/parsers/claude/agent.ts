@@ -18,4 +18,5 @@ export const claude: AgentDefinition = {
   // ClaudeSessionParser's snapshot keeps the session's title candidates (summary.ts).
   savedStateTextKeys: ['mainTitle', 'anyTitle'],
   priceFamily: { provider: 'Anthropic', modelPrefixes: ['claude-'] },
+  benchSamples: [{ name: 'claude', file: '-path-to-Demo/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl' }],
 };

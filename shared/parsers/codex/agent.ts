@@ -15,4 +15,5 @@ export const codex: AgentDefinition = {
   // CodexSessionParser's snapshot keeps the session's title (session-info.ts).
   savedStateTextKeys: ['title'],
   priceFamily: { provider: 'OpenAI', modelPrefixes: ['gpt-'] },
+  benchSamples: [{ name: 'codex', file: '2026/02/23/rollout-2026-02-23T12-47-42-019c8a53-a0dd-7130-bcd7-95445d84846a.jsonl' }],
 };

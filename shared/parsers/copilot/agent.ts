@@ -18,4 +18,9 @@ export const copilot: AgentDefinition = {
   // Copilot serves other providers' models under its own spellings (claude-sonnet-4.5): migration 025 aliases them
   // to those providers' prices, so it has no family of its own.
   priceFamily: { provider: 'GitHub Copilot', modelPrefixes: [] },
+  // Its two objects, as the CLI wrote them: a resumed session's events, and an OTel export (spans, metrics).
+  benchSamples: [
+    { name: 'copilot', file: 'session-state/1c1f75ce-95d0-4ab2-89e4-d6f0f4474fa3/events.jsonl' },
+    { name: 'copilot-otel', file: 'otel/copilot-otel-run2.jsonl' },
+  ],
 };

@@ -17,4 +17,7 @@ export const gemini: AgentDefinition = {
   // The parser keeps no saved state (its snapshot() is null).
   savedStateTextKeys: [],
   priceFamily: { provider: 'Google', modelPrefixes: ['gemini-'] },
+  // The real JSONL session (metadata, $set, messages with tokens and a tool call); the parser holds every message
+  // until finish(), so its peak heap grows with the object.
+  benchSamples: [{ name: 'gemini', file: 'agentsessions/chats/session-2026-04-29T21-39-gemini_s.jsonl' }],
 };

@@ -15,4 +15,5 @@ export const qwen: AgentDefinition = {
   // QwenSummary's state keeps the first prompt's title and the custom_title (summary.ts).
   savedStateTextKeys: ['title', 'customTitle'],
   priceFamily: { provider: 'Alibaba Cloud', modelPrefixes: ['qwen'] },
+  benchSamples: [{ name: 'qwen', file: '-home-alice-proj/chats/7c1e0f52-3a9b-4d8e-9f10-2b3c4d5e6f70.jsonl' }],
 };

@@ -31,7 +31,7 @@ export function tokensFromApiResponse(event: Record<string, unknown>, values: Va
  * The GenAI mapping (shared/parsers/genai/usage.ts: output = candidates + thoughts), after one correction Qwen
  * Code needs. Its OpenAI-compatible converter (DashScope, OpenRouter, local servers: Qwen Code's usual providers)
  * writes candidates = `completion_tokens`, which already includes `reasoning_tokens` (= thoughts), and total =
- * prompt + completion; only the Gemini API counts thoughts apart and adds them to the total. So unless the total
+ * prompt + completion; only Google's own GenAI API counts thoughts apart and adds them to the total. So unless the total
  * says thoughts are outside (total ≥ prompt + candidates + thoughts), they are taken out of candidates first.
  */
 function billed(usage: GenaiUsage): TokenCounts | null {

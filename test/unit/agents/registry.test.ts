@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,13 +8,10 @@ import { classifyKey } from '../../../shared/layout/s3-key.js';
 import { AGENTS } from '../../../shared/model.js';
 import { PARSERS, selectParser } from '../../../shared/parsers/registry.js';
 import { DEFAULT_FILTERS } from '../../../infra/local/notification-bridge.js';
+import { rawBucketQueueConfigurations } from '../../../infra/notification-rules.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Every `{ Name: suffix, Value: … }` of the template's bucket notification rules. */
-function templateSuffixes(template: string): string[] {
-  return [...template.matchAll(/\{\s*Name:\s*suffix,\s*Value:\s*([^\s}]+)\s*\}/g)].map((match) => match[1] ?? '');
-}
 
 /** The suffixes of the `rule(id; event; suffix)` calls of docs/deploy.md's merge program. */
 function deployDocSuffixes(doc: string): string[] {
@@ -37,9 +35,19 @@ describe('the agent registry', () => {
 
   it('is what serverless.yml notifies the queue about: each suffix, created and removed', async () => {
     const template = await readFile(path.join(ROOT, 'serverless.yml'), 'utf8');
-    const suffixes = templateSuffixes(template);
-    // One created and one removed rule per suffix.
-    expect([...suffixes].sort()).toEqual(notificationSuffixes().flatMap((suffix) => [suffix, suffix]).sort());
+    expect(template).toMatch(/^ {8}NotificationConfiguration:\n {10}QueueConfigurations: \$\{file\(\.\/infra\/notification-rules\.cjs\)\}$/m);
+    const rules = rawBucketQueueConfigurations() as Array<{ Event: string; Filter: { S3Key: { Rules: Array<{ Name?: string; Value?: unknown }> } } }>;
+    const suffix = (rule: (typeof rules)[number]) => rule.Filter.S3Key.Rules.find((filter) => filter.Name === 'suffix')?.Value;
+    expect(rules.map((rule) => `${rule.Event} ${String(suffix(rule))}`)).toEqual([
+      's3:ObjectCreated:* .jsonl', 's3:ObjectRemoved:* .jsonl',
+      's3:ObjectCreated:* .txt', 's3:ObjectRemoved:* .txt',
+      's3:ObjectCreated:* .json', 's3:ObjectRemoved:* .json',
+    ]);
+  });
+
+  it('reaches serverless.yml through the file osls loads with require()', () => {
+    const load = createRequire(import.meta.url)(path.join(ROOT, 'infra', 'notification-rules.cjs')) as () => unknown;
+    expect(load()).toEqual(rawBucketQueueConfigurations());
   });
 
   it("is what docs/deploy.md's merge of an existing bucket's notifications writes", async () => {
@@ -57,6 +65,20 @@ describe('the agent registry', () => {
     for (const agent of allAgentDefinitions()) {
       const dir = path.join(ROOT, 'test', 'fixtures', ...agent.localFolder.samples);
       expect((await stat(dir)).isDirectory()).toBe(true);
+    }
+  });
+
+  it("gives the parse bench each agent's sample sessions, under its samples, named after it", async () => {
+    const names = allAgentDefinitions().flatMap((agent) => agent.benchSamples.map((sample) => sample.name));
+    expect(new Set(names).size).toBe(names.length);
+    for (const agent of allAgentDefinitions()) {
+      expect(agent.benchSamples.map((sample) => sample.name)).toContain(agent.name);
+      for (const sample of agent.benchSamples) {
+        expect(sample.name === agent.name || sample.name.startsWith(`${agent.name}-`)).toBe(true);
+        expect((await stat(path.join(ROOT, 'test', 'fixtures', ...agent.localFolder.samples, sample.file))).isFile()).toBe(true);
+        // What `npm start` uploads from there is read as a session of the agent.
+        expect(classifyKey(`sample/raw/${agent.name}/${sample.file}`)).toMatchObject({ kind: 'session', agent: agent.name });
+      }
     }
   });
 

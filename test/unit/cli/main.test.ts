@@ -44,6 +44,14 @@ describe('sessionlake CLI', () => {
     for (const command of ['dev', 'migrate', 'ingest', 'parse']) expect(io.out()).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
+  it('names every agent it reads on --help', async () => {
+    const io = capture();
+
+    await main(['--help']);
+
+    expect(io.out()).toContain('sessionlake — Claude Code, Codex, Gemini CLI, Qwen Code and GitHub Copilot CLI session logs from S3 into Postgres');
+  });
+
   it('rejects an unknown command with exit code 2 and the usage', async () => {
     const io = capture();
 
