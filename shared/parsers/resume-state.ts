@@ -30,8 +30,7 @@
  * - Codex: the next ordinal, counts, current and last turn, model, whether the own session_meta was seen, the
  *   replay gate, the token meter's last totals, the pending calls (id → ordinal), whether prompt events were
  *   seen, and the session facts (including the turns already counted per model);
- * - Copilot: the next ordinal, counts, the last shutdown snapshot per model, the running process's start and
- *   whether it wrote usage records, the session facts and model tallies, and the pending calls (id → ordinal, index).
+ * - every other agent: its parser's doc comment (in the agent's folder) lists what its state holds.
  * It grows with the number of responses (one dedup key each) and turns, not with the bytes of the log.
  *
  * Versioning: `RESUME_FORMAT` covers the shape of every part (bump it when any part changes), and a state is
