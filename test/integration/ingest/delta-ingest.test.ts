@@ -18,17 +18,7 @@ import { backfillHarness, type BackfillHarness } from '../../support/backfill.js
 import { freshDatabase, type FreshDatabase } from '../../support/database.js';
 import { fixtureObjects, growthCuts, seededRandom, type FixtureObject } from '../../support/fixture-objects.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
-import {
-  BILLED_WITH_SPANS,
-  BILLED_WITHOUT_SPANS,
-  EVENTS_A,
-  EVENTS_B,
-  OTEL_EXPORT,
-  SESSION_A,
-  SESSION_B,
-  copilotHomeDir,
-  type BilledDay,
-} from '../../fixtures/copilot/expectations.js';
+import * as copilotSample from '../../fixtures/copilot/expectations.js';
 
 /**
  * Delta ingest over the S3 emulator and a real Postgres: a grown object is read from where the last ingest
@@ -158,28 +148,28 @@ describe('delta ingest', () => {
     const machine = 'copilot-grown';
     const localized = (text: string) =>
       text
-        .replaceAll(SESSION_A.slice(0, 8), 'c0917a0a')
-        .replaceAll(SESSION_B.slice(0, 8), 'c0917b0b')
+        .replaceAll(copilotSample.SESSION_A.slice(0, 8), 'c0917a0a')
+        .replaceAll(copilotSample.SESSION_B.slice(0, 8), 'c0917b0b')
         .replaceAll('msg_a_span_', 'msg_grown_')
         .replaceAll('chatcmpl-b1', 'chatcmpl-grown');
     const sample = (relative: string) => ({
       key: `${machine}/raw/copilot/${localized(relative)}`,
-      lines: localized(readFileSync(path.join(copilotHomeDir, relative), 'utf8')).split(/(?<=\n)/u),
+      lines: localized(readFileSync(path.join(copilotSample.copilotHomeDir, relative), 'utf8')).split(/(?<=\n)/u),
     });
     // Each first upload ends where the rest depends on what came before: A before its pending call's result and
     // its second shutdown (billed as what it adds to the first), B before the shutdown that repeats its usage
     // record (not billed), the export before the span of session B.
     const grown = [
-      { ...sample(EVENTS_A), firstLines: 12 },
-      { ...sample(EVENTS_B), firstLines: 4 },
-      { ...sample(OTEL_EXPORT), firstLines: 2 },
+      { ...sample(copilotSample.EVENTS_A), firstLines: 12 },
+      { ...sample(copilotSample.EVENTS_B), firstLines: 4 },
+      { ...sample(copilotSample.OTEL_EXPORT), firstLines: 2 },
     ];
     const [eventsA, eventsB, otel] = grown as [(typeof grown)[number], (typeof grown)[number], (typeof grown)[number]];
     const usage = async (pool: pg.Pool) =>
       (await pool.query(`SELECT * FROM sessionlake.daily_usage WHERE machine = $1 ORDER BY day, model, project_key`, [machine])).rows;
     const billed = async (pool: pg.Pool) =>
       (
-        await pool.query<BilledDay>(
+        await pool.query<copilotSample.BilledDay>(
           `SELECT d.day::text AS day, d.model, s.source_session_id AS session, d.responses::int AS responses,
                   d.input_tokens::int AS input, d.output_tokens::int AS output,
                   d.cache_creation_input_tokens::int AS "cacheWrite", d.cache_read_input_tokens::int AS "cacheRead",
@@ -190,7 +180,7 @@ describe('delta ingest', () => {
           [machine],
         )
       ).rows;
-    const expected = (days: BilledDay[]) => days.map((day) => ({ ...day, session: localized(day.session) }));
+    const expected = (days: copilotSample.BilledDay[]) => days.map((day) => ({ ...day, session: localized(day.session) }));
     const whole = (object: (typeof grown)[number]) => object.lines.join('');
     const first = (object: (typeof grown)[number]) => object.lines.slice(0, object.firstLines).join('');
     const reads: string[] = [];
@@ -214,8 +204,8 @@ describe('delta ingest', () => {
     // Counted by hand (expectations.ts): A's second shutdown bills what it adds to the first (31000 input, of which
     // 27000 read and 500 written), B's shutdown repeats its usage record; then the spans of A's second process bill
     // instead of its shutdown, and B's span is its usage record's response (one bill).
-    expect(billedByEvents).toEqual(expected(BILLED_WITHOUT_SPANS));
-    expect(await billed(stack.pool)).toEqual(expected(BILLED_WITH_SPANS));
+    expect(billedByEvents).toEqual(expected(copilotSample.BILLED_WITHOUT_SPANS));
+    expect(await billed(stack.pool)).toEqual(expected(copilotSample.BILLED_WITH_SPANS));
     expect(await usage(stack.pool)).toEqual(await usage(other.pool));
     const uris = grown.map((object) => uriOf(object.key));
     expect(await snapshot(stack.pool, uris)).toEqual(await snapshot(other.pool, uris));
