@@ -9,7 +9,8 @@
  * - `report daily` for the month (the CLI's query, shared/store/usage-reports.ts): baseline the month's per-day sum;
  * - the per-query decision of before migration 012 (test/support/reference-usage-views.ts) for the month, to show
  *   what deciding billing at write time bought.
- * The generated rows are loaded with triggers off and decided once by rebuild_billing() (the write path's decision
+ * The generated rows are loaded with triggers off, a month at a time into its own partition (bench/analytics-data.ts,
+ * bulkMessages), and decided once by rebuild_billing() (the write path's decision
  * on a million-row statement is not what is measured here), then EXPLAIN (ANALYZE, BUFFERS) of the month's query.
  *
  * Postgres: DATABASE_URL (a server where it may create and drop a database), else an embedded Postgres 17.
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
     const generated = (performance.now() - generateStarted) / 1000;
     console.log(`generated ${sessions} sessions in ${generated.toFixed(1)} s`);
     const decideStarted = performance.now();
-    // rebuild_billing() sorts every response by its key (DISTINCT ON): in memory rather than in 4 MB runs on disk
+    // rebuild_billing() sorts every response by its key (DISTINCT ON): in memory at 1 M rather than in 4 MB runs on
+    // disk (about as fast: docs/performance.md, "Analytics, 10 000 000 messages", says where its time goes)
     await client.query(`SET work_mem = '256MB'`);
     await client.query('SELECT sessionlake.rebuild_billing()');
     await client.query('RESET work_mem');
