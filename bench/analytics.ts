@@ -9,12 +9,14 @@
  * - `report daily` for the month (the CLI's query, shared/store/usage-reports.ts): baseline the month's per-day sum;
  * - the per-query decision of before migration 012 (test/support/reference-usage-views.ts) for the month, to show
  *   what deciding billing at write time bought.
- * The generated rows are loaded with triggers off and decided once by rebuild_billing() (the write path's decision
+ * The generated rows are loaded with triggers off, a month at a time into its own partition (bench/analytics-data.ts,
+ * bulkMessages), and decided once by rebuild_billing() (the write path's decision
  * on a million-row statement is not what is measured here), then EXPLAIN (ANALYZE, BUFFERS) of the month's query.
  *
  * Postgres: DATABASE_URL (a server where it may create and drop a database), else an embedded Postgres 17.
  * The generated database is dropped at the end (kept with --keep).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,7 +89,9 @@ async function main(): Promise<void> {
   });
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
-  const name = `sessionlake_bench_${Date.now().toString(36)}`;
+  // Unique per run: the server may be shared with other runs of it (a failed CREATE throws before the try, so a
+  // database this run did not create is never dropped).
+  const name = `sessionlake_bench_analytics_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(postgres.url);
   url.pathname = `/${name}`;
@@ -98,12 +102,21 @@ async function main(): Promise<void> {
     const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
     const generateStarted = performance.now();
     await client.query('SET session_replication_role = replica');
-    for (const statement of generateStatements(sessions)) await client.query(statement);
+    // the partitions' indexes are built when each month is attached (bench/analytics-data.ts, bulkMessages)
+    await client.query(`SET maintenance_work_mem = '512MB'`);
+    for (const statement of generateStatements(sessions, MESSAGES_PER_SESSION, { bulk: true })) await client.query(statement);
     await client.query('RESET session_replication_role');
+    await client.query('RESET maintenance_work_mem');
     const generated = (performance.now() - generateStarted) / 1000;
+    console.log(`generated ${sessions} sessions in ${generated.toFixed(1)} s`);
     const decideStarted = performance.now();
+    // rebuild_billing() sorts every response by its key (DISTINCT ON): in memory at 1 M rather than in 4 MB runs on
+    // disk (about as fast: docs/performance.md, "Analytics, 10 000 000 messages", says where its time goes)
+    await client.query(`SET work_mem = '256MB'`);
     await client.query('SELECT sessionlake.rebuild_billing()');
+    await client.query('RESET work_mem');
     const decided = (performance.now() - decideStarted) / 1000;
+    console.log(`decided by rebuild_billing() in ${decided.toFixed(1)} s`);
     for (const table of ['billed_responses', 'usage_rollup_daily', 'session_usage']) await client.query(`VACUUM ANALYZE sessionlake.${table}`);
     await createReferenceViews(client);
     const counts = (
