@@ -55,6 +55,28 @@ describe('runMigrations', () => {
   });
 });
 
+describe('the billing functions', () => {
+  it('settle_billing and rebuild_billing run without JIT (a CREATE OR REPLACE that drops the setting fails here)', async () => {
+    const { url } = await database();
+    await runMigrations(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const rows = await client.query<{ proname: string; proconfig: string[] | null }>(
+        `SELECT proname, proconfig FROM pg_proc
+          WHERE pronamespace = 'sessionlake'::regnamespace AND proname IN ('settle_billing', 'rebuild_billing')
+          ORDER BY proname`,
+      );
+      expect(rows.rows.map((row) => [row.proname, row.proconfig?.includes('jit=off') ?? false])).toEqual([
+        ['rebuild_billing', true],
+        ['settle_billing', true],
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('the schema check of the functions', () => {
   /** A login that is a member of a writer role, as the deployed functions connect. */
   async function writerLogin(url: string): Promise<string> {
