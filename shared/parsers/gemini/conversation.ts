@@ -4,8 +4,8 @@ import { isRecord } from '../values.js';
  * Gemini CLI's conversation as its own reader rebuilds it (`loadConversationRecord` in
  * @google/gemini-cli 0.61.0's core bundle), plus what that reader forgets: records are replayed in file order,
  * the LAST copy of each message id wins, at the position its FIRST copy took. Pure bookkeeping: no row is made
- * here. Each copy is kept as `read` makes it when it arrives (the parser keeps only what its rows need, not the
- * parsed record: holding every record to the end of the file cost more in garbage collection than the parse).
+ * here. Each copy is kept as `read` makes it when it arrives: the parser keeps what its rows need, not the whole
+ * parsed record (every message is held to the end of the file; docs/performance.md has what that costs).
  *
  * Record kinds, tested in the CLI's order:
  * - `{"$rewindTo": id}`: that message and every message after it leave the conversation (an id not in it: all
