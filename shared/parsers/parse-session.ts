@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_LINE_BYTES, readLines, type ReadLinesOptions } from '../lines/line-reader.js';
+import { DEFAULT_MAX_LINE_BYTES, readLines, type RawLine, type ReadLinesOptions } from '../lines/line-reader.js';
 import { RESUME_FORMAT, type LineStatsState, type ResumePoint } from './resume-state.js';
 import { ValueChecks } from './value-checks.js';
 import { isRecord } from './values.js';
@@ -103,138 +103,193 @@ export async function parseSession(
   options: ParseSessionOptions = {},
 ): Promise<SessionParseOutcome> {
   const { resume } = options;
-  const openSink = async (chosen: ParserDefinition): Promise<RecordSink> =>
-    typeof sinkSource === 'function' ? sinkSource(chosen) : sinkSource;
-  const lines: LineStats = resume === undefined ? emptyLineStats() : cloneLineStats(resume.point.lines);
-  const values = resume?.values ?? new ValueChecks();
-  let definition: ParserDefinition | null = resume?.definition ?? (typeof selector === 'function' ? null : selector);
-  let parser: SessionParser | null = resume?.parser ?? definition?.create(context, values) ?? null;
-  // Open while a parser is known; null until one is (its rows have nowhere to go before).
-  let sink: RecordSink | null = definition === null ? null : await openSink(definition);
-  let unroutable = false;
-  let truncated = false;
-  const start = resume === undefined ? 0 : resume.point.byteOffset;
-  let bytesRead = start;
-  let bytesComplete = start;
-  let resumePoint: ResumePoint | null = null;
-  const takeResumePoint = (byteOffset: number): ResumePoint | null => {
-    const snapshot = parser?.snapshot() ?? null;
+  const read = new SessionRead(selector, context, sinkSource, resume);
+  if (read.definition !== null) read.sink = await read.openSink(read.definition);
+  // Until a line decodes to a record, the bytes are kept (up to the line cap): an object that turns out to be one
+  // pretty-printed JSON document is then read as that one record, by a parser that reads documents.
+  const document = resume === undefined ? new DocumentBuffer(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) : null;
+  read.document = document;
+  const readOptions: ReadLinesOptions = {
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    ...(resume === undefined ? {} : { start: { byteOffset: read.bytesRead, linesBefore: resume.point.linesBefore } }),
+  };
+  await readAll(readLines(document === null ? source : document.keep(source), readOptions), read);
+
+  const { lines, values } = read;
+  const whole = lines.records === 0 ? document?.record() ?? null : null;
+  if (whole !== null) {
+    const chosen = read.definition ?? (typeof selector === 'function' ? selector(whole) : selector);
+    if (chosen?.readsDocuments === true) {
+      // One document: its lines were not malformed, they were pieces of it.
+      if (read.definition === null) {
+        read.definition = chosen;
+        read.parser = chosen.create(context, values);
+        read.sink = await read.openSink(chosen);
+      }
+      if (read.parser === null || read.sink === null) throw new Error('a parser without a sink');
+      Object.assign(lines, { malformed: 0, malformedSamples: [], records: 1 });
+      lines.malformedByReason = { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 };
+      read.truncated = false;
+      read.bytesComplete = read.bytesRead;
+      values.lineNumber = 1;
+      read.parser.line({ value: whole, lineNumber: 1, byteOffset: 0 }, read.sink);
+    }
+  }
+
+  if (!read.pointTaken) read.resumePoint = read.takeResumePoint(read.bytesRead);
+  const { parser, sink } = read;
+  return {
+    parser: read.definition,
+    result: parser === null || sink === null ? null : parser.finish(sink),
+    lines,
+    truncated: read.truncated,
+    bytesRead: read.bytesRead,
+    bytesComplete: read.bytesComplete,
+    rejectedValues: values,
+    resumePoint: read.resumePoint,
+  };
+}
+
+/**
+ * The line loop, apart from the rest of the parse: an async function keeps its live locals in a frame saved and
+ * restored at every await, once per line here, so the fewer it has the cheaper a line (parseSession's many locals
+ * cost a fifth of the JSON parse). The work per line is synchronous, in `SessionRead.line`.
+ */
+async function readAll(lines: AsyncIterable<RawLine>, read: SessionRead): Promise<void> {
+  for await (const raw of lines) {
+    const wait = read.line(raw);
+    if (wait !== undefined) await wait;
+  }
+}
+
+/** One parse's state: the line counts, the parser chosen and its sink, and how far the bytes were read. */
+class SessionRead {
+  readonly lines: LineStats;
+  readonly values: ValueChecks;
+  definition: ParserDefinition | null;
+  parser: SessionParser | null;
+  /** Open while a parser is known; null until one is (its rows have nowhere to go before). */
+  sink: RecordSink | null = null;
+  document: DocumentBuffer | null = null;
+  unroutable = false;
+  truncated = false;
+  bytesRead: number;
+  bytesComplete: number;
+  resumePoint: ResumePoint | null = null;
+  pointTaken = false;
+
+  constructor(
+    private readonly selector: ParserSelector,
+    private readonly context: ParserContext,
+    private readonly sinkSource: SinkSource,
+    resume: ResumedParse | undefined,
+  ) {
+    this.lines = resume === undefined ? emptyLineStats() : cloneLineStats(resume.point.lines);
+    this.values = resume?.values ?? new ValueChecks();
+    this.definition = resume?.definition ?? (typeof selector === 'function' ? null : selector);
+    this.parser = resume?.parser ?? this.definition?.create(context, this.values) ?? null;
+    const start = resume === undefined ? 0 : resume.point.byteOffset;
+    this.bytesRead = start;
+    this.bytesComplete = start;
+  }
+
+  async openSink(chosen: ParserDefinition): Promise<RecordSink> {
+    return typeof this.sinkSource === 'function' ? this.sinkSource(chosen) : this.sinkSource;
+  }
+
+  takeResumePoint(byteOffset: number): ResumePoint | null {
+    const snapshot = this.parser?.snapshot() ?? null;
     if (snapshot === null) return null;
     return {
       format: RESUME_FORMAT,
       byteOffset,
-      linesBefore: lines.total,
+      linesBefore: this.lines.total,
       nextOrdinal: snapshot.nextOrdinal,
-      lines: cloneLineStats(lines),
-      values: values.snapshot(),
+      lines: cloneLineStats(this.lines),
+      values: this.values.snapshot(),
       parser: snapshot.state,
     };
-  };
-  let pointTaken = false;
+  }
 
-  const countMalformed = (lineNumber: number, byteOffset: number, reason: MalformedReason): void => {
-    lines.malformed += 1;
-    lines.malformedByReason[reason] += 1;
-    if (lines.malformedSamples.length < MAX_MALFORMED_SAMPLES) {
-      lines.malformedSamples.push({ lineNumber, byteOffset, reason });
-    }
-  };
-
-  // Until a line decodes to a record, the bytes are kept (up to the line cap): an object that turns out to be one
-  // pretty-printed JSON document is then read as that one record, by a parser that reads documents.
-  const document = resume === undefined ? new DocumentBuffer(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) : null;
-  const readOptions: ReadLinesOptions = {
-    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
-    ...(resume === undefined ? {} : { start: { byteOffset: start, linesBefore: resume.point.linesBefore } }),
-  };
-  for await (const raw of readLines(document === null ? source : document.keep(source), readOptions)) {
+  /** Reads one line; a promise when the parse must wait before the next (a sink to open, rows to flush). */
+  line(raw: RawLine): Promise<void> | undefined {
+    const lines = this.lines;
     // A final line without newline is read again, whole, by the next delta: the resume point goes before it.
     if (!raw.terminated) {
-      resumePoint = takeResumePoint(raw.byteOffset);
-      pointTaken = true;
+      this.resumePoint = this.takeResumePoint(raw.byteOffset);
+      this.pointTaken = true;
     }
     lines.total += 1;
-    bytesRead = raw.byteOffset + raw.byteLength;
-    if (raw.terminated) bytesComplete = bytesRead;
+    this.bytesRead = raw.byteOffset + raw.byteLength;
+    if (raw.terminated) this.bytesComplete = this.bytesRead;
     if (raw.tooLong) {
-      countMalformed(raw.lineNumber, raw.byteOffset, 'too-long');
-      continue;
+      this.countMalformed(raw.lineNumber, raw.byteOffset, 'too-long');
+      return undefined;
     }
     if (raw.invalidUtf8) lines.invalidUtf8 += 1;
     if (raw.text.trim() === '') {
       lines.blank += 1;
-      continue;
+      return undefined;
     }
     let value: unknown;
     try {
       value = decodeJson(raw.text);
     } catch {
       if (!raw.terminated) {
-        truncated = true;
+        this.truncated = true;
       } else {
-        countMalformed(raw.lineNumber, raw.byteOffset, 'invalid-json');
+        this.countMalformed(raw.lineNumber, raw.byteOffset, 'invalid-json');
       }
-      continue;
+      return undefined;
     }
     // A final line without newline that parses is complete: several real logs end that way.
-    if (!raw.terminated) bytesComplete = bytesRead;
+    if (!raw.terminated) this.bytesComplete = this.bytesRead;
     if (value instanceof CleanedJson) {
       lines.controlCharacters += 1;
       value = value.value;
     }
     if (!isRecord(value)) {
-      countMalformed(raw.lineNumber, raw.byteOffset, 'not-an-object');
-      continue;
+      this.countMalformed(raw.lineNumber, raw.byteOffset, 'not-an-object');
+      return undefined;
     }
     lines.records += 1;
-    document?.release();
-    if (parser === null) {
-      if (unroutable || typeof selector !== 'function') continue;
-      definition = selector(value);
+    this.document?.release();
+    if (this.parser === null) {
+      const selector = this.selector;
+      if (this.unroutable || typeof selector !== 'function') return undefined;
+      const definition = selector(value);
+      this.definition = definition;
       if (definition === null) {
-        unroutable = true;
-        continue;
+        this.unroutable = true;
+        return undefined;
       }
-      parser = definition.create(context, values);
-      sink = await openSink(definition);
+      this.parser = definition.create(this.context, this.values);
+      return this.openAndDeliver(definition, value, raw);
     }
-    if (sink === null) throw new Error('a parser without a sink');
-    values.lineNumber = raw.lineNumber;
+    return this.deliver(value, raw);
+  }
+
+  private async openAndDeliver(definition: ParserDefinition, value: Record<string, unknown>, raw: RawLine): Promise<void> {
+    this.sink = await this.openSink(definition);
+    await this.deliver(value, raw);
+  }
+
+  private deliver(value: Record<string, unknown>, raw: RawLine): Promise<void> | undefined {
+    const { parser, sink } = this;
+    if (parser === null || sink === null) throw new Error('a parser without a sink');
+    this.values.lineNumber = raw.lineNumber;
     parser.line({ value, lineNumber: raw.lineNumber, byteOffset: raw.byteOffset }, sink);
-    if (isBufferedSink(sink) && sink.shouldFlush()) await sink.flush();
+    return isBufferedSink(sink) && sink.shouldFlush() ? sink.flush() : undefined;
   }
 
-  const whole = lines.records === 0 ? document?.record() ?? null : null;
-  if (whole !== null) {
-    const chosen = definition ?? (typeof selector === 'function' ? selector(whole) : selector);
-    if (chosen?.readsDocuments === true) {
-      // One document: its lines were not malformed, they were pieces of it.
-      if (definition === null) {
-        definition = chosen;
-        parser = chosen.create(context, values);
-        sink = await openSink(chosen);
-      }
-      if (parser === null || sink === null) throw new Error('a parser without a sink');
-      Object.assign(lines, { malformed: 0, malformedSamples: [], records: 1 });
-      lines.malformedByReason = { 'invalid-json': 0, 'not-an-object': 0, 'too-long': 0 };
-      truncated = false;
-      bytesComplete = bytesRead;
-      values.lineNumber = 1;
-      parser.line({ value: whole, lineNumber: 1, byteOffset: 0 }, sink);
+  private countMalformed(lineNumber: number, byteOffset: number, reason: MalformedReason): void {
+    const lines = this.lines;
+    lines.malformed += 1;
+    lines.malformedByReason[reason] += 1;
+    if (lines.malformedSamples.length < MAX_MALFORMED_SAMPLES) {
+      lines.malformedSamples.push({ lineNumber, byteOffset, reason });
     }
   }
-
-  if (!pointTaken) resumePoint = takeResumePoint(bytesRead);
-  return {
-    parser: definition,
-    result: parser === null || sink === null ? null : parser.finish(sink),
-    lines,
-    truncated,
-    bytesRead,
-    bytesComplete,
-    rejectedValues: values,
-    resumePoint,
-  };
 }
 
 function emptyLineStats(): LineStats {

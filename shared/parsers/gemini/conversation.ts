@@ -4,7 +4,8 @@ import { isRecord } from '../values.js';
  * Gemini CLI's conversation as its own reader rebuilds it (`loadConversationRecord` in
  * @google/gemini-cli 0.61.0's core bundle), plus what that reader forgets: records are replayed in file order,
  * the LAST copy of each message id wins, at the position its FIRST copy took. Pure bookkeeping: no row is made
- * here.
+ * here. Each copy is kept as `read` makes it when it arrives: the parser keeps what its rows need, not the whole
+ * parsed record (every message is held to the end of the file; docs/performance.md has what that costs).
  *
  * Record kinds, tested in the CLI's order:
  * - `{"$rewindTo": id}`: that message and every message after it leave the conversation (an id not in it: all
@@ -21,8 +22,9 @@ import { isRecord } from '../values.js';
 /** Why a message is no longer in the conversation the CLI would load; null while it is. */
 export type Departure = 'rewound' | 'replaced' | null;
 
-export interface StoredMessage {
-  record: Record<string, unknown>;
+export interface StoredMessage<T> {
+  /** Its last copy, as `read` made it. */
+  message: T;
   departed: Departure;
   /** Where its last copy was read (the line of the `$set`/metadata record that carried it, for those). */
   lineNumber: number;
@@ -43,16 +45,16 @@ export interface ConversationMetadata {
 
 export type RecordKind = 'rewind' | 'message' | 'set' | 'metadata' | 'unknown';
 
-export class Conversation {
+export class Conversation<T> {
   /** Every message id ever written, in first-written order, with its last copy (updated in place). */
-  readonly messages = new Map<string, StoredMessage>();
+  readonly messages = new Map<string, StoredMessage<T>>();
   /**
    * The conversation the CLI would load, in its order, with stale places: a message is appended when it enters
    * (first written, or written again after it left) and stays put while it is in; a place is current when its
    * message has not departed and entered there (`enteredAt`). Read only by a rewind or a replaced history, so
    * the common line (a new or re-appended message) costs one map lookup and no set.
    */
-  private order: StoredMessage[] = [];
+  private order: StoredMessage<T>[] = [];
   /** Message copies that replaced an earlier copy of the same id. */
   replacedCopies = 0;
   readonly metadata: ConversationMetadata = {
@@ -64,6 +66,9 @@ export class Conversation {
     summary: null,
     directories: [],
   };
+
+  /** `read`: what to keep of a message record (called once per copy, with a record whose `id` is a string). */
+  constructor(private readonly read: (record: Record<string, unknown>) => T) {}
 
   apply(record: Record<string, unknown>, lineNumber: number, byteOffset: number): RecordKind {
     const rewindTo = record['$rewindTo'];
@@ -94,15 +99,16 @@ export class Conversation {
 
   private put(record: Record<string, unknown>, lineNumber: number, byteOffset: number): void {
     const id = record['id'] as string;
+    const message = this.read(record);
     const stored = this.messages.get(id);
     if (stored === undefined) {
-      const entered: StoredMessage = { record, departed: null, lineNumber, byteOffset, enteredAt: this.order.length };
+      const entered: StoredMessage<T> = { message, departed: null, lineNumber, byteOffset, enteredAt: this.order.length };
       this.messages.set(id, entered);
       this.order.push(entered);
       return;
     }
     this.replacedCopies += 1;
-    stored.record = record;
+    stored.message = message;
     stored.lineNumber = lineNumber;
     stored.byteOffset = byteOffset;
     if (stored.departed !== null) {
@@ -113,14 +119,14 @@ export class Conversation {
   }
 
   /** The messages in the conversation, in its order (and the running order compacted to them). */
-  private live(): StoredMessage[] {
+  private live(): StoredMessage<T>[] {
     const live = this.order.filter((stored, at) => stored.departed === null && stored.enteredAt === at);
     for (const [at, stored] of live.entries()) stored.enteredAt = at;
     this.order = [...live];
     return live;
   }
 
-  private depart(messages: StoredMessage[], why: Exclude<Departure, null>): void {
+  private depart(messages: StoredMessage<T>[], why: Exclude<Departure, null>): void {
     for (const stored of messages) stored.departed = why;
   }
 

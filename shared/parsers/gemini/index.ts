@@ -5,7 +5,7 @@ import type { JsonLine, ParseCounts, ParseResult, ParserDefinition, ParserSnapsh
 import { ValueChecks } from '../value-checks.js';
 import { maxTimestamp, minTimestamp, mostFrequent } from '../values.js';
 import { Conversation } from './conversation.js';
-import { isKnownMessageType, messageRows } from './rows.js';
+import { draftMessage, isKnownMessageType, messageRows } from './rows.js';
 
 /**
  * Gemini CLI session parser (`~/.gemini/tmp/<project id>/chats/session-<time>-<id8>.jsonl`, older
@@ -67,7 +67,7 @@ export function looksLikeGemini(record: Record<string, unknown>): boolean {
 }
 
 class GeminiSessionParser implements SessionParser {
-  private readonly conversation = new Conversation();
+  private readonly conversation = new Conversation(draftMessage);
   private readonly counts: ParseCounts = { unknownTypes: {}, ignoredLines: 0, duplicateResponses: 0 };
 
   constructor(
@@ -107,7 +107,7 @@ class GeminiSessionParser implements SessionParser {
     let earliest: string | null = null;
     let latest: string | null = null;
     for (const stored of messages.values()) {
-      const type = stored.record['type'];
+      const type = stored.message.type;
       if (!isKnownMessageType(type)) {
         this.countUnknown(type);
         continue;
