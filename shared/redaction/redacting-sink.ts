@@ -1,4 +1,4 @@
-import { toTitle } from '../parsers/claude/prompts.js';
+import { toTitle } from '../parsers/title.js';
 import type { BufferedSink } from '../parsers/parse-session.js';
 import type { MessageRecord, RecordSink, RowRevision, SessionSummary, ToolCallRecord } from '../model.js';
 import { SecretScanner, type Finding } from './scanner.js';

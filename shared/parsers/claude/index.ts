@@ -54,5 +54,5 @@ export const claudeParser: ParserDefinition = {
 };
 
 export { responseDedupKey } from './response-key.js';
-export { isRealPrompt, toTitle } from './prompts.js';
+export { isRealPrompt } from './prompts.js';
 export { classifyRecord, IGNORED_RECORD_TYPES } from './record-kind.js';

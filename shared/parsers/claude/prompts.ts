@@ -1,5 +1,5 @@
 /**
- * Which user rows are prompts a person typed, and how the session title is cut from the first one.
+ * Which user rows are prompts a person typed (the session title is cut from the first one: ../title.ts).
  * Claude Code writes its own text into user lines (slash-command envelopes, local command output, hook and
  * task notices, resume caveats, the compaction preamble); those are not prompts.
  */
@@ -16,7 +16,6 @@ const INJECTED_PREFIXES = [
   'Caveat: The messages below were generated',
 ] as const;
 
-export const TITLE_MAX_CHARS = 200;
 
 export interface PromptCandidate {
   text: string | null;
@@ -34,11 +33,4 @@ export function isRealPrompt(candidate: PromptCandidate): boolean {
   if (candidate.isMeta || candidate.isCompactSummary || candidate.text === null) return false;
   if (candidate.text.trim() === '') return false;
   return !isInjectedText(candidate.text);
-}
-
-/** Whitespace runs collapsed to one space, trimmed, cut to 200 characters (code points). */
-export function toTitle(text: string): string {
-  const collapsed = text.replace(/\s+/gu, ' ').trim();
-  const chars = Array.from(collapsed);
-  return chars.length <= TITLE_MAX_CHARS ? collapsed : chars.slice(0, TITLE_MAX_CHARS).join('').trimEnd();
 }

@@ -2,7 +2,7 @@ import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js'
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import { asText, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { BilledResponse } from './responses.js';
-import { toTitle } from './prompts.js';
+import { toTitle } from '../title.js';
 
 const AGENT_FILE_PREFIX = 'agent-';
 

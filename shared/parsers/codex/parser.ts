@@ -9,17 +9,14 @@ import { PromptResolver, type ReleasedRow } from './prompts.js';
 import { readEnvelope, type Envelope } from './records.js';
 import { draftRow, type DraftRow, type RowFields } from './rows.js';
 import { readOwnSession, SessionInfo, sessionMetaId, type SessionInfoState } from './session-info.js';
+import { isCallItem, isOutputItem, readCall, readOutput } from './tool-calls.js';
 import {
-  isCallItem,
-  isOutputItem,
   isWrittenCall,
   PendingCalls,
-  readCall,
-  readOutput,
   type CompletedWrittenCall,
   type PendingCallsState,
   type WrittenCall,
-} from './tool-calls.js';
+} from '../pending-calls.js';
 import { toTokenCounts, TokenMeter, type Metered, type TokenMeterState } from './tokens.js';
 
 const MISSING = '<missing>';

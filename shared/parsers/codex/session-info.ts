@@ -1,4 +1,4 @@
-import { toTitle } from '../claude/prompts.js';
+import { toTitle } from '../title.js';
 import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js';
 import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
 import type { ValueChecks } from '../value-checks.js';

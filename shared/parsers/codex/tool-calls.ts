@@ -1,4 +1,4 @@
-import type { ToolCallRecord } from '../../model.js';
+import type { CallResult } from '../pending-calls.js';
 import { asString, asText, isRecord, parseJsonText } from '../values.js';
 import { jointsOf, type JoinedText } from '../joined-text.js';
 import { joinedContent } from './content.js';
@@ -12,14 +12,6 @@ export interface CallDraft {
   /** Items that never get an output record (web search, image generation) are finished on arrival. */
   settledOnArrival: boolean;
   isError: boolean | null;
-}
-
-export interface CallResult {
-  callId: string | null;
-  resultText: string | null;
-  /** Where resultText was joined from content items (joined-text.ts). */
-  resultJoints?: readonly number[];
-  isError: boolean;
 }
 
 /** response_item payload types that are a tool call, and the name stored for those that carry none. */
@@ -165,59 +157,4 @@ function outputIsError(payload: Record<string, unknown>, output: unknown, text: 
   }
   const exit = EXIT_CODE_LINE.exec(text);
   return exit !== null && Number(exit[1]) !== 0;
-}
-
-/** A waiting call an earlier ingest already wrote as pending (resumed parse): where its row is. */
-export interface WrittenCall {
-  messageOrdinal: number;
-  callIndex: number;
-}
-
-/** `[callId, messageOrdinal, callIndex]` per waiting call, in arrival order. */
-export type PendingCallsState = [string, number, number][];
-
-/**
- * Calls waiting for their output, by call_id: the only rows the parser holds on to. A call that reuses the
- * id of a waiting call pushes the waiting one out as pending; the output pairs with the latest. After a
- * resume, calls waiting since the earlier ingest are held as `WrittenCall`s: their row exists already.
- */
-export class PendingCalls {
-  private readonly waiting = new Map<string, ToolCallRecord | WrittenCall>();
-
-  constructor(state?: PendingCallsState) {
-    for (const [callId, messageOrdinal, callIndex] of state ?? []) this.waiting.set(callId, { messageOrdinal, callIndex });
-  }
-
-  snapshot(): PendingCallsState {
-    return [...this.waiting].map(([callId, call]) => [callId, call.messageOrdinal, call.callIndex]);
-  }
-
-  /** Returns the call pushed out, if any. */
-  add(callId: string, call: ToolCallRecord): ToolCallRecord | WrittenCall | null {
-    const previous = this.waiting.get(callId) ?? null;
-    this.waiting.set(callId, call);
-    return previous;
-  }
-
-  /** The waiting call completed by this output, or null when no call waits for its id. */
-  complete(result: CallResult, timestamp: string | null): ToolCallRecord | CompletedWrittenCall | null {
-    if (result.callId === null) return null;
-    const call = this.waiting.get(result.callId);
-    if (call === undefined) return null;
-    this.waiting.delete(result.callId);
-    const joints = result.resultJoints === undefined ? {} : { resultJoints: result.resultJoints };
-    return { ...call, resultText: result.resultText, ...joints, isError: result.isError, resultTimestamp: timestamp };
-  }
-
-  drain(): (ToolCallRecord | WrittenCall)[] {
-    const calls = [...this.waiting.values()];
-    this.waiting.clear();
-    return calls;
-  }
-}
-
-export type CompletedWrittenCall = WrittenCall & Pick<ToolCallRecord, 'resultText' | 'resultJoints' | 'isError' | 'resultTimestamp'>;
-
-export function isWrittenCall<T extends WrittenCall>(call: T | ToolCallRecord): call is T {
-  return !('callId' in call);
 }

@@ -1,10 +1,10 @@
 import type { JsonLine, ParseResult, ParserSnapshot, SessionParser } from '../types.js';
 import type { MessageRecord, MessageRole, ParserContext, RecordSink, SessionSummary, TokenCounts, ToolCallRecord } from '../../model.js';
 import type { ValueChecks } from '../value-checks.js';
-import { toTitle } from '../claude/prompts.js';
+import { toTitle } from '../title.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import { asText, isRecord, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';
-import { isWrittenCall, type PendingCallsState, type WrittenCall } from '../codex/tool-calls.js';
+import { isWrittenCall, type PendingCallsState, type WrittenCall } from '../pending-calls.js';
 import { isOtelSpan } from './detect.js';
 import { readChatSpan } from './otel.js';
 import {

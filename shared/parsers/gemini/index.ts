@@ -1,5 +1,5 @@
 import type { ParserContext, RecordSink, SessionSummary } from '../../model.js';
-import { toTitle } from '../claude/prompts.js';
+import { toTitle } from '../title.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import type { JsonLine, ParseCounts, ParseResult, ParserDefinition, ParserSnapshot, SessionParser } from '../types.js';
 import { ValueChecks } from '../value-checks.js';

@@ -9,7 +9,7 @@ import {
   type CompletedWrittenCall,
   type PendingCallsState,
   type WrittenCall,
-} from '../codex/tool-calls.js';
+} from '../pending-calls.js';
 import { readParts, responseResult, type FunctionResponsePart } from '../genai/parts.js';
 import { isApiResponseEvent, isTypedByUser, messageParts, readEnvelope, systemPayload, type QwenEnvelope } from './records.js';
 import { QwenSummary, type QwenSummaryState } from './summary.js';

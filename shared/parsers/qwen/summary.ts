@@ -1,4 +1,4 @@
-import { toTitle } from '../claude/prompts.js';
+import { toTitle } from '../title.js';
 import type { ParserContext, SessionSummary, TokenCounts } from '../../model.js';
 import { addTokenCounts, emptyTokenCounts } from '../token-counts.js';
 import { asText, maxTimestamp, minTimestamp, mostFrequent, pathBasename } from '../values.js';

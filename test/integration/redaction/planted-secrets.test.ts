@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toTitle } from '../../../shared/parsers/claude/prompts.js';
+import { toTitle } from '../../../shared/parsers/title.js';
 import { PARSERS, storedParserVersion } from '../../../shared/parsers/registry.js';
 import { backfillHarness } from '../../support/backfill.js';
 import { startIngestStack, type IngestStack } from '../../support/ingest-stack.js';
