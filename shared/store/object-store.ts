@@ -99,7 +99,9 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
-export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred'>]: PgObjectTransaction[K] };
+export type ObjectTransaction = {
+  [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred' | 'checkpointRead'>]: PgObjectTransaction[K];
+};
 
 /**
  * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
@@ -141,7 +143,14 @@ export class ObjectStore {
    * Runs `work` with the object's row locked (`SELECT … FOR UPDATE`, a row lock: advisory locks would pin
    * RDS Proxy connections). Commits when `work` returns, rolls back when it throws.
    */
-  async withObjectLock<T>(identity: ObjectIdentity, work: (tx: ObjectTransaction) => Promise<T>): Promise<T> {
+  async withObjectLock<T>(
+    identity: ObjectIdentity,
+    work: (tx: ObjectTransaction) => Promise<T>,
+    options: {
+      /** Read the checkpoint and ranges too, in the same round trip, after the lock (a delta will need them). */
+      withCheckpoint?: boolean;
+    } = {},
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -160,15 +169,21 @@ export class ObjectStore {
       // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long. Sent
       // with BEGIN and the row lock in one round trip: a simple query takes no parameters, so the two values are
       // integers and the URI an escaped literal.
+      // The checkpoint, when asked for, is read by a statement of its own after the lock's: on a snapshot taken
+      // once the row is locked, so it is the one stored with the version the lock returns.
+      const uri = client.escapeLiteral(identity.uri);
       const opened = (await client.query(
         `BEGIN; SELECT set_config('lock_timeout', '${Math.trunc(this.options.lockTimeoutMs)}ms', true), ` +
           `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true); ` +
-          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${client.escapeLiteral(identity.uri)} FOR UPDATE`,
-      )) as unknown as pg.QueryResult<StoredObjectRow>[];
-      const known = opened[2]?.rows[0];
+          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${uri} FOR UPDATE` +
+          (options.withCheckpoint === true ? `; ${checkpointQuery(uri)}` : ''),
+      )) as unknown as pg.QueryResult[];
+      const known = opened[2]?.rows[0] as StoredObjectRow | undefined;
       const stored = known === undefined ? await lockObjectRow(client, identity, { known: false }) : storedObject(known);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
+      // A row this transaction inserted has no checkpoint yet; the one read belongs to the row locked.
+      if (known !== undefined && opened[3] !== undefined) tx.checkpointRead(opened[3].rows[0] as CheckpointRow | undefined);
       const result = await work(tx);
       await tx.writeDeferred();
       // Only a transaction that wrote session rows can have left tool calls without search rows: their search
@@ -251,6 +266,29 @@ export class ObjectStore {
   }
 }
 
+interface CheckpointRow {
+  etag: string | null;
+  parser_version: string;
+  format: number;
+  byte_offset: string;
+  tail_sha256: Buffer;
+  tail_bytes: number;
+  state: unknown;
+  ranges_etag: string | null;
+  ends: string[];
+  digests: Buffer[];
+  verified: boolean;
+}
+
+/** The object's checkpoint with its ingested ranges, one row (nulls for what is not stored); `uri`: SQL text. */
+function checkpointQuery(uri: string): string {
+  return `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
+              r.etag AS ranges_etag, r.ends, r.digests, r.verified
+       FROM (SELECT ${uri} AS uri) o
+       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
+       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`;
+}
+
 function rangesOf(row: { etag: string; ends: string[]; digests: Buffer[]; verified: boolean }): IngestedRanges {
   const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
   return { etag: row.etag, ranges, verified: row.verified };
@@ -301,6 +339,8 @@ export class PgObjectTransaction {
     checkpoint?: { value: ObjectCheckpoint | null };
     ranges?: { value: IngestedRanges | null };
   } = {};
+  /** Sessions claimed in this transaction, and from which ordinal on their rows and findings went (null: all). */
+  private readonly claimed = new Map<string, number | null>();
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -363,13 +403,17 @@ export class PgObjectTransaction {
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
     this.wroteSessionRows = true;
-    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
+    const writer = await SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
+    this.claimed.set(session.id, null);
+    return writer;
   }
 
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
   async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
     this.wroteSessionRows = true;
-    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
+    const writer = await SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
+    this.claimed.set(session.id, fromOrdinal);
+    return writer;
   }
 
   /**
@@ -377,27 +421,23 @@ export class PgObjectTransaction {
    * loadRanges then answers from.
    */
   async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
-    const result = await this.client.query<{
-      etag: string | null;
-      parser_version: string;
-      format: number;
-      byte_offset: string;
-      tail_sha256: Buffer;
-      tail_bytes: number;
-      state: unknown;
-      ranges_etag: string | null;
-      ends: string[];
-      digests: Buffer[];
-      verified: boolean;
-    }>(
-      `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
-              r.etag AS ranges_etag, r.ends, r.digests, r.verified
-       FROM (SELECT $1::text AS uri) o
-       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
-       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`,
-      [this.identity.uri],
-    );
-    const row = result.rows[0];
+    if (this.prefetched !== undefined) {
+      const row = this.prefetched.row;
+      this.prefetched = undefined;
+      return this.checkpointOf(row);
+    }
+    const result = await this.client.query<CheckpointRow>(checkpointQuery('$1::text'), [this.identity.uri]);
+    return this.checkpointOf(result.rows[0]);
+  }
+
+  /** The checkpoint row read with the lock (withObjectLock's `withCheckpoint`), for loadCheckpoint to answer from. */
+  checkpointRead(row: CheckpointRow | undefined): void {
+    this.prefetched = { row };
+  }
+
+  private prefetched: { row: CheckpointRow | undefined } | undefined;
+
+  private checkpointOf(row: CheckpointRow | undefined): ObjectCheckpoint | null {
     if (row === undefined) return null;
     this.ranges ??= { value: row.ranges_etag === null ? null : rangesOf({ etag: row.ranges_etag, ends: row.ends, digests: row.digests, verified: row.verified }) };
     if (row.etag === null) return null;
@@ -499,14 +539,24 @@ export class PgObjectTransaction {
     await this.client.query(sql, values);
   }
 
-  /** Starts replacing the session's secret findings (after beginSession: they reference its row). */
+  /**
+   * Starts replacing the session's secret findings (after beginSession: they reference its row). The claim of
+   * beginSession deleted the old ones already (in its statement).
+   */
   async beginSecretFindings(sessionId: string): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.begin(this.client, sessionId);
+    return SecretFindingWriter.begin(this.client, sessionId, { fromOrdinal: null, claimed: this.findingsGone(sessionId, null) });
   }
 
-  /** For a delta: keeps the findings of the rows it keeps. */
+  /** Whether this transaction's claim of the session deleted its findings from `fromOrdinal` on (null: all). */
+  private findingsGone(sessionId: string, fromOrdinal: number | null): boolean {
+    if (!this.claimed.has(sessionId)) return false;
+    const deletedFrom = this.claimed.get(sessionId) ?? null;
+    return deletedFrom === null || (fromOrdinal !== null && deletedFrom <= fromOrdinal);
+  }
+
+  /** For a delta: keeps the findings of the rows it keeps (resumeSession's claim deleted the others). */
   async resumeSecretFindings(sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.resume(this.client, sessionId, fromOrdinal);
+    return SecretFindingWriter.begin(this.client, sessionId, { fromOrdinal, claimed: this.findingsGone(sessionId, fromOrdinal) });
   }
 
   /** Records the object ingested: written with the checkpoint and ranges just before commit (writeDeferred), in one statement. */
