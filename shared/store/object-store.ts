@@ -100,7 +100,7 @@ export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
 export type ObjectTransaction = {
-  [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred' | 'checkpointRead'>]: PgObjectTransaction[K];
+  [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'deferredStatements' | 'checkpointRead'>]: PgObjectTransaction[K];
 };
 
 /**
@@ -185,11 +185,12 @@ export class ObjectStore {
       // A row this transaction inserted has no checkpoint yet; the one read belongs to the row locked.
       if (known !== undefined && opened[3] !== undefined) tx.checkpointRead(opened[3].rows[0] as CheckpointRow | undefined);
       const result = await work(tx);
-      await tx.writeDeferred();
-      // Only a transaction that wrote session rows can have left tool calls without search rows: their search
-      // rows are written right after the commit, sent with it (one round trip, the URIs as escaped literals).
+      // The objects rows, checkpoints and ranges saved in the transaction, then COMMIT, then (only a transaction
+      // that wrote session rows can have left tool calls without search rows) the search rows, written right
+      // after the commit: one simple query, one round trip (its values as escaped literals). A failing statement
+      // skips the rest, COMMIT included, and the transaction is rolled back below.
       const written = tx.objectsWithSessionRows();
-      await client.query(written.length === 0 ? 'COMMIT' : `COMMIT; ${indexToolCallSearch(client, written)}`);
+      await client.query([...tx.deferredStatements(), 'COMMIT', ...(written.length === 0 ? [] : [indexToolCallSearch(client, written)])].join('; '));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -266,6 +267,21 @@ export class ObjectStore {
   }
 }
 
+/** A value as SQL text, for a simple query (which takes no parameters): the types the deferred statements hold. */
+function sqlLiteral(client: pg.PoolClient, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) return `decode('${value.toString('hex')}', 'hex')`;
+  if (Array.isArray(value)) return `ARRAY[${value.map((item) => sqlLiteral(client, item)).join(', ')}]`;
+  throw new Error(`no SQL literal for ${typeof value}`);
+}
+
 interface CheckpointRow {
   etag: string | null;
   parser_version: string;
@@ -333,7 +349,7 @@ export class PgObjectTransaction {
   private wroteSessionRows = false;
   /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
   private ranges: { value: IngestedRanges | null } | undefined;
-  /** The ingested objects row, checkpoint and ranges, written together before commit (writeDeferred). */
+  /** The ingested objects row, checkpoint and ranges, written together with the commit (deferredStatements). */
   private deferred: {
     ingested?: { version: ObjectVersion; sessionId: string; agent: string; stats: IngestStats };
     checkpoint?: { value: ObjectCheckpoint | null };
@@ -454,7 +470,7 @@ export class PgObjectTransaction {
 
   /**
    * Records where the version just ingested can be read on from; null: it cannot (a later change is read in
-   * full). Written with the ranges just before commit (writeDeferred), in one statement.
+   * full). Written with the ranges by the commit's round trip (deferredStatements), in one statement.
    */
   async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
     this.deferred.checkpoint = { value: checkpoint };
@@ -478,22 +494,19 @@ export class PgObjectTransaction {
   }
 
   /**
-   * Writes the checkpoints and ranges saved in this transaction (of every object it locked), one statement per
-   * object: called by the store just before COMMIT.
+   * The objects rows, checkpoints and ranges saved in this transaction (of every object it locked), one statement
+   * per object, values as escaped literals: sent by the store with COMMIT.
    */
-  async writeDeferred(): Promise<void> {
-    for (const tx of this.locked) await tx.writeOwnDeferred();
+  deferredStatements(): string[] {
+    return this.locked.map((tx) => tx.ownDeferredStatement()).filter((sql): sql is string => sql !== null);
   }
 
-  private async writeOwnDeferred(): Promise<void> {
+  private ownDeferredStatement(): string | null {
     const { ingested, checkpoint, ranges } = this.deferred;
     this.deferred = {};
     const parts: string[] = [];
-    const values: unknown[] = [this.identity.uri];
-    const param = (value: unknown): string => {
-      values.push(value);
-      return `$${values.length}`;
-    };
+    const uri = this.client.escapeLiteral(this.identity.uri);
+    const param = (value: unknown): string => sqlLiteral(this.client, value);
     if (ingested !== undefined) {
       const { version, sessionId, agent, stats } = ingested;
       parts.push(
@@ -506,16 +519,16 @@ export class PgObjectTransaction {
            duplicate_responses = ${param(stats.duplicateResponses)}::int, truncated = ${param(stats.truncated)}::boolean,
            attempts = attempts + 1, ingested_at = now(), deleted_at = NULL, session_id = ${param(sessionId)},
            values_rejected = ${param(stats.valuesRejected)}::int, updated_at = now()
-         WHERE uri = $1`,
+         WHERE uri = ${uri}`,
       );
     }
     if (checkpoint !== undefined) {
       const c = checkpoint.value;
       parts.push(
         c === null
-          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`
+          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = ${uri}`
           : `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
-             VALUES ($1, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
+             VALUES (${uri}, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
                      ${param(c.tailBytes)}::int, ${param(c.tailSha256)}::bytea, ${param(JSON.stringify(c.state))}::json)
              ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
                format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
@@ -526,17 +539,16 @@ export class PgObjectTransaction {
       const r = ranges.value;
       parts.push(
         r === null
-          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`
+          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = ${uri}`
           : `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified)
-             VALUES ($1, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
+             VALUES (${uri}, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
                      ${param(r.ranges.map((range) => range.sha256))}::bytea[], ${param(r.verified)}::boolean)
              ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
                verified = EXCLUDED.verified, updated_at = now()`,
       );
     }
-    if (parts.length === 0) return;
-    const sql = parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
-    await this.client.query(sql, values);
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
   }
 
   /**
@@ -559,7 +571,7 @@ export class PgObjectTransaction {
     return SecretFindingWriter.begin(this.client, sessionId, { fromOrdinal, claimed: this.findingsGone(sessionId, fromOrdinal) });
   }
 
-  /** Records the object ingested: written with the checkpoint and ranges just before commit (writeDeferred), in one statement. */
+  /** Records the object ingested: written with the checkpoint and ranges by the commit's round trip (deferredStatements), in one statement. */
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {
     this.deferred.ingested = { version, sessionId, agent, stats };
   }
