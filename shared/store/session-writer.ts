@@ -103,6 +103,20 @@ function revisesOwnRows(batch: { messages: RowValue[][]; toolCalls: RowValue[][]
   return false;
 }
 
+/** The rows of session_link_locks a session's links are decided under (see SessionWriter.finish). */
+interface LinkLocks {
+  agent: string;
+  /** Sorted. */
+  ids: string[];
+}
+
+function linkLocksInsert({ agent, ids }: LinkLocks, values: unknown[]): string {
+  values.push(agent, ids);
+  return `INSERT INTO ${SCHEMA}.session_link_locks (agent, source_session_id)
+         SELECT $${values.length - 1}::text, id FROM unnest($${values.length}::text[]) AS id ORDER BY id
+         ON CONFLICT (agent, source_session_id) DO UPDATE SET agent = EXCLUDED.agent`;
+}
+
 export class SessionWriter implements RecordSink {
   private messageRows: RowValue[][] = [];
   private toolCallRows: RowValue[][] = [];
@@ -121,6 +135,8 @@ export class SessionWriter implements RecordSink {
   toolCallsWritten = 0;
   /** Rows of an earlier ingest changed by a resumed parse. */
   rowsRevised = 0;
+  /** Whether the last batch's statement took the link locks (finish). */
+  private linkLocksTaken = false;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -260,7 +276,7 @@ export class SessionWriter implements RecordSink {
    * Hands the rows held so far to Postgres and returns as soon as the previous batch is written, so the parser
    * fills the next batch while this one is in flight (one connection: statements still run in order).
    */
-  async flush(): Promise<void> {
+  async flush(linkLocks: LinkLocks | null = null): Promise<void> {
     await this.inFlight;
     const batch = {
       messages: this.messageRows,
@@ -273,7 +289,7 @@ export class SessionWriter implements RecordSink {
     this.resultRevisions = [];
     this.tokenRevisions = [];
     this.pendingBytes = 0;
-    const writing = this.write(batch);
+    const writing = this.write(batch, linkLocks);
     // Awaited at the next flush or in finish; until then a failure must not count as unhandled.
     writing.catch(() => undefined);
     this.inFlight = writing;
@@ -284,12 +300,16 @@ export class SessionWriter implements RecordSink {
     await this.inFlight;
   }
 
-  private async write(batch: {
-    messages: RowValue[][];
-    toolCalls: RowValue[][];
-    results: ToolResultRevision[];
-    tokens: TokensRevision[];
-  }): Promise<void> {
+  /** `linkLocks`: taken by the statement that writes a small batch (else by finish, on their own). */
+  private async write(
+    batch: {
+      messages: RowValue[][];
+      toolCalls: RowValue[][];
+      results: ToolResultRevision[];
+      tokens: TokensRevision[];
+    },
+    linkLocks: LinkLocks | null,
+  ): Promise<void> {
     if (batch.messages.length > 0 || batch.toolCalls.length > 0) {
       const month = await this.transcriptMonth(batch.messages);
       for (const row of batch.messages) row[row.length - 1] = month;
@@ -303,6 +323,10 @@ export class SessionWriter implements RecordSink {
       if (batch.toolCalls.length > 0) parts.push(unnestInsert(TOOL_CALLS, batch.toolCalls, values));
       if (batch.results.length > 0) parts.push(this.resultsUpdate(batch.results, values));
       if (batch.tokens.length > 0) parts.push(this.tokensUpdate(batch.tokens, values));
+      if (parts.length > 0 && linkLocks !== null) {
+        parts.push(linkLocksInsert(linkLocks, values));
+        this.linkLocksTaken = true;
+      }
       if (parts.length > 0) {
         await this.client.query(parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`, values);
       }
@@ -367,13 +391,11 @@ export class SessionWriter implements RecordSink {
    *
    * Parents named only by their source id (Codex subagents, legacy Claude sidechain files) are resolved to
    * session ids in both directions, whichever of parent and child lands first. The link locks are taken before,
-   * by a statement of their own: the lookups then run on a snapshot that sees what a concurrent ingest holding
-   * them committed (a lock taken inside the same statement would wait, but the statement would still read the
-   * snapshot taken before it waited).
+   * by an earlier statement (the last rows', or one of their own): the lookups then run on a snapshot that sees
+   * what a concurrent ingest holding them committed (a lock taken inside the same statement would wait, but the
+   * statement would still read the snapshot taken before it waited).
    */
   async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<{ secretsFound: number }> {
-    await this.flush();
-    await this.settle();
     const s = summary;
     const sourceId = sqlText(s.sourceSessionId);
     const parentSourceId = sqlText(s.parentSourceSessionId);
@@ -383,14 +405,15 @@ export class SessionWriter implements RecordSink {
     const linkIds = [...new Set([resolvesParent ? parentSourceId : null, claimsChildren ? sourceId : null])]
       .filter((id): id is string => id !== null)
       .sort();
-    if (linkIds.length > 0) {
-      // Serialises with any concurrent ingest linking by the same ids (see migration 002); sorted, so no deadlock.
-      await this.client.query(
-        `INSERT INTO ${SCHEMA}.session_link_locks (agent, source_session_id)
-         SELECT $1, id FROM unnest($2::text[]) AS id ORDER BY id
-         ON CONFLICT (agent, source_session_id) DO UPDATE SET agent = EXCLUDED.agent`,
-        [agent, linkIds],
-      );
+    // Serialises with any concurrent ingest linking by the same ids (see migration 002); sorted, so no deadlock.
+    // Taken by the statement writing the last rows when it is a small batch's (one round trip less).
+    const linkLocks = linkIds.length === 0 ? null : { agent, ids: linkIds };
+    this.linkLocksTaken = false;
+    await this.flush(linkLocks);
+    await this.settle();
+    if (linkLocks !== null && !this.linkLocksTaken) {
+      const values: unknown[] = [];
+      await this.client.query(linkLocksInsert(linkLocks, values), values);
     }
     // The parent: of this agent with that source id, a session before a subagent, this machine's first.
     const parent = resolvesParent
