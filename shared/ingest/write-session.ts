@@ -200,6 +200,7 @@ async function finishSession(
     summary,
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
+    findingsWritten: findings.written,
   });
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ObjectKind } from '../model.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
+import { sqlLiteral } from './sql-values.js';
 import { SecretFindingWriter } from './secret-findings.js';
 import type { InsertMethod } from './row-inserts.js';
 import { SessionWriter, type SessionIdentity, type WriterOptions } from './session-writer.js';
@@ -185,7 +186,7 @@ export class ObjectStore {
       // A row this transaction inserted has no checkpoint yet; the one read belongs to the row locked.
       if (known !== undefined && opened[3] !== undefined) tx.checkpointRead(opened[3].rows[0] as CheckpointRow | undefined);
       const result = await work(tx);
-      // The objects rows, checkpoints and ranges saved in the transaction, then COMMIT, then (only a transaction
+      // The session summaries, objects rows, checkpoints and ranges saved in the transaction, then COMMIT, then (only a transaction
       // that wrote session rows can have left tool calls without search rows) the search rows, written right
       // after the commit: one simple query, one round trip (its values as escaped literals). A failing statement
       // skips the rest, COMMIT included, and the transaction is rolled back below.
@@ -267,21 +268,6 @@ export class ObjectStore {
   }
 }
 
-/** A value as SQL text, for a simple query (which takes no parameters): the types the deferred statements hold. */
-function sqlLiteral(client: pg.PoolClient, value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
-    return String(value);
-  }
-  if (typeof value === 'string') return client.escapeLiteral(value);
-  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
-  if (Buffer.isBuffer(value)) return `decode('${value.toString('hex')}', 'hex')`;
-  if (Array.isArray(value)) return `ARRAY[${value.map((item) => sqlLiteral(client, item)).join(', ')}]`;
-  throw new Error(`no SQL literal for ${typeof value}`);
-}
-
 interface CheckpointRow {
   etag: string | null;
   parser_version: string;
@@ -357,6 +343,11 @@ export class PgObjectTransaction {
   } = {};
   /** Sessions claimed in this transaction, and from which ordinal on their rows and findings went (null: all). */
   private readonly claimed = new Map<string, number | null>();
+  /** Each session's summary statement (SessionWriter.finish), sent with COMMIT; a later one replaces an earlier. */
+  private readonly summaries = new Map<string, string>();
+  private readonly deferSummary = (sessionId: string, sql: string): void => {
+    this.summaries.set(sessionId, sql);
+  };
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -419,7 +410,7 @@ export class PgObjectTransaction {
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
     this.wroteSessionRows = true;
-    const writer = await SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
+    const writer = await SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions, this.deferSummary);
     this.claimed.set(session.id, null);
     return writer;
   }
@@ -427,7 +418,7 @@ export class PgObjectTransaction {
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
   async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
     this.wroteSessionRows = true;
-    const writer = await SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
+    const writer = await SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions, this.deferSummary);
     this.claimed.set(session.id, fromOrdinal);
     return writer;
   }
@@ -494,11 +485,16 @@ export class PgObjectTransaction {
   }
 
   /**
-   * The objects rows, checkpoints and ranges saved in this transaction (of every object it locked), one statement
-   * per object, values as escaped literals: sent by the store with COMMIT.
+   * The session summaries, objects rows, checkpoints and ranges saved in this transaction (of every object it
+   * locked), values as escaped literals: sent by the store with COMMIT.
    */
   deferredStatements(): string[] {
-    return this.locked.map((tx) => tx.ownDeferredStatement()).filter((sql): sql is string => sql !== null);
+    return this.locked.flatMap((tx) => {
+      const own = tx.ownDeferredStatement();
+      const summaries = [...tx.summaries.values()];
+      tx.summaries.clear();
+      return own === null ? summaries : [...summaries, own];
+    });
   }
 
   private ownDeferredStatement(): string | null {
@@ -506,7 +502,7 @@ export class PgObjectTransaction {
     this.deferred = {};
     const parts: string[] = [];
     const uri = this.client.escapeLiteral(this.identity.uri);
-    const param = (value: unknown): string => sqlLiteral(this.client, value);
+    const param = (value: unknown): string => sqlLiteral(value, (text) => this.client.escapeLiteral(text));
     if (ingested !== undefined) {
       const { version, sessionId, agent, stats } = ingested;
       parts.push(
@@ -556,7 +552,7 @@ export class PgObjectTransaction {
    * beginSession deleted the old ones already (in its statement).
    */
   async beginSecretFindings(sessionId: string): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.begin(this.client, sessionId, { fromOrdinal: null, claimed: this.findingsGone(sessionId, null) });
+    return SecretFindingWriter.begin(this.client, sessionId, { claimed: this.findingsGone(sessionId, null) });
   }
 
   /** Whether this transaction's claim of the session deleted its findings from `fromOrdinal` on (null: all). */
@@ -568,7 +564,7 @@ export class PgObjectTransaction {
 
   /** For a delta: keeps the findings of the rows it keeps (resumeSession's claim deleted the others). */
   async resumeSecretFindings(sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.begin(this.client, sessionId, { fromOrdinal, claimed: this.findingsGone(sessionId, fromOrdinal) });
+    return SecretFindingWriter.begin(this.client, sessionId, { claimed: this.findingsGone(sessionId, fromOrdinal) });
   }
 
   /** Records the object ingested: written with the checkpoint and ranges by the commit's round trip (deferredStatements), in one statement. */

@@ -14,6 +14,8 @@ const BATCH_ROWS = 1000;
 
 export class SecretFindingWriter implements FindingSink {
   private pending: SecretFinding[] = [];
+  /** Rows inserted so far. */
+  written = 0;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -21,16 +23,11 @@ export class SecretFindingWriter implements FindingSink {
   ) {}
 
   /**
-   * The findings of a session whose old findings are already gone: from `fromOrdinal` on (null: all) when the
-   * session writer claimed it in this transaction; otherwise they are deleted here.
+   * The findings of a session the session writer claimed in this transaction, which deleted its old findings
+   * (from the resume point on, or all) and counted those it kept.
    */
-  static async begin(client: pg.PoolClient, sessionId: string, options: { fromOrdinal: number | null; claimed: boolean }): Promise<SecretFindingWriter> {
-    if (!options.claimed) {
-      await client.query(`DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND ($2::int IS NULL OR message_ordinal >= $2)`, [
-        sessionId,
-        options.fromOrdinal,
-      ]);
-    }
+  static begin(client: pg.PoolClient, sessionId: string, options: { claimed: boolean }): SecretFindingWriter {
+    if (!options.claimed) throw new Error(`the secret findings of session ${sessionId} begin after its claim (beginSession or resumeSession)`);
     return new SecretFindingWriter(client, sessionId);
   }
 
@@ -53,6 +50,7 @@ export class SecretFindingWriter implements FindingSink {
       return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
     });
     await this.client.query(`INSERT INTO ${SCHEMA}.secret_findings (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    this.written += rows.length;
   }
 
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { MessageRecord, RecordSink, RowRevision, SessionSummary, TokenCounts, ToolCallRecord } from '../model.js';
 import { insertRows, unnestInsert, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
-import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
+import { inlineParameters, JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
 
 /**
  * Writes one session's rows inside the object's transaction, in batches while the body streams, so
@@ -23,7 +23,12 @@ export interface SessionFinish {
   summary: SessionSummary;
   malformedLines: number;
   truncated: boolean;
+  /** Secret findings written for the session since its claim (all written by now). */
+  findingsWritten: number;
 }
+
+/** Takes a session's summary statement (SQL without parameters) to send with the transaction's COMMIT. */
+export type SummarySink = (sessionId: string, sql: string) => void;
 
 /** Billed tokens beyond the five counts: the 1-hour cache writes and the compaction iterations (migration 007). */
 const SPLIT_TOKEN_COLUMNS = [
@@ -147,6 +152,10 @@ export class SessionWriter implements RecordSink {
      * batch decides it for a session that has none yet.
      */
     private month: string | null,
+    /** Secret findings of the session its claim kept (those of rows before the resume point, or none). */
+    private readonly findingsKept: number,
+    /** Where the summary statement goes: it is sent with the transaction's COMMIT (object-store.ts). */
+    private readonly deferSummary: SummarySink,
   ) {
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -158,9 +167,10 @@ export class SessionWriter implements RecordSink {
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
+    deferSummary: SummarySink,
   ): Promise<SessionWriter> {
-    const month = await SessionWriter.claim(client, session, null);
-    return new SessionWriter(client, session, options, month);
+    const { month, findingsKept } = await SessionWriter.claim(client, session, null);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary);
   }
 
   /**
@@ -172,17 +182,23 @@ export class SessionWriter implements RecordSink {
     session: SessionIdentity & { objectUri: string },
     fromOrdinal: number,
     options: WriterOptions,
+    deferSummary: SummarySink,
   ): Promise<SessionWriter> {
-    const month = await SessionWriter.claim(client, session, fromOrdinal);
-    return new SessionWriter(client, session, options, month);
+    const { month, findingsKept } = await SessionWriter.claim(client, session, fromOrdinal);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary);
   }
 
   /**
    * Claims the session's row and deletes its rows and their secret findings (from `fromOrdinal` on; null: all),
-   * in one statement (one round trip). Returns the session's transcript month, null for a session that has none yet.
+   * in one statement (one round trip). Returns the session's transcript month, null for a session that has none
+   * yet, and how many of its findings stay (the count reads the statement's snapshot: all, less those it deletes).
    */
-  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<string | null> {
-    const claimed = await client.query<{ month: string | null }>(
+  private static async claim(
+    client: pg.PoolClient,
+    session: SessionIdentity & { objectUri: string },
+    fromOrdinal: number | null,
+  ): Promise<{ month: string | null; findingsKept: number }> {
+    const claimed = await client.query<{ month: string | null; kept: string }>(
       `WITH claimed AS (
          INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -191,11 +207,14 @@ export class SessionWriter implements RecordSink {
          RETURNING transcript_month),
        calls AS (DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7)),
        messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7)),
-       findings AS (DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7))
-       SELECT to_char(transcript_month, 'YYYY-MM-DD') AS month FROM claimed`,
+       findings AS (DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7) RETURNING 1)
+       SELECT to_char(transcript_month, 'YYYY-MM-DD') AS month,
+              (SELECT count(*) FROM ${SCHEMA}.secret_findings WHERE session_id = $1) - (SELECT count(*) FROM findings) AS kept
+       FROM claimed`,
       [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId, fromOrdinal],
     );
-    return claimed.rows[0]?.month ?? null;
+    const row = claimed.rows[0];
+    return { month: row?.month ?? null, findingsKept: Number(row?.kept ?? 0) };
   }
 
   /**
@@ -386,8 +405,8 @@ export class SessionWriter implements RecordSink {
   }
 
   /**
-   * Writes what is left, then the session's summary columns, its count of secret findings (the findings must be
-   * written by then) and its links to parent and children, in one statement. Returns that count.
+   * Writes what is left, then prepares the statement that sets the session's summary columns, its count of
+   * secret findings and its links to parent and children, sent with COMMIT. Returns that count.
    *
    * Parents named only by their source id (Codex subagents, legacy Claude sidechain files) are resolved to
    * session ids in both directions, whichever of parent and child lands first. The link locks are taken before,
@@ -395,7 +414,7 @@ export class SessionWriter implements RecordSink {
    * what a concurrent ingest holding them committed (a lock taken inside the same statement would wait, but the
    * statement would still read the snapshot taken before it waited).
    */
-  async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<{ secretsFound: number }> {
+  async finish({ agent, summary, malformedLines, truncated, findingsWritten }: SessionFinish): Promise<{ secretsFound: number }> {
     const s = summary;
     const sourceId = sqlText(s.sourceSessionId);
     const parentSourceId = sqlText(s.parentSourceSessionId);
@@ -444,17 +463,18 @@ export class SessionWriter implements RecordSink {
     ];
     if (resolvesParent || claimsChildren) values.push(this.session.machine);
     if (claimsChildren) values.push(this.session.kind);
-    const finished = await this.client.query<{ secrets_found: number }>(
+    const statement =
       `${children}UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
          git_branch = $6, cli_version = $7, originator = $8, title = $9, started_at = $10, ended_at = $11, model = $12,
          message_count = $13, user_message_count = $14, tool_call_count = $15, input_tokens = $16, output_tokens = $17,
          cache_creation_input_tokens = $18, cache_read_input_tokens = $19, reasoning_output_tokens = $20,
          malformed_lines = $21, is_truncated = $22, deleted_at = NULL, updated_at = now(),
          secrets_found = (SELECT count(*) FROM ${SCHEMA}.secret_findings f WHERE f.session_id = $1)${parent}
-       WHERE id = $1
-       RETURNING secrets_found`,
-      values,
-    );
-    return { secretsFound: finished.rows[0]?.secrets_found ?? 0 };
+       WHERE id = $1`;
+    // Sent with COMMIT (one round trip less): a later statement than the link locks' (see above), with its values
+    // as literals (a simple query). Its count of findings reads them all, then; the same as the claim's kept
+    // ones and those written since, which this transaction alone writes (it holds the object's row).
+    this.deferSummary(this.session.id, inlineParameters(statement, values, (text) => this.client.escapeLiteral(text)));
+    return { secretsFound: this.findingsKept + findingsWritten };
   }
 }
