@@ -52,5 +52,4 @@ export class SecretFindingWriter implements FindingSink {
     await this.client.query(`INSERT INTO ${SCHEMA}.secret_findings (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
     this.written += rows.length;
   }
-
 }
