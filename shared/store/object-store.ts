@@ -101,17 +101,19 @@ export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
 export type ObjectTransaction = {
-  [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'deferredStatements' | 'checkpointRead'>]: PgObjectTransaction[K];
+  [K in Exclude<keyof PgObjectTransaction, 'searchStep' | 'deferredStatements' | 'checkpointRead'>]: PgObjectTransaction[K];
 };
 
 /**
- * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
- * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
- * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
+ * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls
+ * (each session's from the ordinal its ingest wrote or revised tool calls from; null: all), written after the
+ * object's transaction commits (migration 011), so the object's transaction does not pay for them. A failure here
+ * rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)`, which the backfill runs when a
+ * run finishes, catches up.
  */
-function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): string {
-  const uris = objectUris.map((uri) => client.escapeLiteral(uri)).join(', ');
-  return `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri IN (${uris})))`;
+function indexToolCallSearch(client: pg.PoolClient, sessions: Map<string, number | null>): string {
+  const escape = (text: string) => client.escapeLiteral(text);
+  return `SELECT ${SCHEMA}.index_tool_call_search(${sqlLiteral([...sessions.keys()], escape)}::text[], ${sqlLiteral([...sessions.values()], escape)}::integer[])`;
 }
 
 /**
@@ -190,8 +192,8 @@ export class ObjectStore {
       // that wrote session rows can have left tool calls without search rows) the search rows, written right
       // after the commit: one simple query, one round trip (its values as escaped literals). A failing statement
       // skips the rest, COMMIT included, and the transaction is rolled back below.
-      const written = tx.objectsWithSessionRows();
-      await client.query([...tx.deferredStatements(), 'COMMIT', ...(written.length === 0 ? [] : [indexToolCallSearch(client, written)])].join('; '));
+      const written = tx.searchStep();
+      await client.query([...tx.deferredStatements(), 'COMMIT', ...(written.size === 0 ? [] : [indexToolCallSearch(client, written)])].join('; '));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -331,8 +333,8 @@ function storedObject(row: StoredObjectRow): StoredObject {
 }
 
 export class PgObjectTransaction {
-  /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
-  private wroteSessionRows = false;
+  /** The session writers this transaction began or resumed (their tool calls may need search rows). */
+  private readonly writers: SessionWriter[] = [];
   /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
   private ranges: { value: IngestedRanges | null } | undefined;
   /** The ingested objects row, checkpoint and ranges, written together with the commit (deferredStatements). */
@@ -369,9 +371,18 @@ export class PgObjectTransaction {
     return new PgObjectTransaction(this.client, identity, stored, this.writerOptions, this.locked);
   }
 
-  /** The objects of this transaction that began or resumed a session's rows (their tool calls may need search rows). */
-  objectsWithSessionRows(): string[] {
-    return this.locked.filter((tx) => tx.wroteSessionRows).map((tx) => tx.identity.uri);
+  /**
+   * The sessions whose rows this transaction (every object it locked) began or resumed, each with the ordinal its
+   * tool calls may lack search rows from (null: any of them): what the search step after the commit indexes.
+   */
+  searchStep(): Map<string, number | null> {
+    const sessions = new Map<string, number | null>();
+    for (const writer of this.locked.flatMap((tx) => tx.writers)) {
+      const { sessionId, searchFrom } = writer;
+      const earlier = sessions.has(sessionId) ? (sessions.get(sessionId) ?? null) : searchFrom;
+      sessions.set(sessionId, earlier === null || searchFrom === null ? null : Math.min(earlier, searchFrom));
+    }
+    return sessions;
   }
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
@@ -409,16 +420,16 @@ export class PgObjectTransaction {
 
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
-    this.wroteSessionRows = true;
     const writer = await SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions, this.deferSummary);
+    this.writers.push(writer);
     this.claimed.set(session.id, null);
     return writer;
   }
 
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
   async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
-    this.wroteSessionRows = true;
     const writer = await SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions, this.deferSummary);
+    this.writers.push(writer);
     this.claimed.set(session.id, fromOrdinal);
     return writer;
   }

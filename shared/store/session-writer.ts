@@ -142,6 +142,12 @@ export class SessionWriter implements RecordSink {
   rowsRevised = 0;
   /** Whether the last batch's statement took the link locks (finish). */
   private linkLocksTaken = false;
+  /**
+   * The ordinal from which the session's tool calls may lack search rows once this writer is done (null: any):
+   * a delta's resume point, or the earliest call whose pending result it filled in (that update drops the call's
+   * search row, migration 011).
+   */
+  searchFrom: number | null;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -156,10 +162,16 @@ export class SessionWriter implements RecordSink {
     private readonly findingsKept: number,
     /** Where the summary statement goes: it is sent with the transaction's COMMIT (object-store.ts). */
     private readonly deferSummary: SummarySink,
+    fromOrdinal: number | null,
   ) {
+    this.searchFrom = fromOrdinal;
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.insertMethod = options.insertMethod ?? 'copy';
+  }
+
+  get sessionId(): string {
+    return this.session.id;
   }
 
   /** Replaces the session's rows: the old messages and tool calls go. */
@@ -170,7 +182,7 @@ export class SessionWriter implements RecordSink {
     deferSummary: SummarySink,
   ): Promise<SessionWriter> {
     const { month, findingsKept } = await SessionWriter.claim(client, session, null);
-    return new SessionWriter(client, session, options, month, findingsKept, deferSummary);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary, null);
   }
 
   /**
@@ -185,7 +197,7 @@ export class SessionWriter implements RecordSink {
     deferSummary: SummarySink,
   ): Promise<SessionWriter> {
     const { month, findingsKept } = await SessionWriter.claim(client, session, fromOrdinal);
-    return new SessionWriter(client, session, options, month, findingsKept, deferSummary);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary, fromOrdinal);
   }
 
   /**
@@ -278,6 +290,7 @@ export class SessionWriter implements RecordSink {
 
   revise(revision: RowRevision): void {
     if (revision.kind === 'tool-result') {
+      if (this.searchFrom !== null) this.searchFrom = Math.min(this.searchFrom, revision.messageOrdinal);
       this.resultRevisions.push(revision);
       this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
     } else {
