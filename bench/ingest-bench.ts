@@ -59,7 +59,9 @@ function countingReader(inner: ObjectReader, stats: FetchStats): ObjectReader {
 }
 
 export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sessionlake_bench_${randomBytes(4).toString('hex')}`;
+  // BENCH_DATABASE_TAG: a word in the database's name, to tell whose bench database it is on a shared server.
+  const tag = (process.env['BENCH_DATABASE_TAG'] ?? '').replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  const name = `sessionlake_bench_${tag === '' ? '' : `${tag}_`}${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -295,11 +297,21 @@ export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]):
   await client.connect();
   try {
     const exported: Record<string, Buffer> = {};
+    const lists: Record<string, string> = {};
     for (const table of ['messages', 'tool_calls']) {
+      // The partitioned tables (migration 027) are copied out through a query, of the columns COPY FROM takes
+      // (not the generated ones).
+      const columns = await client.query<{ name: string }>(
+        `SELECT quote_ident(column_name) AS name FROM information_schema.columns
+         WHERE table_schema = 'sessionlake' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+        [table],
+      );
+      const list = columns.rows.map((column) => column.name).join(', ');
       const chunks: Buffer[] = [];
-      const stream = client.query(pgCopyStreams.to(`COPY sessionlake.${table} TO STDOUT`));
+      const stream = client.query(pgCopyStreams.to(`COPY (SELECT ${list} FROM sessionlake.${table}) TO STDOUT`));
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       exported[table] = Buffer.concat(chunks);
+      lists[table] = list;
     }
     await client.query('DROP SCHEMA IF EXISTS bench_baseline CASCADE; CREATE SCHEMA bench_baseline');
     await client.query('CREATE TABLE bench_baseline.messages (LIKE sessionlake.messages INCLUDING ALL)');
@@ -314,7 +326,7 @@ export async function baselineIngest(stack: BenchStack, corpus: CorpusObject[]):
       }
       readAndParseMs = performance.now() - started;
       for (const [table, rows] of Object.entries(exported)) {
-        await pipeline(Readable.from([rows]), client.query(pgCopyStreams.from(`COPY bench_baseline.${table} FROM STDIN`)));
+        await pipeline(Readable.from([rows]), client.query(pgCopyStreams.from(`COPY bench_baseline.${table} (${lists[table]}) FROM STDIN`)));
       }
     });
     return { ...time, readAndParseMs };

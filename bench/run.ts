@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --parsers claude,codex]`: every figure against a baseline measured in the same run on the
+ * `npm run bench [-- --quick] [-- --profile | --profile-append] [-- --parsers claude,codex]`: every figure against a baseline measured in the same run on the
  * same machine, printed as a table and written to bench/results/latest.json.
  *  1. parse: each parser vs reading lines + JSON.parse of the same bytes;
  *  2. write path: the same rows written by INSERT … VALUES, INSERT … SELECT FROM unnest, and COPY;
@@ -46,6 +46,8 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    /** A CPU profile of the +N % append (part 5) instead of the first ingest. */
+    'profile-append': { type: 'boolean', default: false },
     'parse-mb': { type: 'string' },
     /** Part 1 for these inputs only (comma-separated; `npm run bench:parse` runs part 1 alone). */
     parsers: { type: 'string' },
@@ -104,7 +106,7 @@ try {
 
   // 3. first ingest (run before the write-path part, which reads its rows)
   let profile: unknown = null;
-  const inspector = flags.profile === true ? new Session() : null;
+  const inspector = flags.profile === true && flags['profile-append'] !== true ? new Session() : null;
   if (inspector !== null) {
     inspector.connect();
     await inspector.post('Profiler.enable');
@@ -163,9 +165,19 @@ try {
   });
   const appendedBytes = grown.reduce((sum, object) => sum + object.added, 0);
   const functionsBeforeAppend = await functionTimes(stack.pool);
+  const appendInspector = flags['profile-append'] === true ? new Session() : null;
+  if (appendInspector !== null) {
+    appendInspector.connect();
+    await appendInspector.post('Profiler.enable');
+    await appendInspector.post('Profiler.start');
+  }
   const timeAppendStatements = timeClientStatements();
   const appended = await syncAndIngest(stack, grown);
   const appendStatements = timeAppendStatements();
+  if (appendInspector !== null) {
+    profile = (await appendInspector.post('Profiler.stop')).profile;
+    appendInspector.disconnect();
+  }
   const appendFunctions = functionTimesBetween(functionsBeforeAppend, await functionTimes(stack.pool));
   const afterAppend = await countRows(stack.pool);
   results['append'] = {
@@ -214,7 +226,7 @@ try {
   const billing = await billingToggle(stack, settings.billingRounds);
   results['billingOnWritePath'] = billing;
 
-  if (profile !== null) results['firstIngestProfile'] = topFunctions(profile, 15);
+  if (profile !== null) results[flags['profile-append'] === true ? 'appendProfile' : 'firstIngestProfile'] = topFunctions(profile, 15);
 
   out(`\n2. write path: ${writePath.rows} message rows in batches of 500 (ratio = time / copy)`);
   out('method   ms        rows/s     ratio');
@@ -244,7 +256,7 @@ try {
     out(`   median on/off: wall ${fixed(billing.medianWallRatio, 3)}, handler ${fixed(billing.medianHandlerRatio, 3)} (target ≤ 1.10)`);
   }
   if (profile !== null) {
-    out('\nfirst ingest, CPU profile of the bench process: top functions by self time');
+    out(`\n${flags['profile-append'] === true ? `+${settings.appendPct} % append` : 'first ingest'}, CPU profile of the bench process: top functions by self time`);
     for (const entry of topFunctions(profile, 15)) out(`  ${fixed(entry.pct, 1).padStart(5)} %  ${entry.name}  ${entry.where}`);
   }
 } finally {

@@ -60,5 +60,6 @@ function labelOf(query: unknown): string {
         : query !== null && typeof query === 'object'
           ? `${(query as { constructor: { name: string } }).constructor.name} ${String((query as { text?: unknown }).text ?? '')}`
           : String(query);
-  return text.replace(/\s+/g, ' ').replace(/sessionlake\./g, '').trim().slice(0, 90);
+  // Values sent as literals (a simple query) would make every statement a group of its own: they read as '…'.
+  return text.replace(/'(?:[^']|'')*'/g, "'…'").replace(/\s+/g, ' ').replace(/sessionlake\./g, '').trim().slice(0, 90);
 }

@@ -124,7 +124,9 @@ export async function handleObject(notice: ObjectNotice, deps: IngestDependencie
       const verdict = seen === null ? null : currencyOf(seen, notice, layout, version.etag);
       if (verdict === 'stale') return { status: 'stale' };
       if (verdict === 'current') return { status: 'unchanged' };
-      return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps));
+      // A stored ingest of another version may be read on from (planDelta): its checkpoint comes with the lock.
+      const withCheckpoint = seen !== null && seen.state === 'ingested' && seen.etag !== null;
+      return deps.store.withObjectLock(identity, (tx) => ingestSession(notice, layout, version, tx, deps), { withCheckpoint });
     }
   }
 }

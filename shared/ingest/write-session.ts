@@ -192,13 +192,16 @@ async function finishSession(
   input: SessionInput,
   read: Pick<WrittenSession, 'read' | 'bytesFetched'>,
 ): Promise<WrittenSession> {
-  await writer.finish({
+  // The title's findings (redactSummary) and the rest are written before the summary, which counts them.
+  const summary = sink.redactSummary(result.summary);
+  await findings.flush();
+  const { secretsFound } = await writer.finish({
     agent: parser.agent,
-    summary: sink.redactSummary(result.summary),
+    summary,
     malformedLines: outcome.lines.malformed,
     truncated: outcome.truncated,
+    findingsWritten: findings.written,
   });
-  const secretsFound = await findings.finish();
   const unknownLines = Object.values(result.counts.unknownTypes).reduce((sum, count) => sum + count, 0);
   const valuesRejected = outcome.rejectedValues.total + writer.jsonRejected;
   const parserVersion = storedParserVersion(parser);

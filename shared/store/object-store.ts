@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ObjectKind } from '../model.js';
 import { translatePgError } from './errors.js';
 import { SCHEMA } from './schema.js';
+import { sqlLiteral } from './sql-values.js';
 import { SecretFindingWriter } from './secret-findings.js';
 import type { InsertMethod } from './row-inserts.js';
 import { SessionWriter, type SessionIdentity, type WriterOptions } from './session-writer.js';
@@ -99,16 +100,20 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 300_000;
 export type IngestStore = { [K in keyof ObjectStore]: ObjectStore[K] };
 
 /** One object's locked transaction as the write path sees it: the public side of PgObjectTransaction (less the store's own list). */
-export type ObjectTransaction = { [K in Exclude<keyof PgObjectTransaction, 'objectsWithSessionRows' | 'writeDeferred'>]: PgObjectTransaction[K] };
+export type ObjectTransaction = {
+  [K in Exclude<keyof PgObjectTransaction, 'searchStep' | 'deferredStatements' | 'checkpointRead'>]: PgObjectTransaction[K];
+};
 
 /**
- * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls,
- * written after the object's transaction commits (migration 011), so the object's transaction does not pay for
- * them. A failure here rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)` catches up.
+ * The follow-up step of an object's ingest: the full-text search rows of its sessions' new or changed tool calls
+ * (each session's from the ordinal its ingest wrote or revised tool calls from; null: all), written after the
+ * object's transaction commits (migration 011), so the object's transaction does not pay for them. A failure here
+ * rejects like a failed ingest; `SELECT sessionlake.index_tool_call_search(NULL)`, which the backfill runs when a
+ * run finishes, catches up.
  */
-function indexToolCallSearch(client: pg.PoolClient, objectUris: string[]): string {
-  const uris = objectUris.map((uri) => client.escapeLiteral(uri)).join(', ');
-  return `SELECT ${SCHEMA}.index_tool_call_search(ARRAY(SELECT id FROM ${SCHEMA}.sessions WHERE object_uri IN (${uris})))`;
+function indexToolCallSearch(client: pg.PoolClient, sessions: Map<string, number | null>): string {
+  const escape = (text: string) => client.escapeLiteral(text);
+  return `SELECT ${SCHEMA}.index_tool_call_search(${sqlLiteral([...sessions.keys()], escape)}::text[], ${sqlLiteral([...sessions.values()], escape)}::integer[])`;
 }
 
 /**
@@ -141,7 +146,14 @@ export class ObjectStore {
    * Runs `work` with the object's row locked (`SELECT … FOR UPDATE`, a row lock: advisory locks would pin
    * RDS Proxy connections). Commits when `work` returns, rolls back when it throws.
    */
-  async withObjectLock<T>(identity: ObjectIdentity, work: (tx: ObjectTransaction) => Promise<T>): Promise<T> {
+  async withObjectLock<T>(
+    identity: ObjectIdentity,
+    work: (tx: ObjectTransaction) => Promise<T>,
+    options: {
+      /** Read the checkpoint and ranges too, in the same round trip, after the lock (a delta will need them). */
+      withCheckpoint?: boolean;
+    } = {},
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -160,21 +172,28 @@ export class ObjectStore {
       // that vanishes mid-object (Lambda timeout, network partition) must not hold the row lock for long. Sent
       // with BEGIN and the row lock in one round trip: a simple query takes no parameters, so the two values are
       // integers and the URI an escaped literal.
+      // The checkpoint, when asked for, is read by a statement of its own after the lock's: on a snapshot taken
+      // once the row is locked, so it is the one stored with the version the lock returns.
+      const uri = client.escapeLiteral(identity.uri);
       const opened = (await client.query(
         `BEGIN; SELECT set_config('lock_timeout', '${Math.trunc(this.options.lockTimeoutMs)}ms', true), ` +
           `set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms', true); ` +
-          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${client.escapeLiteral(identity.uri)} FOR UPDATE`,
-      )) as unknown as pg.QueryResult<StoredObjectRow>[];
-      const known = opened[2]?.rows[0];
+          `SELECT ${STORED_OBJECT_COLUMNS} FROM ${SCHEMA}.objects WHERE uri = ${uri} FOR UPDATE` +
+          (options.withCheckpoint === true ? `; ${checkpointQuery(uri)}` : ''),
+      )) as unknown as pg.QueryResult[];
+      const known = opened[2]?.rows[0] as StoredObjectRow | undefined;
       const stored = known === undefined ? await lockObjectRow(client, identity, { known: false }) : storedObject(known);
       const writer = { ...this.options.writer, insertMethod: this.options.writer?.insertMethod ?? (await this.defaultInsertMethod(client)) };
       const tx = new PgObjectTransaction(client, identity, stored, writer);
+      // A row this transaction inserted has no checkpoint yet; the one read belongs to the row locked.
+      if (known !== undefined && opened[3] !== undefined) tx.checkpointRead(opened[3].rows[0] as CheckpointRow | undefined);
       const result = await work(tx);
-      await tx.writeDeferred();
-      // Only a transaction that wrote session rows can have left tool calls without search rows: their search
-      // rows are written right after the commit, sent with it (one round trip, the URIs as escaped literals).
-      const written = tx.objectsWithSessionRows();
-      await client.query(written.length === 0 ? 'COMMIT' : `COMMIT; ${indexToolCallSearch(client, written)}`);
+      // The session summaries, objects rows, checkpoints and ranges saved in the transaction, then COMMIT, then (only a transaction
+      // that wrote session rows can have left tool calls without search rows) the search rows, written right
+      // after the commit: one simple query, one round trip (its values as escaped literals). A failing statement
+      // skips the rest, COMMIT included, and the transaction is rolled back below.
+      const written = tx.searchStep();
+      await client.query([...tx.deferredStatements(), 'COMMIT', ...(written.size === 0 ? [] : [indexToolCallSearch(client, written)])].join('; '));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -251,6 +270,29 @@ export class ObjectStore {
   }
 }
 
+interface CheckpointRow {
+  etag: string | null;
+  parser_version: string;
+  format: number;
+  byte_offset: string;
+  tail_sha256: Buffer;
+  tail_bytes: number;
+  state: unknown;
+  ranges_etag: string | null;
+  ends: string[];
+  digests: Buffer[];
+  verified: boolean;
+}
+
+/** The object's checkpoint with its ingested ranges, one row (nulls for what is not stored); `uri`: SQL text. */
+function checkpointQuery(uri: string): string {
+  return `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
+              r.etag AS ranges_etag, r.ends, r.digests, r.verified
+       FROM (SELECT ${uri} AS uri) o
+       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
+       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`;
+}
+
 function rangesOf(row: { etag: string; ends: string[]; digests: Buffer[]; verified: boolean }): IngestedRanges {
   const ranges = row.ends.map((end, i) => ({ end: Number(end), sha256: row.digests[i] ?? Buffer.alloc(0) }));
   return { etag: row.etag, ranges, verified: row.verified };
@@ -291,16 +333,23 @@ function storedObject(row: StoredObjectRow): StoredObject {
 }
 
 export class PgObjectTransaction {
-  /** Whether this transaction began or resumed a session's rows (so its tool calls may need search rows). */
-  private wroteSessionRows = false;
+  /** The session writers this transaction began or resumed (their tool calls may need search rows). */
+  private readonly writers: SessionWriter[] = [];
   /** The ingested ranges as read or saved in this transaction (undefined: not read yet). */
   private ranges: { value: IngestedRanges | null } | undefined;
-  /** The ingested objects row, checkpoint and ranges, written together before commit (writeDeferred). */
+  /** The ingested objects row, checkpoint and ranges, written together with the commit (deferredStatements). */
   private deferred: {
     ingested?: { version: ObjectVersion; sessionId: string; agent: string; stats: IngestStats };
     checkpoint?: { value: ObjectCheckpoint | null };
     ranges?: { value: IngestedRanges | null };
   } = {};
+  /** Sessions claimed in this transaction, and from which ordinal on their rows and findings went (null: all). */
+  private readonly claimed = new Map<string, number | null>();
+  /** Each session's summary statement (SessionWriter.finish), sent with COMMIT; a later one replaces an earlier. */
+  private readonly summaries = new Map<string, string>();
+  private readonly deferSummary = (sessionId: string, sql: string): void => {
+    this.summaries.set(sessionId, sql);
+  };
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -322,9 +371,18 @@ export class PgObjectTransaction {
     return new PgObjectTransaction(this.client, identity, stored, this.writerOptions, this.locked);
   }
 
-  /** The objects of this transaction that began or resumed a session's rows (their tool calls may need search rows). */
-  objectsWithSessionRows(): string[] {
-    return this.locked.filter((tx) => tx.wroteSessionRows).map((tx) => tx.identity.uri);
+  /**
+   * The sessions whose rows this transaction (every object it locked) began or resumed, each with the ordinal its
+   * tool calls may lack search rows from (null: any of them): what the search step after the commit indexes.
+   */
+  searchStep(): Map<string, number | null> {
+    const sessions = new Map<string, number | null>();
+    for (const writer of this.locked.flatMap((tx) => tx.writers)) {
+      const { sessionId, searchFrom } = writer;
+      const earlier = sessions.has(sessionId) ? (sessions.get(sessionId) ?? null) : searchFrom;
+      sessions.set(sessionId, earlier === null || searchFrom === null ? null : Math.min(earlier, searchFrom));
+    }
+    return sessions;
   }
 
   /** The object is not a session (or not one we can read): remember why, so it is not fetched again. */
@@ -362,14 +420,18 @@ export class PgObjectTransaction {
 
   /** Starts replacing the session's rows: the old messages and tool calls go, the session row is claimed. */
   async beginSession(session: SessionIdentity): Promise<SessionWriter> {
-    this.wroteSessionRows = true;
-    return SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions);
+    const writer = await SessionWriter.begin(this.client, { ...session, objectUri: this.identity.uri }, this.writerOptions, this.deferSummary);
+    this.writers.push(writer);
+    this.claimed.set(session.id, null);
+    return writer;
   }
 
   /** Continues the session's rows from a resume point: rows from `fromOrdinal` on are written again. */
   async resumeSession(session: SessionIdentity, fromOrdinal: number): Promise<SessionWriter> {
-    this.wroteSessionRows = true;
-    return SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions);
+    const writer = await SessionWriter.resume(this.client, { ...session, objectUri: this.identity.uri }, fromOrdinal, this.writerOptions, this.deferSummary);
+    this.writers.push(writer);
+    this.claimed.set(session.id, fromOrdinal);
+    return writer;
   }
 
   /**
@@ -377,27 +439,23 @@ export class PgObjectTransaction {
    * loadRanges then answers from.
    */
   async loadCheckpoint(): Promise<ObjectCheckpoint | null> {
-    const result = await this.client.query<{
-      etag: string | null;
-      parser_version: string;
-      format: number;
-      byte_offset: string;
-      tail_sha256: Buffer;
-      tail_bytes: number;
-      state: unknown;
-      ranges_etag: string | null;
-      ends: string[];
-      digests: Buffer[];
-      verified: boolean;
-    }>(
-      `SELECT c.etag, c.parser_version, c.format, c.byte_offset, c.tail_sha256, c.tail_bytes, c.state,
-              r.etag AS ranges_etag, r.ends, r.digests, r.verified
-       FROM (SELECT $1::text AS uri) o
-       LEFT JOIN ${SCHEMA}.object_checkpoints c ON c.uri = o.uri
-       LEFT JOIN ${SCHEMA}.ingested_ranges r ON r.uri = o.uri`,
-      [this.identity.uri],
-    );
-    const row = result.rows[0];
+    if (this.prefetched !== undefined) {
+      const row = this.prefetched.row;
+      this.prefetched = undefined;
+      return this.checkpointOf(row);
+    }
+    const result = await this.client.query<CheckpointRow>(checkpointQuery('$1::text'), [this.identity.uri]);
+    return this.checkpointOf(result.rows[0]);
+  }
+
+  /** The checkpoint row read with the lock (withObjectLock's `withCheckpoint`), for loadCheckpoint to answer from. */
+  checkpointRead(row: CheckpointRow | undefined): void {
+    this.prefetched = { row };
+  }
+
+  private prefetched: { row: CheckpointRow | undefined } | undefined;
+
+  private checkpointOf(row: CheckpointRow | undefined): ObjectCheckpoint | null {
     if (row === undefined) return null;
     this.ranges ??= { value: row.ranges_etag === null ? null : rangesOf({ etag: row.ranges_etag, ends: row.ends, digests: row.digests, verified: row.verified }) };
     if (row.etag === null) return null;
@@ -414,7 +472,7 @@ export class PgObjectTransaction {
 
   /**
    * Records where the version just ingested can be read on from; null: it cannot (a later change is read in
-   * full). Written with the ranges just before commit (writeDeferred), in one statement.
+   * full). Written with the ranges by the commit's round trip (deferredStatements), in one statement.
    */
   async saveCheckpoint(checkpoint: ObjectCheckpoint | null): Promise<void> {
     this.deferred.checkpoint = { value: checkpoint };
@@ -438,22 +496,24 @@ export class PgObjectTransaction {
   }
 
   /**
-   * Writes the checkpoints and ranges saved in this transaction (of every object it locked), one statement per
-   * object: called by the store just before COMMIT.
+   * The session summaries, objects rows, checkpoints and ranges saved in this transaction (of every object it
+   * locked), values as escaped literals: sent by the store with COMMIT.
    */
-  async writeDeferred(): Promise<void> {
-    for (const tx of this.locked) await tx.writeOwnDeferred();
+  deferredStatements(): string[] {
+    return this.locked.flatMap((tx) => {
+      const own = tx.ownDeferredStatement();
+      const summaries = [...tx.summaries.values()];
+      tx.summaries.clear();
+      return own === null ? summaries : [...summaries, own];
+    });
   }
 
-  private async writeOwnDeferred(): Promise<void> {
+  private ownDeferredStatement(): string | null {
     const { ingested, checkpoint, ranges } = this.deferred;
     this.deferred = {};
     const parts: string[] = [];
-    const values: unknown[] = [this.identity.uri];
-    const param = (value: unknown): string => {
-      values.push(value);
-      return `$${values.length}`;
-    };
+    const uri = this.client.escapeLiteral(this.identity.uri);
+    const param = (value: unknown): string => sqlLiteral(value, (text) => this.client.escapeLiteral(text));
     if (ingested !== undefined) {
       const { version, sessionId, agent, stats } = ingested;
       parts.push(
@@ -466,16 +526,16 @@ export class PgObjectTransaction {
            duplicate_responses = ${param(stats.duplicateResponses)}::int, truncated = ${param(stats.truncated)}::boolean,
            attempts = attempts + 1, ingested_at = now(), deleted_at = NULL, session_id = ${param(sessionId)},
            values_rejected = ${param(stats.valuesRejected)}::int, updated_at = now()
-         WHERE uri = $1`,
+         WHERE uri = ${uri}`,
       );
     }
     if (checkpoint !== undefined) {
       const c = checkpoint.value;
       parts.push(
         c === null
-          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = $1`
+          ? `DELETE FROM ${SCHEMA}.object_checkpoints WHERE uri = ${uri}`
           : `INSERT INTO ${SCHEMA}.object_checkpoints (uri, etag, parser_version, format, byte_offset, tail_bytes, tail_sha256, state)
-             VALUES ($1, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
+             VALUES (${uri}, ${param(c.etag)}, ${param(c.parserVersion)}, ${param(c.format)}::int, ${param(c.byteOffset)}::bigint,
                      ${param(c.tailBytes)}::int, ${param(c.tailSha256)}::bytea, ${param(JSON.stringify(c.state))}::json)
              ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, parser_version = EXCLUDED.parser_version,
                format = EXCLUDED.format, byte_offset = EXCLUDED.byte_offset, tail_bytes = EXCLUDED.tail_bytes,
@@ -486,30 +546,39 @@ export class PgObjectTransaction {
       const r = ranges.value;
       parts.push(
         r === null
-          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = $1`
+          ? `DELETE FROM ${SCHEMA}.ingested_ranges WHERE uri = ${uri}`
           : `INSERT INTO ${SCHEMA}.ingested_ranges (uri, etag, ends, digests, verified)
-             VALUES ($1, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
+             VALUES (${uri}, ${param(r.etag)}, ${param(r.ranges.map((range) => range.end))}::bigint[],
                      ${param(r.ranges.map((range) => range.sha256))}::bytea[], ${param(r.verified)}::boolean)
              ON CONFLICT (uri) DO UPDATE SET etag = EXCLUDED.etag, ends = EXCLUDED.ends, digests = EXCLUDED.digests,
                verified = EXCLUDED.verified, updated_at = now()`,
       );
     }
-    if (parts.length === 0) return;
-    const sql = parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
-    await this.client.query(sql, values);
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`;
   }
 
-  /** Starts replacing the session's secret findings (after beginSession: they reference its row). */
+  /**
+   * Starts replacing the session's secret findings (after beginSession: they reference its row). The claim of
+   * beginSession deleted the old ones already (in its statement).
+   */
   async beginSecretFindings(sessionId: string): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.begin(this.client, sessionId);
+    return SecretFindingWriter.begin(this.client, sessionId, { claimed: this.findingsGone(sessionId, null) });
   }
 
-  /** For a delta: keeps the findings of the rows it keeps. */
+  /** Whether this transaction's claim of the session deleted its findings from `fromOrdinal` on (null: all). */
+  private findingsGone(sessionId: string, fromOrdinal: number | null): boolean {
+    if (!this.claimed.has(sessionId)) return false;
+    const deletedFrom = this.claimed.get(sessionId) ?? null;
+    return deletedFrom === null || (fromOrdinal !== null && deletedFrom <= fromOrdinal);
+  }
+
+  /** For a delta: keeps the findings of the rows it keeps (resumeSession's claim deleted the others). */
   async resumeSecretFindings(sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
-    return SecretFindingWriter.resume(this.client, sessionId, fromOrdinal);
+    return SecretFindingWriter.begin(this.client, sessionId, { claimed: this.findingsGone(sessionId, fromOrdinal) });
   }
 
-  /** Records the object ingested: written with the checkpoint and ranges just before commit (writeDeferred), in one statement. */
+  /** Records the object ingested: written with the checkpoint and ranges by the commit's round trip (deferredStatements), in one statement. */
   async markIngested(version: ObjectVersion, sessionId: string, agent: string, stats: IngestStats): Promise<void> {
     this.deferred.ingested = { version, sessionId, agent, stats };
   }

@@ -62,10 +62,10 @@ const WRITER_GRANTS: Record<string, string> = {
   // The scheduled function's retention pass (migration 027) reads what was dropped.
   transcript_retention: 'SELECT',
 };
-// Functions only the write path runs (migrations 011 and 027 revoke them from PUBLIC): search rows, and the
+// Functions only the write path runs (migrations 011, 027 and 031 revoke them from PUBLIC): search rows, and the
 // scheduled function's transcript partitions (created, dropped, restored as the owner).
 const WRITER_FUNCTIONS = [
-  'index_tool_call_search(text[])', 'transcript_months()', 'ensure_transcript_partitions(integer, interval)',
+  'index_tool_call_search(text[])', 'index_tool_call_search(text[], integer[])', 'transcript_months()', 'ensure_transcript_partitions(integer, interval)',
   'transcript_month_unsettled(date)', 'drop_transcript_month(date, interval)', 'begin_transcript_restore(date)',
   'finish_transcript_restore(text[])',
 ];

@@ -58,12 +58,20 @@ async function insertValues(client: pg.ClientBase, shape: TableShape, rows: RowV
 }
 
 async function insertUnnest(client: pg.ClientBase, shape: TableShape, rows: RowValue[][]): Promise<void> {
-  const arrays = shape.columns.map((_, column) => rows.map((row) => row[column] ?? null));
-  const params = shape.types.map((type, index) => `$${index + 1}::${type}[]`);
-  await client.query(
-    `INSERT INTO ${tableName(shape)} (${shape.columns.join(', ')}) SELECT * FROM unnest(${params.join(', ')})`,
-    arrays,
-  );
+  const values: unknown[] = [];
+  await client.query(unnestInsert(shape, rows, values), values);
+}
+
+/**
+ * `INSERT … SELECT FROM unnest(…)` of the rows, its column arrays appended to `values` (numbered after those
+ * already there): a statement that can stand alone or be one part of a larger one (a data-modifying CTE).
+ */
+export function unnestInsert(shape: TableShape, rows: RowValue[][], values: unknown[]): string {
+  const params = shape.types.map((type, column) => {
+    values.push(rows.map((row) => row[column] ?? null));
+    return `$${values.length}::${type}[]`;
+  });
+  return `INSERT INTO ${tableName(shape)} (${shape.columns.join(', ')}) SELECT * FROM unnest(${params.join(', ')})`;
 }
 
 async function copyRows(client: pg.ClientBase, shape: TableShape, rows: RowValue[][]): Promise<void> {

@@ -4,7 +4,8 @@ import { SCHEMA } from './schema.js';
 
 /**
  * Stores one session's secret findings inside the object's transaction: the session's old findings go when it is
- * re-ingested, new ones are inserted in batches, and the session's `secrets_found` count is set at the end.
+ * re-ingested (deleted with its rows when the session writer claims it), new ones are inserted in batches, and
+ * the session's `secrets_found` count is set with its summary (SessionWriter.finish, after the last flush).
  * A finding holds where the secret was, its rule and its short hash: never the value.
  */
 
@@ -13,20 +14,20 @@ const BATCH_ROWS = 1000;
 
 export class SecretFindingWriter implements FindingSink {
   private pending: SecretFinding[] = [];
+  /** Rows inserted so far. */
+  written = 0;
 
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly sessionId: string,
   ) {}
 
-  static async begin(client: pg.PoolClient, sessionId: string): Promise<SecretFindingWriter> {
-    await client.query(`DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1`, [sessionId]);
-    return new SecretFindingWriter(client, sessionId);
-  }
-
-  /** A delta continues the session: only the findings of rows written again (from `fromOrdinal` on) go. */
-  static async resume(client: pg.PoolClient, sessionId: string, fromOrdinal: number): Promise<SecretFindingWriter> {
-    await client.query(`DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND message_ordinal >= $2`, [sessionId, fromOrdinal]);
+  /**
+   * The findings of a session the session writer claimed in this transaction, which deleted its old findings
+   * (from the resume point on, or all) and counted those it kept.
+   */
+  static begin(client: pg.PoolClient, sessionId: string, options: { claimed: boolean }): SecretFindingWriter {
+    if (!options.claimed) throw new Error(`the secret findings of session ${sessionId} begin after its claim (beginSession or resumeSession)`);
     return new SecretFindingWriter(client, sessionId);
   }
 
@@ -49,16 +50,6 @@ export class SecretFindingWriter implements FindingSink {
       return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
     });
     await this.client.query(`INSERT INTO ${SCHEMA}.secret_findings (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
-  }
-
-  /** Writes what is left and the session's count. */
-  async finish(): Promise<number> {
-    await this.flush();
-    const result = await this.client.query<{ secrets_found: number }>(
-      `UPDATE ${SCHEMA}.sessions SET secrets_found = (SELECT count(*) FROM ${SCHEMA}.secret_findings WHERE session_id = $1)
-       WHERE id = $1 RETURNING secrets_found`,
-      [this.sessionId],
-    );
-    return result.rows[0]?.secrets_found ?? 0;
+    this.written += rows.length;
   }
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { MessageRecord, RecordSink, RowRevision, SessionSummary, TokenCounts, ToolCallRecord } from '../model.js';
-import { insertRows, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
+import { insertRows, unnestInsert, type InsertMethod, type RowValue, type TableShape } from './row-inserts.js';
 import { SCHEMA } from './schema.js';
-import { JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
+import { inlineParameters, JsonTooDeepError, sqlJson, sqlText } from './sql-values.js';
 
 /**
  * Writes one session's rows inside the object's transaction, in batches while the body streams, so
@@ -23,7 +23,12 @@ export interface SessionFinish {
   summary: SessionSummary;
   malformedLines: number;
   truncated: boolean;
+  /** Secret findings written for the session since its claim (all written by now). */
+  findingsWritten: number;
 }
+
+/** Takes a session's summary statement (SQL without parameters) to send with the transaction's COMMIT. */
+export type SummarySink = (sessionId: string, sql: string) => void;
 
 /** Billed tokens beyond the five counts: the 1-hour cache writes and the compaction iterations (migration 007). */
 const SPLIT_TOKEN_COLUMNS = [
@@ -67,6 +72,10 @@ export const TOOL_CALLS: TableShape = {
   types: ['text', 'int', 'int', 'text', 'text', 'jsonb', 'text', 'text', 'boolean', 'timestamptz', 'date'],
 };
 
+const MESSAGE_ORDINAL = MESSAGES.columns.indexOf('ordinal');
+const CALL_ORDINAL = TOOL_CALLS.columns.indexOf('message_ordinal');
+const CALL_INDEX = TOOL_CALLS.columns.indexOf('call_index');
+
 export interface WriterOptions {
   batchRows?: number;
   batchBytes?: number;
@@ -75,10 +84,43 @@ export interface WriterOptions {
 }
 
 const DEFAULT_BATCH_ROWS = 500;
+/** Batches of at most this many rows are written by one statement (rows and revisions together). */
+const ONE_STATEMENT_ROWS = 100;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
 type ToolResultRevision = Extract<RowRevision, { kind: 'tool-result' }>;
 type TokensRevision = Extract<RowRevision, { kind: 'billed-tokens' }>;
+
+/**
+ * Whether a revision names a row of its own batch. A resumed parser revises only rows an earlier ingest wrote
+ * (model.ts), but were one to name a row of the batch, the update must run after the insert (a statement's parts
+ * do not see one another's rows), so such a batch is written statement by statement.
+ */
+function revisesOwnRows(batch: { messages: RowValue[][]; toolCalls: RowValue[][]; results: ToolResultRevision[]; tokens: TokensRevision[] }): boolean {
+  if (batch.tokens.length > 0) {
+    const ordinals = new Set(batch.messages.map((row) => row[MESSAGE_ORDINAL]));
+    if (batch.tokens.some((revision) => ordinals.has(revision.ordinal))) return true;
+  }
+  if (batch.results.length > 0) {
+    const calls = new Set(batch.toolCalls.map((row) => `${String(row[CALL_ORDINAL])}/${String(row[CALL_INDEX])}`));
+    if (batch.results.some((revision) => calls.has(`${revision.messageOrdinal}/${revision.callIndex}`))) return true;
+  }
+  return false;
+}
+
+/** The rows of session_link_locks a session's links are decided under (see SessionWriter.finish). */
+interface LinkLocks {
+  agent: string;
+  /** Sorted. */
+  ids: string[];
+}
+
+function linkLocksInsert({ agent, ids }: LinkLocks, values: unknown[]): string {
+  values.push(agent, ids);
+  return `INSERT INTO ${SCHEMA}.session_link_locks (agent, source_session_id)
+         SELECT $${values.length - 1}::text, id FROM unnest($${values.length}::text[]) AS id ORDER BY id
+         ON CONFLICT (agent, source_session_id) DO UPDATE SET agent = EXCLUDED.agent`;
+}
 
 export class SessionWriter implements RecordSink {
   private messageRows: RowValue[][] = [];
@@ -98,6 +140,14 @@ export class SessionWriter implements RecordSink {
   toolCallsWritten = 0;
   /** Rows of an earlier ingest changed by a resumed parse. */
   rowsRevised = 0;
+  /** Whether the last batch's statement took the link locks (finish). */
+  private linkLocksTaken = false;
+  /**
+   * The ordinal from which the session's tool calls may lack search rows once this writer is done (null: any):
+   * a delta's resume point, or the earliest call whose pending result it filled in (that update drops the call's
+   * search row, migration 011).
+   */
+  searchFrom: number | null;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -108,10 +158,20 @@ export class SessionWriter implements RecordSink {
      * batch decides it for a session that has none yet.
      */
     private month: string | null,
+    /** Secret findings of the session its claim kept (those of rows before the resume point, or none). */
+    private readonly findingsKept: number,
+    /** Where the summary statement goes: it is sent with the transaction's COMMIT (object-store.ts). */
+    private readonly deferSummary: SummarySink,
+    fromOrdinal: number | null,
   ) {
+    this.searchFrom = fromOrdinal;
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.insertMethod = options.insertMethod ?? 'copy';
+  }
+
+  get sessionId(): string {
+    return this.session.id;
   }
 
   /** Replaces the session's rows: the old messages and tool calls go. */
@@ -119,9 +179,10 @@ export class SessionWriter implements RecordSink {
     client: pg.PoolClient,
     session: SessionIdentity & { objectUri: string },
     options: WriterOptions,
+    deferSummary: SummarySink,
   ): Promise<SessionWriter> {
-    const month = await SessionWriter.claim(client, session, null);
-    return new SessionWriter(client, session, options, month);
+    const { month, findingsKept } = await SessionWriter.claim(client, session, null);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary, null);
   }
 
   /**
@@ -133,17 +194,23 @@ export class SessionWriter implements RecordSink {
     session: SessionIdentity & { objectUri: string },
     fromOrdinal: number,
     options: WriterOptions,
+    deferSummary: SummarySink,
   ): Promise<SessionWriter> {
-    const month = await SessionWriter.claim(client, session, fromOrdinal);
-    return new SessionWriter(client, session, options, month);
+    const { month, findingsKept } = await SessionWriter.claim(client, session, fromOrdinal);
+    return new SessionWriter(client, session, options, month, findingsKept, deferSummary, fromOrdinal);
   }
 
   /**
-   * Claims the session's row and deletes its rows (from `fromOrdinal` on; null: all), in one statement (one round
-   * trip). Returns the session's transcript month, null for a session that has none yet.
+   * Claims the session's row and deletes its rows and their secret findings (from `fromOrdinal` on; null: all),
+   * in one statement (one round trip). Returns the session's transcript month, null for a session that has none
+   * yet, and how many of its findings stay (the count reads the statement's snapshot: all, less those it deletes).
    */
-  private static async claim(client: pg.PoolClient, session: SessionIdentity & { objectUri: string }, fromOrdinal: number | null): Promise<string | null> {
-    const claimed = await client.query<{ month: string | null }>(
+  private static async claim(
+    client: pg.PoolClient,
+    session: SessionIdentity & { objectUri: string },
+    fromOrdinal: number | null,
+  ): Promise<{ month: string | null; findingsKept: number }> {
+    const claimed = await client.query<{ month: string | null; kept: string }>(
       `WITH claimed AS (
          INSERT INTO ${SCHEMA}.sessions (id, object_uri, machine, agent, kind, parent_session_id)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -151,11 +218,15 @@ export class SessionWriter implements RecordSink {
            agent = EXCLUDED.agent, kind = EXCLUDED.kind, parent_session_id = EXCLUDED.parent_session_id, updated_at = now()
          RETURNING transcript_month),
        calls AS (DELETE FROM ${SCHEMA}.tool_calls WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7)),
-       messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7))
-       SELECT to_char(transcript_month, 'YYYY-MM-DD') AS month FROM claimed`,
+       messages AS (DELETE FROM ${SCHEMA}.messages WHERE session_id = $1 AND ($7::int IS NULL OR ordinal >= $7)),
+       findings AS (DELETE FROM ${SCHEMA}.secret_findings WHERE session_id = $1 AND ($7::int IS NULL OR message_ordinal >= $7) RETURNING 1)
+       SELECT to_char(transcript_month, 'YYYY-MM-DD') AS month,
+              (SELECT count(*) FROM ${SCHEMA}.secret_findings WHERE session_id = $1) - (SELECT count(*) FROM findings) AS kept
+       FROM claimed`,
       [session.id, session.objectUri, session.machine, session.agent, session.kind, session.parentSessionId, fromOrdinal],
     );
-    return claimed.rows[0]?.month ?? null;
+    const row = claimed.rows[0];
+    return { month: row?.month ?? null, findingsKept: Number(row?.kept ?? 0) };
   }
 
   /**
@@ -219,6 +290,7 @@ export class SessionWriter implements RecordSink {
 
   revise(revision: RowRevision): void {
     if (revision.kind === 'tool-result') {
+      if (this.searchFrom !== null) this.searchFrom = Math.min(this.searchFrom, revision.messageOrdinal);
       this.resultRevisions.push(revision);
       this.pendingBytes += (revision.resultText?.length ?? 0) + 100;
     } else {
@@ -236,7 +308,7 @@ export class SessionWriter implements RecordSink {
    * Hands the rows held so far to Postgres and returns as soon as the previous batch is written, so the parser
    * fills the next batch while this one is in flight (one connection: statements still run in order).
    */
-  async flush(): Promise<void> {
+  async flush(linkLocks: LinkLocks | null = null): Promise<void> {
     await this.inFlight;
     const batch = {
       messages: this.messageRows,
@@ -249,7 +321,7 @@ export class SessionWriter implements RecordSink {
     this.resultRevisions = [];
     this.tokenRevisions = [];
     this.pendingBytes = 0;
-    const writing = this.write(batch);
+    const writing = this.write(batch, linkLocks);
     // Awaited at the next flush or in finish; until then a failure must not count as unhandled.
     writing.catch(() => undefined);
     this.inFlight = writing;
@@ -260,141 +332,162 @@ export class SessionWriter implements RecordSink {
     await this.inFlight;
   }
 
-  private async write(batch: {
-    messages: RowValue[][];
-    toolCalls: RowValue[][];
-    results: ToolResultRevision[];
-    tokens: TokensRevision[];
-  }): Promise<void> {
+  /** `linkLocks`: taken by the statement that writes a small batch (else by finish, on their own). */
+  private async write(
+    batch: {
+      messages: RowValue[][];
+      toolCalls: RowValue[][];
+      results: ToolResultRevision[];
+      tokens: TokensRevision[];
+    },
+    linkLocks: LinkLocks | null,
+  ): Promise<void> {
     if (batch.messages.length > 0 || batch.toolCalls.length > 0) {
       const month = await this.transcriptMonth(batch.messages);
       for (const row of batch.messages) row[row.length - 1] = month;
       for (const row of batch.toolCalls) row[row.length - 1] = month;
     }
-    await insertRows(this.client, MESSAGES, batch.messages, this.insertMethod);
-    await insertRows(this.client, TOOL_CALLS, batch.toolCalls, this.insertMethod);
-    await this.reviseResults(batch.results);
-    await this.reviseTokens(batch.tokens);
+    if (this.insertMethod !== 'values' && batch.messages.length + batch.toolCalls.length <= ONE_STATEMENT_ROWS && !revisesOwnRows(batch)) {
+      // A small batch (a delta's, a session's last): its rows and revisions in one statement, one round trip.
+      const values: unknown[] = [];
+      const parts: string[] = [];
+      if (batch.messages.length > 0) parts.push(unnestInsert(MESSAGES, batch.messages, values));
+      if (batch.toolCalls.length > 0) parts.push(unnestInsert(TOOL_CALLS, batch.toolCalls, values));
+      if (batch.results.length > 0) parts.push(this.resultsUpdate(batch.results, values));
+      if (batch.tokens.length > 0) parts.push(this.tokensUpdate(batch.tokens, values));
+      if (parts.length > 0 && linkLocks !== null) {
+        parts.push(linkLocksInsert(linkLocks, values));
+        this.linkLocksTaken = true;
+      }
+      if (parts.length > 0) {
+        await this.client.query(parts.length === 1 ? (parts[0] as string) : `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(', ')} SELECT 1`, values);
+      }
+    } else {
+      await insertRows(this.client, MESSAGES, batch.messages, this.insertMethod);
+      await insertRows(this.client, TOOL_CALLS, batch.toolCalls, this.insertMethod);
+      if (batch.results.length > 0) {
+        const values: unknown[] = [];
+        await this.client.query(this.resultsUpdate(batch.results, values), values);
+      }
+      if (batch.tokens.length > 0) {
+        const values: unknown[] = [];
+        await this.client.query(this.tokensUpdate(batch.tokens, values), values);
+      }
+    }
     this.messagesWritten += batch.messages.length;
     this.toolCallsWritten += batch.toolCalls.length;
     this.rowsRevised += batch.results.length + batch.tokens.length;
   }
 
-  /** Results that arrived for calls an earlier ingest wrote as pending. */
-  private async reviseResults(revisions: ToolResultRevision[]): Promise<void> {
-    if (revisions.length === 0) return;
-    await this.client.query(
-      `UPDATE ${SCHEMA}.tool_calls t
+  /** Results that arrived for calls an earlier ingest wrote as pending (parameters appended to `values`). */
+  private resultsUpdate(revisions: ToolResultRevision[], values: unknown[]): string {
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    return `UPDATE ${SCHEMA}.tool_calls t
        SET result_text = v.result_text, is_error = v.is_error, result_timestamp = v.result_timestamp
-       FROM unnest($2::int[], $3::int[], $4::text[], $5::boolean[], $6::timestamptz[])
+       FROM unnest(${param(revisions.map((r) => r.messageOrdinal))}::int[], ${param(revisions.map((r) => r.callIndex))}::int[],
+                   ${param(revisions.map((r) => sqlText(r.resultText)))}::text[], ${param(revisions.map((r) => r.isError))}::boolean[],
+                   ${param(revisions.map((r) => r.resultTimestamp))}::timestamptz[])
          AS v (message_ordinal, call_index, result_text, is_error, result_timestamp)
-       WHERE t.session_id = $1 AND t.message_ordinal = v.message_ordinal AND t.call_index = v.call_index`,
-      [
-        this.session.id,
-        revisions.map((r) => r.messageOrdinal),
-        revisions.map((r) => r.callIndex),
-        revisions.map((r) => sqlText(r.resultText)),
-        revisions.map((r) => r.isError),
-        revisions.map((r) => r.resultTimestamp),
-      ],
-    );
+       WHERE t.session_id = ${param(this.session.id)} AND t.message_ordinal = v.message_ordinal AND t.call_index = v.call_index`;
   }
 
-  /** A response's billed tokens, on rows an earlier ingest wrote. */
-  private async reviseTokens(revisions: TokensRevision[]): Promise<void> {
-    if (revisions.length === 0) return;
+  /** A response's billed tokens, on rows an earlier ingest wrote (parameters appended to `values`). */
+  private tokensUpdate(revisions: TokensRevision[], values: unknown[]): string {
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
     const column = (pick: (tokens: NonNullable<TokensRevision['tokens']>) => number | null) =>
-      revisions.map((r) => (r.tokens === null ? null : pick(r.tokens)));
+      param(revisions.map((r) => (r.tokens === null ? null : pick(r.tokens))));
     const split = revisions.map((r) => splitTokenValues(r.tokens));
-    const splitColumn = (index: number) => split.map((values) => values[index] ?? null);
-    await this.client.query(
-      `UPDATE ${SCHEMA}.messages m
+    const splitColumns = SPLIT_TOKEN_COLUMNS.map((_, index) => `${param(split.map((row) => row[index] ?? null))}::bigint[]`);
+    return `UPDATE ${SCHEMA}.messages m
        SET input_tokens = v.input, output_tokens = v.output, cache_creation_input_tokens = v.cache_creation,
          cache_read_input_tokens = v.cache_read, reasoning_output_tokens = v.reasoning,
          ${SPLIT_TOKEN_COLUMNS.map((name, index) => `${name} = v.split${index}`).join(', ')}
-       FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
-                   ${SPLIT_TOKEN_COLUMNS.map((_, index) => `$${8 + index}::bigint[]`).join(', ')})
+       FROM unnest(${param(revisions.map((r) => r.ordinal))}::int[], ${column((t) => t.input)}::bigint[],
+                   ${column((t) => t.output)}::bigint[], ${column((t) => t.cacheCreationInput)}::bigint[],
+                   ${column((t) => t.cacheReadInput)}::bigint[], ${column((t) => t.reasoningOutput)}::bigint[],
+                   ${splitColumns.join(', ')})
          AS v (ordinal, input, output, cache_creation, cache_read, reasoning,
                ${SPLIT_TOKEN_COLUMNS.map((_, index) => `split${index}`).join(', ')})
-       WHERE m.session_id = $1 AND m.ordinal = v.ordinal`,
-      [
-        this.session.id,
-        revisions.map((r) => r.ordinal),
-        column((t) => t.input),
-        column((t) => t.output),
-        column((t) => t.cacheCreationInput),
-        column((t) => t.cacheReadInput),
-        column((t) => t.reasoningOutput),
-        ...SPLIT_TOKEN_COLUMNS.map((_, index) => splitColumn(index)),
-      ],
-    );
-  }
-
-  /** Writes what is left and the session's summary columns. */
-  async finish({ agent, summary, malformedLines, truncated }: SessionFinish): Promise<void> {
-    await this.flush();
-    await this.settle();
-    const s = summary;
-    await this.client.query(
-      `UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
-         git_branch = $6, cli_version = $7, originator = $8, title = $9, started_at = $10, ended_at = $11, model = $12,
-         message_count = $13, user_message_count = $14, tool_call_count = $15, input_tokens = $16, output_tokens = $17,
-         cache_creation_input_tokens = $18, cache_read_input_tokens = $19, reasoning_output_tokens = $20,
-         malformed_lines = $21, is_truncated = $22, deleted_at = NULL, updated_at = now()
-       WHERE id = $1`,
-      [
-        this.session.id, sqlText(s.sourceSessionId), sqlText(s.parentSourceSessionId), sqlText(s.project),
-        sqlText(s.cwd), sqlText(s.gitBranch), sqlText(s.cliVersion), sqlText(s.originator), sqlText(s.title),
-        s.startedAt, s.endedAt, sqlText(s.model), s.messageCount, s.userMessageCount, s.toolCallCount, s.tokens.input,
-        s.tokens.output, s.tokens.cacheCreationInput, s.tokens.cacheReadInput, s.tokens.reasoningOutput,
-        malformedLines, truncated, agent,
-      ],
-    );
-    await this.linkParentAndChildren(agent, s);
+       WHERE m.session_id = ${param(this.session.id)} AND m.ordinal = v.ordinal`;
   }
 
   /**
+   * Writes what is left, then prepares the statement that sets the session's summary columns, its count of
+   * secret findings and its links to parent and children, sent with COMMIT. Returns that count.
+   *
    * Parents named only by their source id (Codex subagents, legacy Claude sidechain files) are resolved to
-   * session ids in both directions, whichever of parent and child lands first.
+   * session ids in both directions, whichever of parent and child lands first. The link locks are taken before,
+   * by an earlier statement (the last rows', or one of their own): the lookups then run on a snapshot that sees
+   * what a concurrent ingest holding them committed (a lock taken inside the same statement would wait, but the
+   * statement would still read the snapshot taken before it waited).
    */
-  private async linkParentAndChildren(agent: string, summary: SessionSummary): Promise<void> {
-    const resolvesParent = this.session.parentSessionId === null && summary.parentSourceSessionId !== null;
+  async finish({ agent, summary, malformedLines, truncated, findingsWritten }: SessionFinish): Promise<{ secretsFound: number }> {
+    const s = summary;
+    const sourceId = sqlText(s.sourceSessionId);
+    const parentSourceId = sqlText(s.parentSourceSessionId);
+    const resolvesParent = this.session.parentSessionId === null && parentSourceId !== null;
     // A legacy Claude sidechain file carries its parent's session id as its own: it has no children to claim.
-    const claimsChildren = summary.sourceSessionId !== null && summary.sourceSessionId !== summary.parentSourceSessionId;
-    const linkIds = [...new Set([resolvesParent ? summary.parentSourceSessionId : null, claimsChildren ? summary.sourceSessionId : null])]
+    const claimsChildren = sourceId !== null && sourceId !== parentSourceId;
+    const linkIds = [...new Set([resolvesParent ? parentSourceId : null, claimsChildren ? sourceId : null])]
       .filter((id): id is string => id !== null)
       .sort();
-    if (linkIds.length === 0) return;
     // Serialises with any concurrent ingest linking by the same ids (see migration 002); sorted, so no deadlock.
-    await this.client.query(
-      `INSERT INTO ${SCHEMA}.session_link_locks (agent, source_session_id)
-       SELECT $1, id FROM unnest($2::text[]) AS id ORDER BY id
-       ON CONFLICT (agent, source_session_id) DO UPDATE SET agent = EXCLUDED.agent`,
-      [agent, linkIds.map((id) => sqlText(id))],
-    );
-    if (resolvesParent) {
-      await this.client.query(
-        `UPDATE ${SCHEMA}.sessions SET parent_session_id = (
-           SELECT id FROM ${SCHEMA}.sessions
-           WHERE agent = $2 AND source_session_id = $3 AND id <> $1
-           ORDER BY (kind = 'session') DESC, (machine = $4) DESC, id LIMIT 1)
-         WHERE id = $1`,
-        [this.session.id, agent, summary.parentSourceSessionId, this.session.machine],
-      );
+    // Taken by the statement writing the last rows when it is a small batch's (one round trip less).
+    const linkLocks = linkIds.length === 0 ? null : { agent, ids: linkIds };
+    this.linkLocksTaken = false;
+    await this.flush(linkLocks);
+    await this.settle();
+    if (linkLocks !== null && !this.linkLocksTaken) {
+      const values: unknown[] = [];
+      await this.client.query(linkLocksInsert(linkLocks, values), values);
     }
+    // The parent: of this agent with that source id, a session before a subagent, this machine's first.
+    const parent = resolvesParent
+      ? `, parent_session_id = (
+           SELECT p.id FROM ${SCHEMA}.sessions p
+           WHERE p.agent = $23 AND p.source_session_id = $3 AND p.id <> $1
+           ORDER BY (p.kind = 'session') DESC, (p.machine = $24) DESC, p.id LIMIT 1)`
+      : '';
     // Children claimed: those without a parent yet, and those of this machine that settled for a parent on
     // another machine because this one had not landed (the same session id synced from two machines), so the
-    // link does not depend on which object arrived first.
-    if (claimsChildren) {
-      await this.client.query(
-        `UPDATE ${SCHEMA}.sessions c SET parent_session_id = $1, updated_at = now()
-         WHERE c.agent = $2 AND c.parent_source_session_id = $3 AND c.id <> $1
-           AND (c.parent_session_id IS NULL
-                OR (c.machine = $4 AND $5 = 'session' AND c.parent_session_id <> $1 AND NOT EXISTS (
-                      SELECT 1 FROM ${SCHEMA}.sessions p
-                      WHERE p.id = c.parent_session_id AND p.machine = c.machine AND p.kind = 'session')))`,
-        [this.session.id, agent, summary.sourceSessionId, this.session.machine, this.session.kind],
-      );
-    }
+    // link does not depend on which object arrived first. Other rows than this one (a statement updates a row once).
+    const children = claimsChildren
+      ? `WITH children AS (
+           UPDATE ${SCHEMA}.sessions c SET parent_session_id = $1, updated_at = now()
+           WHERE c.agent = $23 AND c.parent_source_session_id = $2 AND c.id <> $1
+             AND (c.parent_session_id IS NULL
+                  OR (c.machine = $24 AND $25 = 'session' AND c.parent_session_id <> $1 AND NOT EXISTS (
+                        SELECT 1 FROM ${SCHEMA}.sessions p
+                        WHERE p.id = c.parent_session_id AND p.machine = c.machine AND p.kind = 'session'))))
+         `
+      : '';
+    const values: unknown[] = [
+      this.session.id, sourceId, parentSourceId, sqlText(s.project),
+      sqlText(s.cwd), sqlText(s.gitBranch), sqlText(s.cliVersion), sqlText(s.originator), sqlText(s.title),
+      s.startedAt, s.endedAt, sqlText(s.model), s.messageCount, s.userMessageCount, s.toolCallCount, s.tokens.input,
+      s.tokens.output, s.tokens.cacheCreationInput, s.tokens.cacheReadInput, s.tokens.reasoningOutput,
+      malformedLines, truncated, agent,
+    ];
+    if (resolvesParent || claimsChildren) values.push(this.session.machine);
+    if (claimsChildren) values.push(this.session.kind);
+    const statement =
+      `${children}UPDATE ${SCHEMA}.sessions SET agent = $23, source_session_id = $2, parent_source_session_id = $3, project = $4, cwd = $5,
+         git_branch = $6, cli_version = $7, originator = $8, title = $9, started_at = $10, ended_at = $11, model = $12,
+         message_count = $13, user_message_count = $14, tool_call_count = $15, input_tokens = $16, output_tokens = $17,
+         cache_creation_input_tokens = $18, cache_read_input_tokens = $19, reasoning_output_tokens = $20,
+         malformed_lines = $21, is_truncated = $22, deleted_at = NULL, updated_at = now(),
+         secrets_found = (SELECT count(*) FROM ${SCHEMA}.secret_findings f WHERE f.session_id = $1)${parent}
+       WHERE id = $1`;
+    // Sent with COMMIT (one round trip less): a later statement than the link locks' (see above), with its values
+    // as literals (a simple query). Its count of findings reads them all, then; the same as the claim's kept
+    // ones and those written since, which this transaction alone writes (it holds the object's row).
+    this.deferSummary(this.session.id, inlineParameters(statement, values, (text) => this.client.escapeLiteral(text)));
+    return { secretsFound: this.findingsKept + findingsWritten };
   }
 }

@@ -44,3 +44,30 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+/**
+ * A value as SQL text, for a simple query (which takes no parameters; `escape`: the client's escapeLiteral):
+ * null, booleans, finite numbers, strings, dates, byte buffers and arrays of these.
+ */
+export function sqlLiteral(value: unknown, escape: (text: string) => string): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'string') return escape(value);
+  if (value instanceof Date) return escape(value.toISOString());
+  if (Buffer.isBuffer(value)) return `decode('${value.toString('hex')}', 'hex')`;
+  if (Array.isArray(value)) return `ARRAY[${value.map((item) => sqlLiteral(item, escape)).join(', ')}]`;
+  throw new Error(`no SQL literal for ${typeof value}`);
+}
+
+/** A statement's `$n` parameters replaced by their values as literals (the statement holds no `$` of its own). */
+export function inlineParameters(sql: string, values: readonly unknown[], escape: (text: string) => string): string {
+  return sql.replace(/\$(\d+)\b/g, (_, index: string) => {
+    const position = Number(index) - 1;
+    if (position < 0 || position >= values.length) throw new Error(`no value for $${index}`);
+    return sqlLiteral(values[position], escape);
+  });
+}

@@ -208,6 +208,45 @@ describe('tool-call search keeps no text that is gone', () => {
     const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM sessionlake.tool_call_search WHERE session_id = 'm/raw/claude/-x/deleted'`);
     expect(rows).toEqual([{ n: 0 }]);
   });
+
+  it('indexes, per session, the tool calls from the ordinal given on (what a delta wrote), all of them for NULL', async () => {
+    // Prepare: two sessions, each with calls on messages 0, 1 and 2, none indexed
+    const sessions = ['m/raw/claude/-x/from-two', 'm/raw/claude/-x/from-all'];
+    for (const session of sessions) {
+      await addCall(session, `${session.endsWith('two') ? 'kiwi' : 'emu'}word zero`);
+      for (const ordinal of [1, 2]) {
+        await stack.pool.query(
+          `INSERT INTO sessionlake.messages (session_id, ordinal, role, source_type, line_number, byte_offset) VALUES ($1, $2, 'assistant', 'assistant', $2 + 1, $2)`,
+          [session, ordinal],
+        );
+        await stack.pool.query(
+          `INSERT INTO sessionlake.tool_calls (session_id, message_ordinal, call_index, name, input, result_text) VALUES ($1, $2, 0, 'Bash', '{}', $3)`,
+          [session, ordinal, `${session.endsWith('two') ? 'kiwi' : 'emu'}word ${ordinal}`],
+        );
+      }
+    }
+
+    // Act
+    const indexed = await stack.pool.query(`SELECT sessionlake.index_tool_call_search($1::text[], $2::integer[]) AS n`, [sessions, [2, null]]);
+
+    // Assess: message 2 of the first session, every message of the second; the rest is left to the catch-up
+    const rows = await stack.pool.query(
+      `SELECT session_id, message_ordinal FROM sessionlake.tool_call_search WHERE session_id = ANY($1) ORDER BY 1, 2`,
+      [sessions],
+    );
+    expect(Number(indexed.rows[0].n)).toBe(4);
+    expect(rows.rows).toEqual([
+      { session_id: 'm/raw/claude/-x/from-all', message_ordinal: 0 },
+      { session_id: 'm/raw/claude/-x/from-all', message_ordinal: 1 },
+      { session_id: 'm/raw/claude/-x/from-all', message_ordinal: 2 },
+      { session_id: 'm/raw/claude/-x/from-two', message_ordinal: 2 },
+    ]);
+    await stack.pool.query(`SELECT sessionlake.index_tool_call_search(NULL)`);
+    // The catch-up indexes the calls left: all three of the first session's are found.
+    expect(await found('kiwiword')).toEqual(Array.from({ length: 3 }, () => ({ session_id: 'm/raw/claude/-x/from-two' })));
+    const count = await stack.pool.query(`SELECT count(*)::int AS n FROM sessionlake.tool_call_search WHERE session_id = ANY($1)`, [sessions]);
+    expect(count.rows).toEqual([{ n: 6 }]);
+  });
 });
 
 describe('the write path\'s roles on an installation migrated in place', () => {
