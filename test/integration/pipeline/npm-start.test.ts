@@ -253,7 +253,7 @@ describe('sessionlake dev (npm start) when things are in the way', () => {
     expect(keptBody).toBe(body);
     expect(kept.ETag).toBe(pushed.ETag);
     expect(await second.exited).toBe(0);
-  });
+  }, 240_000); // two starts (each may take the 90 s line() allows) and the 30 s wait for Postgres to stop
 
   it('with --no-notifications, says the bucket is not loaded on its own and how to load it', async () => {
     const dev = startDev(['--pg-port', '0', '--data-dir', await stateDir(), '--no-notifications']);
