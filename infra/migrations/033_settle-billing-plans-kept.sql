@@ -16,8 +16,8 @@
 --   (about 1 ms of CPU per call). The same statements in PL/pgSQL keep their plans for the connection.
 -- The search step that follows every commit, index_tool_call_search(session ids, from ordinals) of migration 031,
 -- was a SQL function too: about 5 ms of CPU per call on the same database, 0.8 ms as PL/pgSQL.
--- Same statements, same decisions, same rollups, same search rows. The SET of plan_cache_mode is added beside migration 030's
--- jit = off (an ALTER FUNCTION … SET keeps the function's other settings).
+-- Same statements, same decisions, same rollups, same search rows. The SET of plan_cache_mode is added beside
+-- migration 030's jit = off (an ALTER FUNCTION … SET keeps the function's other settings).
 
 ALTER FUNCTION settle_billing() SET plan_cache_mode = force_generic_plan;
 
