@@ -1,9 +1,9 @@
 /**
  * Where the write path's time goes, statement by statement: every query any pg client of this process sends from
- * now until the returned function is called, grouped by the statement's opening words (schema name left out), with
- * its count and the time from sending it until Postgres answered (a COPY: until its stream finished). Times of
- * statements on different connections overlap (the queue runs several batches at once), so their sum is Postgres's
- * share of the handlers' summed time, not of the wall clock.
+ * now until the returned function is called (pool.query's included), grouped by the statement's opening words
+ * (schema name left out), with its count and the time from sending it until Postgres answered (a COPY: until its
+ * stream finished). Times of statements on different connections overlap (the queue runs several batches at
+ * once), so their sum is Postgres's share of the handlers' summed time, not of the wall clock.
  */
 import pg from 'pg';
 
@@ -25,6 +25,14 @@ export function timeClientStatements(): () => StatementGroup[] {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const label = labelOf(args[0]);
     const started = performance.now();
+    // pg.Pool's own query() (a plain read through the pool) passes a callback and gets no promise back.
+    const callback = args[args.length - 1];
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (...results: unknown[]) => {
+        note(label, started);
+        return (callback as (...a: unknown[]) => unknown)(...results);
+      };
+    }
     const result = (original as (...a: unknown[]) => unknown).apply(this, args);
     if (result instanceof Promise) {
       result.then(

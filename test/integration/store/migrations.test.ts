@@ -75,6 +75,29 @@ describe('the billing functions', () => {
       await client.end();
     }
   });
+
+  it('settle_billing keeps its plans for the connection; apply_billed_change and the search step are PL/pgSQL (migration 033)', async () => {
+    const { url } = await database();
+    await runMigrations(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const rows = await client.query<{ proname: string; language: string; proconfig: string[] | null }>(
+        `SELECT p.proname, l.lanname AS language, p.proconfig FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+          WHERE p.pronamespace = 'sessionlake'::regnamespace
+            AND (p.proname IN ('settle_billing', 'apply_billed_change')
+                 OR p.oid = 'sessionlake.index_tool_call_search(text[], integer[])'::regprocedure)
+          ORDER BY p.proname`,
+      );
+      expect(rows.rows.map((row) => [row.proname, row.language, [...(row.proconfig ?? [])].sort()])).toEqual([
+        ['apply_billed_change', 'plpgsql', ['search_path=sessionlake, pg_temp']],
+        ['index_tool_call_search', 'plpgsql', ['search_path=sessionlake, pg_temp']],
+        ['settle_billing', 'plpgsql', ['jit=off', 'plan_cache_mode=force_generic_plan', 'search_path=sessionlake, pg_temp']],
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
 });
 
 describe('the schema check of the functions', () => {
