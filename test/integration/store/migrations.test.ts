@@ -56,27 +56,8 @@ describe('runMigrations', () => {
 });
 
 describe('the billing functions', () => {
-  it('settle_billing and rebuild_billing run without JIT (a CREATE OR REPLACE that drops the setting fails here)', async () => {
-    const { url } = await database();
-    await runMigrations(url);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const rows = await client.query<{ proname: string; proconfig: string[] | null }>(
-        `SELECT proname, proconfig FROM pg_proc
-          WHERE pronamespace = 'sessionlake'::regnamespace AND proname IN ('settle_billing', 'rebuild_billing')
-          ORDER BY proname`,
-      );
-      expect(rows.rows.map((row) => [row.proname, row.proconfig?.includes('jit=off') ?? false])).toEqual([
-        ['rebuild_billing', true],
-        ['settle_billing', true],
-      ]);
-    } finally {
-      await client.end();
-    }
-  });
-
-  it('settle_billing keeps its plans for the connection; apply_billed_change and the search step are PL/pgSQL (migration 033)', async () => {
+  /** Each function's language and settings, by name, on a freshly migrated database. */
+  async function functionsAfterMigrating(where: string): Promise<Array<{ proname: string; language: string; proconfig: string[] }>> {
     const { url } = await database();
     await runMigrations(url);
     const client = new pg.Client({ connectionString: url });
@@ -84,19 +65,33 @@ describe('the billing functions', () => {
     try {
       const rows = await client.query<{ proname: string; language: string; proconfig: string[] | null }>(
         `SELECT p.proname, l.lanname AS language, p.proconfig FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-          WHERE p.pronamespace = 'sessionlake'::regnamespace
-            AND (p.proname IN ('settle_billing', 'apply_billed_change')
-                 OR p.oid = 'sessionlake.index_tool_call_search(text[], integer[])'::regprocedure)
+          WHERE p.pronamespace = 'sessionlake'::regnamespace AND (${where})
           ORDER BY p.proname`,
       );
-      expect(rows.rows.map((row) => [row.proname, row.language, [...(row.proconfig ?? [])].sort()])).toEqual([
-        ['apply_billed_change', 'plpgsql', ['search_path=sessionlake, pg_temp']],
-        ['index_tool_call_search', 'plpgsql', ['search_path=sessionlake, pg_temp']],
-        ['settle_billing', 'plpgsql', ['jit=off', 'plan_cache_mode=force_generic_plan', 'search_path=sessionlake, pg_temp']],
-      ]);
+      return rows.rows.map((row) => ({ ...row, proconfig: [...(row.proconfig ?? [])].sort() }));
     } finally {
       await client.end();
     }
+  }
+
+  it('settle_billing and rebuild_billing run without JIT (a CREATE OR REPLACE that drops the setting fails here)', async () => {
+    const rows = await functionsAfterMigrating(`p.proname IN ('settle_billing', 'rebuild_billing')`);
+    expect(rows.map((row) => [row.proname, row.proconfig.includes('jit=off')])).toEqual([
+      ['rebuild_billing', true],
+      ['settle_billing', true],
+    ]);
+  });
+
+  it('settle_billing keeps its plans for the connection; apply_billed_change and the search step are PL/pgSQL (migration 033)', async () => {
+    const rows = await functionsAfterMigrating(
+      `p.proname IN ('settle_billing', 'apply_billed_change')
+       OR p.oid = 'sessionlake.index_tool_call_search(text[], integer[])'::regprocedure`,
+    );
+    expect(rows.map((row) => [row.proname, row.language, row.proconfig])).toEqual([
+      ['apply_billed_change', 'plpgsql', ['search_path=sessionlake, pg_temp']],
+      ['index_tool_call_search', 'plpgsql', ['search_path=sessionlake, pg_temp']],
+      ['settle_billing', 'plpgsql', ['jit=off', 'plan_cache_mode=force_generic_plan', 'search_path=sessionlake, pg_temp']],
+    ]);
   });
 });
 
