@@ -90,7 +90,7 @@ out(`sessionlake bench${quick ? ' --quick' : ''}: node ${process.version}, ${os.
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), settings };
 
 // 1. parse
-out('\n1. parse (median of runs; ratio = time / lines+JSON.parse of the same bytes)');
+out('\n1. parse (median of runs, each after an untimed warm-up; ratio = time / lines+JSON.parse of the same bytes)');
 const parse = await parseBench(settings.parseMb, settings.runs, settings.parsers);
 printParseRows(parse, out);
 results['parse'] = parse;
