@@ -98,8 +98,9 @@ async function measureHeap(work: () => Promise<number>): Promise<number> {
 
 /**
  * The floor plus keeping every decoded record to the end of the object: the least any parser pays for a format
- * in which a later line may change any earlier message (Gemini CLI's JSONL), so that nothing is final before the
- * end. Printed beside the plain floor's ratio for every input; the goal is measured against the plain floor.
+ * in which a later line may change any earlier message, so that nothing is final before the end (an agent whose
+ * parser cannot be resumed, docs/adding-an-agent.md). Printed beside the plain floor's ratio for every input;
+ * the goals are measured against the plain floor.
  */
 async function holdingFloor(bytes: Uint8Array): Promise<number> {
   const kept: unknown[] = [];
