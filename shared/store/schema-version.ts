@@ -7,7 +7,7 @@ import { SCHEMA } from './schema.js';
  * The schema version (the highest infra/migrations number) this code needs. Raise it with every migration the
  * code depends on; test/integration/store/migrations.test.ts fails while it is below the highest migration.
  */
-export const REQUIRED_SCHEMA_VERSION = 33;
+export const REQUIRED_SCHEMA_VERSION = 34;
 
 /** The database's schema is older than the code: retryable, since running `migrate` cures it. */
 export class SchemaTooOldError extends SessionlakeError {

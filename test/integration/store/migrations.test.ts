@@ -82,7 +82,10 @@ describe('the billing functions', () => {
     ]);
   });
 
-  it('settle_billing keeps its plans for the connection; apply_billed_change and the search step are PL/pgSQL (migration 033)', async () => {
+  // settle_billing plans every call for its values (migration 034 replaced 033's generic plans: over a parameter,
+  // `= ANY (keys)` is searched element by element for every row, so a whole session's commit cost the square of its
+  // responses).
+  it('settle_billing plans each call for its values; apply_billed_change and the search step are PL/pgSQL (migrations 033, 034)', async () => {
     const rows = await functionsAfterMigrating(
       `p.proname IN ('settle_billing', 'apply_billed_change')
        OR p.oid = 'sessionlake.index_tool_call_search(text[], integer[])'::regprocedure`,
@@ -90,7 +93,7 @@ describe('the billing functions', () => {
     expect(rows.map((row) => [row.proname, row.language, row.proconfig])).toEqual([
       ['apply_billed_change', 'plpgsql', ['search_path=sessionlake, pg_temp']],
       ['index_tool_call_search', 'plpgsql', ['search_path=sessionlake, pg_temp']],
-      ['settle_billing', 'plpgsql', ['jit=off', 'plan_cache_mode=force_generic_plan', 'search_path=sessionlake, pg_temp']],
+      ['settle_billing', 'plpgsql', ['jit=off', 'plan_cache_mode=force_custom_plan', 'search_path=sessionlake, pg_temp']],
     ]);
   });
 });
